@@ -1,0 +1,55 @@
+#!/bin/sh
+# The two entry points of the README, for a fresh Debian 12 machine (as root):
+#   ./dev.sh demo   install what is missing, build, run the demo
+#   ./dev.sh test   install what is missing, build with warnings as errors, run
+#                   every test (host, multi-node QEMU guests, software VE), then
+#                   build with ASan+UBSan and run the tests again
+# Other verbs: deps, build, bench.
+set -eu
+cd "$(dirname "$0")"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+deps() {
+    pkgs="build-essential cmake pkg-config libhwloc-dev libnuma-dev libffi-dev
+          qemu-system-x86 busybox-static cpio binutils xz-utils zstd ca-certificates"
+    missing=""
+    for p in $pkgs; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "== installing:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends $missing
+    fi
+}
+
+build() { # build DIR [cmake args...]
+    dir=$1; shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+}
+
+case ${1:-} in
+deps) deps ;;
+build) deps; build build -DRASHM_WERROR=ON ;;
+demo)
+    deps
+    build build
+    ./demo/run.sh build
+    ;;
+test)
+    deps
+    build build -DRASHM_WERROR=ON
+    (cd build && ctest --output-on-failure -j "$jobs")
+    echo "== sanitizer build (ASan + UBSan)"
+    build build-asan -DRASHM_WERROR=ON -DRASHM_SANITIZE=ON -DRASHM_NUMA_VM_TESTS=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+    ;;
+bench)
+    deps
+    build build
+    for b in build/bin/bench-*; do "$b"; done
+    ;;
+*) echo "usage: $0 demo | test | build | bench | deps" >&2; exit 2 ;;
+esac

@@ -1,14 +1,180 @@
-/* librashm-ve: runtime state of one software VE process. */
+/* librashm-ve: life cycle and configuration of one software VE process.
+ *
+ * Environment (read once, by rashm_ve_runtime_init):
+ *   RASHM_VE_DMAATB_DIRS     directories of the DMAATB usable for VHSHM/VESHM
+ *                            registrations (default 56, as a VE10 card; 1..4096)
+ *   RASHM_VE_DMAATB_ENTRIES  page entries per directory (default 256; 1..256)
+ *   RASHM_VE_FAULT           fault injection, see rt_fault_load()
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
 #include "ve_runtime.h"
 
-#define RASHM_VE_API __attribute__((visibility("default")))
+struct rt rashm_rt = { .atb_lock = PTHREAD_RWLOCK_INITIALIZER };
+pthread_mutex_t rashm_rt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+    const char *v = getenv(name);
+    char *end;
+    long x;
+    if (!v || !*v)
+        return def;
+    errno = 0;
+    x = strtol(v, &end, 0);
+    if (errno || *end || x < lo || x > hi) {
+        fprintf(stderr, "rashm-ve: ignoring %s=%s (want %ld..%ld)\n", name, v, lo, hi);
+        return def;
+    }
+    return x;
+}
+
+/* caller holds rashm_rt_lock */
+static int rt_up_locked(int venode)
+{
+    int rc;
+    if (rashm_rt.up)
+        return 0;
+    int dirs = (int)env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096);
+    int entries = (int)env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256);
+    rt_fault_load();
+    rc = dmaatb_create(&rashm_rt.atb, dirs, entries);
+    if (rc)
+        return rc;
+    rashm_rt.ops = &rashm_ve_dmaatb_ops;
+    rc = dma_engine_start(&rashm_rt.dma);
+    if (rc)
+        goto destroy_atb;
+    rashm_rt.venode = venode;
+    rashm_rt.up = 1;
+    return 0;
+destroy_atb:
+    dmaatb_destroy(rashm_rt.atb);
+    rashm_rt.atb = NULL;
+    return rc;
+}
+
+int rt_ensure(void)
+{
+    int rc = 0;
+    if (__atomic_load_n(&rashm_rt.up, __ATOMIC_ACQUIRE))
+        return 0;
+    pthread_mutex_lock(&rashm_rt_lock);
+    rc = rt_up_locked(0);
+    pthread_mutex_unlock(&rashm_rt_lock);
+    return rc;
+}
 
 RASHM_VE_API int rashm_ve_runtime_init(int venode)
 {
-    (void)venode;
-    return 0;
+    int rc;
+    pthread_mutex_lock(&rashm_rt_lock);
+    rc = rt_up_locked(venode < 0 ? 0 : venode);
+    pthread_mutex_unlock(&rashm_rt_lock);
+    return rc;
 }
 
 RASHM_VE_API void rashm_ve_runtime_shutdown(void)
 {
+    pthread_mutex_lock(&rashm_rt_lock);
+    if (!rashm_rt.up) {
+        pthread_mutex_unlock(&rashm_rt_lock);
+        return;
+    }
+    /* Stop the engine first: no copy may run into a segment being detached. */
+    dma_engine_stop(rashm_rt.dma);
+    rashm_rt.dma = NULL;
+    vhshm_detach_all();
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    dmaatb_destroy(rashm_rt.atb);
+    rashm_rt.atb = NULL;
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    __atomic_store_n(&rashm_rt.up, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&rashm_rt_lock);
+}
+
+/* ---- fault injection ------------------------------------------------------
+ * RASHM_VE_FAULT="point:ERRNO[:count][,point:ERRNO[:count]...]" makes the
+ * named step fail with ERRNO (a name such as ECANCELED, or a number), `count`
+ * times (default: every time). It exists for errors that a Linux kernel cannot
+ * produce on demand. Points:
+ *   shmat       the shmat(2) step of vh_shmat (e.g. EIDRM: the id was removed
+ *               between lookup and attach)
+ *   shmat_stat  the IPC_STAT after the attach (ECANCELED)
+ *   ived        "VEOS not connected to IVED" (ENOTSUP)
+ *   shmdt       releasing the DMAATB entry in vh_shmdt (ECANCELED)
+ */
+#define MAX_FAULTS 8
+static struct fault {
+    char point[16];
+    int err;
+    int count; /* < 0: unlimited */
+} faults[MAX_FAULTS];
+static int nfaults;
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int errno_by_name(const char *s)
+{
+    static const struct { const char *n; int e; } tab[] = {
+        {"ECANCELED", ECANCELED}, {"EIDRM", EIDRM}, {"ENOTSUP", ENOTSUP},
+        {"ENOMEM", ENOMEM},       {"EFAULT", EFAULT}, {"EINVAL", EINVAL},
+        {"EACCES", EACCES},       {"EBUSY", EBUSY},  {"EPERM", EPERM},
+    };
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end != s && *end == 0 && x > 0 && x < 4096)
+        return (int)x;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(s, tab[i].n))
+            return tab[i].e;
+    return 0;
+}
+
+void rt_fault_load(void)
+{
+    const char *v = getenv("RASHM_VE_FAULT");
+    char buf[256], *save = NULL, *tok;
+    pthread_mutex_lock(&fault_lock);
+    nfaults = 0;
+    if (v && strlen(v) < sizeof buf) {
+        strcpy(buf, v);
+        for (tok = strtok_r(buf, ",", &save); tok && nfaults < MAX_FAULTS;
+             tok = strtok_r(NULL, ",", &save)) {
+            char *c1 = strchr(tok, ':'), *c2;
+            if (!c1)
+                continue;
+            *c1++ = 0;
+            c2 = strchr(c1, ':');
+            if (c2)
+                *c2++ = 0;
+            struct fault f = { .err = errno_by_name(c1), .count = c2 ? atoi(c2) : -1 };
+            if (!f.err || strlen(tok) >= sizeof f.point) {
+                fprintf(stderr, "rashm-ve: ignoring RASHM_VE_FAULT entry %s\n", tok);
+                continue;
+            }
+            strcpy(f.point, tok);
+            faults[nfaults++] = f;
+        }
+    }
+    pthread_mutex_unlock(&fault_lock);
+}
+
+int rt_fault(const char *point)
+{
+    int err = 0;
+    pthread_mutex_lock(&fault_lock);
+    for (int i = 0; i < nfaults && !err; i++) {
+        if (strcmp(faults[i].point, point) || faults[i].count == 0)
+            continue;
+        err = faults[i].err;
+        if (faults[i].count > 0)
+            faults[i].count--;
+    }
+    pthread_mutex_unlock(&fault_lock);
+    return err;
 }

@@ -1,0 +1,210 @@
+/* Public VE-side API (<vhshm.h>, <vedma.h>) and the RPC entry points that
+ * librashm-veo calls in the VE process (ve_runtime.h). Internal functions
+ * return 0/-errno; the conversion to NEC's conventions happens here only. */
+#define _GNU_SOURCE
+#include <errno.h>
+
+#include "rt.h"
+#include "ve_runtime.h"
+#include "vedma.h"
+#include "vhshm.h"
+
+/* ---- <vhshm.h> ----------------------------------------------------------- */
+
+RASHM_VE_API int vh_shmget(key_t key, size_t size, int shmflag)
+{
+    int rc = (int)rashm_ve_rpc_shmget(key, size, shmflag);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return rc;
+}
+
+RASHM_VE_API void *vh_shmat(int shmid, const void *shmaddr, int shmflag, void **vehva)
+{
+    void *addr;
+    uint64_t v;
+    int rc = rt_ensure();
+    if (!rc) {
+        pthread_mutex_lock(&rashm_rt_lock);
+        rc = vhshm_at(shmid, (uint64_t)shmaddr, shmflag, &addr, vehva ? &v : NULL);
+        pthread_mutex_unlock(&rashm_rt_lock);
+    }
+    if (rc < 0) {
+        errno = -rc;
+        return (void *)-1;
+    }
+    *vehva = (void *)v;
+    return addr;
+}
+
+RASHM_VE_API int vh_shmdt(const void *shmaddr)
+{
+    int rc = (int)rashm_ve_rpc_shmdt((uint64_t)shmaddr);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- <vedma.h> ----------------------------------------------------------- */
+
+RASHM_VE_API int ve_dma_init(void)
+{
+    int rc = rt_ensure();
+    if (rc) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+RASHM_VE_API int ve_dma_post(uint64_t dst, uint64_t src, int size, ve_dma_handle_t *handle)
+{
+    int rc;
+    if (!handle)
+        return -EFAULT;
+    if ((rc = rt_ensure()))
+        return rc;
+    return dma_post(rashm_rt.dma, dst, src, size, handle, 1, 0, NULL);
+}
+
+RASHM_VE_API int ve_dma_poll(ve_dma_handle_t *handle)
+{
+    int st, rc;
+    if (!handle)
+        return -EFAULT;
+    st = __atomic_load_n(&handle->status, __ATOMIC_ACQUIRE);
+    if (st != -1)
+        return st;
+    if ((rc = rt_ensure()))
+        return rc;
+    return dma_slot_poll(rashm_rt.dma, handle->index);
+}
+
+RASHM_VE_API int ve_dma_wait(ve_dma_handle_t *handle)
+{
+    int rc;
+    if (!handle)
+        return -EFAULT;
+    if ((rc = rt_ensure()))
+        return rc;
+    return dma_slot_wait(rashm_rt.dma, handle->index, handle);
+}
+
+RASHM_VE_API int ve_dma_post_wait(uint64_t dst, uint64_t src, int size)
+{
+    return (int)rashm_ve_rpc_dma_post_wait(dst, src, size);
+}
+
+RASHM_VE_API void ve_dma_read_ctrl_reg(uint64_t *regs)
+{
+    if (!regs)
+        return;
+    if (rt_ensure()) {
+        regs[0] = regs[1] = regs[2] = regs[3] = 0;
+        return;
+    }
+    dma_read_regs(rashm_rt.dma, regs);
+}
+
+RASHM_VE_API uint64_t ve_register_mem_to_dmaatb(void *vemva, size_t size)
+{
+    int64_t r = rashm_ve_rpc_register((uint64_t)vemva, size);
+    if (r < 0) {
+        errno = (int)-r;
+        return (uint64_t)-1;
+    }
+    return (uint64_t)r;
+}
+
+RASHM_VE_API int ve_unregister_mem_from_dmaatb(uint64_t vehva)
+{
+    int64_t r = rashm_ve_rpc_unregister(vehva);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- RPC entry points (ve_runtime.h) ------------------------------------ */
+
+RASHM_VE_API int64_t rashm_ve_rpc_shmget(int64_t key, uint64_t size, int64_t shmflag)
+{
+    int rc = rt_ensure();
+    return rc ? rc : vhshm_get(key, size, shmflag);
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_shmat(int64_t shmid, uint64_t shmaddr, int64_t shmflag,
+                                        uint64_t *vehva_out)
+{
+    void *addr;
+    uint64_t v;
+    int rc = rt_ensure();
+    if (vehva_out)
+        *vehva_out = 0;
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&rashm_rt_lock);
+    rc = vhshm_at(shmid, shmaddr, shmflag, &addr, vehva_out ? &v : NULL);
+    pthread_mutex_unlock(&rashm_rt_lock);
+    if (rc)
+        return rc;
+    *vehva_out = v;
+    return (int64_t)addr;
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_shmdt(uint64_t shmaddr)
+{
+    int rc = rt_ensure();
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&rashm_rt_lock);
+    rc = vhshm_dt(shmaddr);
+    pthread_mutex_unlock(&rashm_rt_lock);
+    return rc;
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_dma_post(uint64_t dst, uint64_t src, int64_t size)
+{
+    int index, rc = rt_ensure();
+    if (rc)
+        return rc;
+    /* The VH keeps its handle; no pointer into this process is recorded. */
+    rc = dma_post(rashm_rt.dma, dst, src, size, NULL, 0, 0, &index);
+    return rc ? rc : index;
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_dma_poll(int64_t index)
+{
+    int rc = rt_ensure();
+    if (rc)
+        return rc;
+    if (index < 0 || index >= VE_DMA_NDESC)
+        return -EINVAL;
+    return dma_slot_poll(rashm_rt.dma, (int)index);
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_dma_post_wait(uint64_t dst, uint64_t src, int64_t size)
+{
+    int rc = rt_ensure();
+    return rc ? rc : dma_post_wait(rashm_rt.dma, dst, src, size);
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_register(uint64_t vemva, uint64_t size)
+{
+    uint64_t vehva;
+    int rc = rt_ensure();
+    if (!rc)
+        rc = vemem_register(vemva, size, &vehva);
+    return rc ? rc : (int64_t)vehva;
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_unregister(uint64_t vehva)
+{
+    int rc = rt_ensure();
+    return rc ? rc : vemem_unregister(vehva);
+}

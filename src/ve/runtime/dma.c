@@ -1,0 +1,330 @@
+/* The DMA engine of one software VE process.
+ *
+ * A ring of VE_DMA_NDESC (128) descriptors, as the card's user DMA
+ * descriptor table H. Posters fill the next slot in order; one engine
+ * thread executes the slots in the same order. A transfer is validated as a
+ * whole against the DMAATB (under its read lock, so no registration can go
+ * away under a copy), then copied with one memcpy straight between the two
+ * registered host ranges: no staging buffer, no copy outside a registration.
+ *
+ * Waiting, on both sides, spins for a short while and then sleeps on a futex
+ * (an idle VE process burns no core); posters and completions only make a
+ * wake-up system call when the other side actually sleeps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "rt.h"
+#include "vedma.h"
+
+enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
+
+/* Spin budgets (loop iterations with a pause, ~10-40 ns each) */
+#define ENGINE_SPIN 20000   /* engine, before it sleeps when idle */
+#define WAITER_SPIN 20000   /* a waiter, before it sleeps */
+
+struct slot {
+    _Atomic int state;
+    int exc;            /* exception bits once S_DONE */
+    int held;           /* a post_wait owns it until it has read the result */
+    uint64_t dst, src;
+    int64_t size;
+    ve_dma_handle_t *owner; /* NEC: gets the status when the slot is reused */
+};
+
+struct dma_engine {
+    pthread_mutex_t post_lock;
+    struct slot slot[VE_DMA_NDESC];
+    unsigned wr;                 /* next slot to post into (post_lock) */
+    _Atomic unsigned rd;         /* next slot the engine executes */
+    _Atomic uint32_t post_seq;   /* futex word: bumped by every post */
+    _Atomic uint32_t done_seq;   /* futex word: bumped by every completion */
+    _Atomic int engine_sleeping;
+    _Atomic int waiters;
+    _Atomic int stop;
+    _Atomic int running;
+    _Atomic uint64_t nexc;
+    pthread_t thr;
+};
+
+static void futex_wait(_Atomic uint32_t *w, uint32_t val)
+{
+    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic uint32_t *w)
+{
+    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static inline void cpu_relax(void)
+{
+    __builtin_ia32_pause();
+}
+
+static void complete(struct dma_engine *e, struct slot *s, int exc)
+{
+    s->exc = exc;
+    if (exc)
+        atomic_fetch_add(&e->nexc, 1);
+    atomic_store_explicit(&s->state, S_DONE, memory_order_release);
+    atomic_fetch_add(&e->done_seq, 1);
+    if (atomic_load(&e->waiters))
+        futex_wake_all(&e->done_seq);
+}
+
+static void execute(struct dma_engine *e, struct slot *s)
+{
+    const struct rashm_dev_ops *ops = rashm_rt.ops;
+    int exc_src = 0, exc_dst = 0;
+    char *from, *to;
+
+    atomic_store_explicit(&s->state, S_RUNNING, memory_order_relaxed);
+    pthread_rwlock_rdlock(&rashm_rt.atb_lock);
+    from = ops->translate(rashm_rt.atb, s->src, (uint64_t)s->size, 0, &exc_src);
+    to = ops->translate(rashm_rt.atb, s->dst, (uint64_t)s->size, 1, &exc_dst);
+    if (from && to)
+        memmove(to, from, (size_t)s->size); /* src and dst may overlap */
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst));
+}
+
+static void *engine_main(void *arg)
+{
+    struct dma_engine *e = arg;
+    unsigned rd = 0;
+
+    for (;;) {
+        struct slot *s = &e->slot[rd];
+        if (atomic_load(&e->stop))
+            break;
+        if (atomic_load_explicit(&s->state, memory_order_acquire) == S_POSTED) {
+            execute(e, s);
+            rd = (rd + 1) % VE_DMA_NDESC;
+            atomic_store(&e->rd, rd);
+            continue;
+        }
+        /* idle: spin a little, then sleep until the next post */
+        uint32_t seq = atomic_load(&e->post_seq);
+        int found = 0;
+        for (int i = 0; i < ENGINE_SPIN && !found; i++) {
+            cpu_relax();
+            found = atomic_load_explicit(&s->state, memory_order_acquire) == S_POSTED ||
+                    atomic_load_explicit(&e->stop, memory_order_relaxed);
+        }
+        if (found)
+            continue;
+        atomic_store(&e->engine_sleeping, 1);
+        if (atomic_load(&s->state) != S_POSTED && !atomic_load(&e->stop))
+            futex_wait(&e->post_seq, seq);
+        atomic_store(&e->engine_sleeping, 0);
+    }
+    /* Shutting down: what is still queued will never run. Complete it with
+     * the "memory access" exception so no waiter hangs. */
+    for (int i = 0; i < VE_DMA_NDESC; i++) {
+        int st = atomic_load(&e->slot[i].state);
+        if (st == S_POSTED || st == S_RUNNING)
+            complete(e, &e->slot[i], VE_DMA_EXC_MEM_ACCESS);
+    }
+    return NULL;
+}
+
+int dma_engine_start(struct dma_engine **out)
+{
+    struct dma_engine *e = calloc(1, sizeof *e);
+    sigset_t all, old;
+    int rc;
+    if (!e)
+        return -ENOMEM;
+    pthread_mutex_init(&e->post_lock, NULL);
+    /* The engine takes no asynchronous signal: the helper handles those. */
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rc = pthread_create(&e->thr, NULL, engine_main, e);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        pthread_mutex_destroy(&e->post_lock);
+        free(e);
+        return -rc;
+    }
+    pthread_setname_np(e->thr, "ve-dma-engine");
+    atomic_store(&e->running, 1);
+    *out = e;
+    return 0;
+}
+
+void dma_engine_stop(struct dma_engine *e)
+{
+    if (!e)
+        return;
+    atomic_store(&e->stop, 1);
+    atomic_fetch_add(&e->post_seq, 1);
+    futex_wake_all(&e->post_seq);
+    pthread_join(e->thr, NULL);
+    atomic_store(&e->running, 0);
+    pthread_mutex_destroy(&e->post_lock);
+    free(e);
+}
+
+static int transfer_ok(uint64_t dst, uint64_t src, int64_t size)
+{
+    return size > 0 && size < VE_DMA_MAX_SIZE && size % 4 == 0 && dst % 4 == 0 &&
+           src % 4 == 0;
+}
+
+int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
+             void *handle, int record, int hold, int *index)
+{
+    ve_dma_handle_t *h = handle;
+    struct slot *s;
+    unsigned i;
+    int st;
+
+    if (!transfer_ok(dst, src, size))
+        return -EINVAL;
+    pthread_mutex_lock(&e->post_lock);
+    i = e->wr;
+    s = &e->slot[i];
+    st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (st == S_POSTED || st == S_RUNNING || s->held) {
+        pthread_mutex_unlock(&e->post_lock);
+        return -EAGAIN;
+    }
+    if (st == S_DONE && s->owner)
+        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE); /* NEC: the old handle learns its result */
+    s->dst = dst;
+    s->src = src;
+    s->size = size;
+    s->owner = record ? h : NULL;
+    s->held = hold;
+    s->exc = 0;
+    if (h) {
+        h->status = -1;
+        h->index = (int)i;
+    }
+    atomic_store_explicit(&s->state, S_POSTED, memory_order_release);
+    e->wr = (i + 1) % VE_DMA_NDESC;
+    pthread_mutex_unlock(&e->post_lock);
+    atomic_fetch_add(&e->post_seq, 1);
+    if (atomic_load(&e->engine_sleeping))
+        futex_wake_all(&e->post_seq);
+    if (index)
+        *index = (int)i;
+    return 0;
+}
+
+int dma_slot_poll(struct dma_engine *e, int index)
+{
+    if (index < 0 || index >= VE_DMA_NDESC)
+        return -EINVAL;
+    struct slot *s = &e->slot[index];
+    switch (atomic_load_explicit(&s->state, memory_order_acquire)) {
+    case S_DONE:
+        return s->exc;
+    case S_FREE:
+        return -EINVAL; /* never posted */
+    default:
+        return -EAGAIN;
+    }
+}
+
+/* Sleeps until done_seq moves past `seq` (or returns at once if it has). */
+static void wait_done(struct dma_engine *e, uint32_t seq)
+{
+    futex_wait(&e->done_seq, seq);
+}
+
+/* Polls the handle's stored status first (set when its slot was reused). */
+static int poll_h(struct dma_engine *e, int index, const ve_dma_handle_t *h)
+{
+    if (h) {
+        int st = __atomic_load_n(&h->status, __ATOMIC_ACQUIRE);
+        if (st != -1)
+            return st;
+    }
+    return dma_slot_poll(e, index);
+}
+
+int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
+{
+    const ve_dma_handle_t *h = handle;
+    int r;
+    for (int i = 0; i < WAITER_SPIN; i++) {
+        r = poll_h(e, index, h);
+        if (r != -EAGAIN)
+            return r;
+        cpu_relax();
+    }
+    for (;;) {
+        atomic_fetch_add(&e->waiters, 1);
+        uint32_t seq = atomic_load(&e->done_seq);
+        r = poll_h(e, index, h);
+        if (r == -EAGAIN)
+            wait_done(e, seq);
+        atomic_fetch_sub(&e->waiters, 1);
+        if (r != -EAGAIN)
+            return r;
+    }
+}
+
+void dma_release(struct dma_engine *e, int index)
+{
+    pthread_mutex_lock(&e->post_lock);
+    e->slot[index].held = 0;
+    pthread_mutex_unlock(&e->post_lock);
+}
+
+int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size)
+{
+    int index, r, spins = 0;
+    for (;;) {
+        uint32_t seq = atomic_load(&e->done_seq);
+        r = dma_post(e, dst, src, size, NULL, 0, 1, &index);
+        if (r != -EAGAIN)
+            break;
+        if (++spins < WAITER_SPIN) {
+            cpu_relax();
+            continue;
+        }
+        /* ring full: sleep until some DMA completes */
+        atomic_fetch_add(&e->waiters, 1);
+        if (atomic_load(&e->done_seq) == seq)
+            wait_done(e, seq);
+        atomic_fetch_sub(&e->waiters, 1);
+    }
+    if (r)
+        return r;
+    r = dma_slot_wait(e, index, NULL);
+    dma_release(e, index);
+    return r;
+}
+
+void dma_read_regs(struct dma_engine *e, uint64_t regs[4])
+{
+    regs[0] = atomic_load(&e->running) && !atomic_load(&e->stop);
+    regs[1] = atomic_load(&e->rd);
+    pthread_mutex_lock(&e->post_lock);
+    regs[2] = e->wr;
+    pthread_mutex_unlock(&e->post_lock);
+    regs[3] = atomic_load(&e->nexc);
+}
+
+void dma_drain(struct dma_engine *e)
+{
+    for (int i = 0; i < VE_DMA_NDESC; i++) {
+        int st = atomic_load(&e->slot[i].state);
+        if (st == S_POSTED || st == S_RUNNING)
+            dma_slot_wait(e, i, NULL);
+    }
+}

@@ -1,0 +1,77 @@
+/* Registration of VE memory (memory of this VE process) in the DMAATB:
+ * ve_register_mem_to_dmaatb, i.e. VESHM with VE_MEM_LOCAL on a card. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt.h"
+
+/* Is [lo, hi) mapped in this process (0), unmapped anywhere (-EINVAL), or
+ * mapped but not writable somewhere (-EACCES)? */
+static int check_mapped_writable(uint64_t lo, uint64_t hi)
+{
+    char line[512];
+    uint64_t cur = lo;
+    int rc = -EINVAL, ro = 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -errno;
+    while (cur < hi && fgets(line, sizeof line, f)) {
+        unsigned long a, b;
+        char perm[8];
+        if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) != 3)
+            continue;
+        if (b <= cur)
+            continue;
+        if (a > cur)
+            break; /* hole */
+        if (perm[1] != 'w')
+            ro = 1;
+        cur = b;
+    }
+    fclose(f);
+    if (cur >= hi)
+        rc = ro ? -EACCES : 0;
+    return rc;
+}
+
+int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
+{
+    struct atb_entry *e;
+    uint64_t pgsz;
+    int rc;
+
+    if (!vemva || !size || vemva + size < vemva)
+        return -EINVAL;
+    /* VEOS: vemva and size aligned to the page size backing the memory. Here
+     * the alignment decides the page size: 64 MiB when both allow it. */
+    if (vemva % PG_64M == 0 && size % PG_64M == 0)
+        pgsz = PG_64M;
+    else if (vemva % PG_2M == 0 && size % PG_2M == 0)
+        pgsz = PG_2M;
+    else
+        return -EINVAL;
+    rc = check_mapped_writable(vemva, vemva + size);
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    e = rashm_rt.ops->find_host(rashm_rt.atb, (char *)vemva, size, ATB_VEMEM);
+    if (e) {
+        e->refs++;
+        *vehva = e->vehva;
+    } else {
+        rc = rashm_rt.ops->reg(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, vehva);
+    }
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    return rc;
+}
+
+int vemem_unregister(uint64_t vehva)
+{
+    int rc;
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    rc = rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VEMEM);
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    return rc;
+}

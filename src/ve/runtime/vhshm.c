@@ -1,0 +1,164 @@
+/* VH-VE SHM inside the software VE process (what VEOS's pseudo process and
+ * IVED do on a real machine): this process attaches the VH's segment itself,
+ * checks it is backed by 2 MiB huge pages, and registers the whole segment in
+ * the DMAATB's 2 MiB region. Checks run in the order of NEC's code
+ * (reference veo.md §1). Everything here runs under rashm_rt_lock. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include "rt.h"
+
+struct attach {
+    void *addr;
+    uint64_t vehva;
+    struct attach *next;
+};
+static struct attach *attached; /* rashm_rt_lock */
+
+int vhshm_get(int64_t key, uint64_t size, int64_t flag)
+{
+    int id;
+    if ((key_t)key == IPC_PRIVATE)
+        return -EINVAL;
+    if (!(flag & SHM_HUGETLB))
+        return -EINVAL;
+    if (flag & (SHM_NORESERVE | IPC_EXCL | IPC_CREAT))
+        return -EINVAL;
+    /* For an existing key shmget checks size <= shm_segsz (else EINVAL) and
+     * the access mode bits of flag (EACCES); a smaller size is accepted. */
+    id = shmget((key_t)key, (size_t)size, (int)flag);
+    return id < 0 ? -errno : id;
+}
+
+/* Is the mapping that starts at addr backed by 2 MiB pages? The kernel says
+ * so in the KernelPageSize line of the mapping's block in smaps. smaps is
+ * produced one mapping at a time as it is read, and mappings come in address
+ * order, so reading stops right after ours. */
+static int backed_by_2m(const void *addr)
+{
+    char line[512];
+    unsigned long start = (unsigned long)addr, lo, hi;
+    int in = 0, res = -1;
+    FILE *f = fopen("/proc/self/smaps", "re");
+    if (!f)
+        return -errno;
+    while (res < 0 && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            if (in || lo > start)
+                break;
+            in = lo == start;
+            continue;
+        }
+        unsigned long kb;
+        if (in && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1)
+            res = kb == 2048;
+    }
+    fclose(f);
+    return res < 0 ? 0 : res;
+}
+
+int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uint64_t *vehva_out)
+{
+    struct shmid_ds ds;
+    struct attach *rec;
+    uint64_t vehva;
+    void *a;
+    int rc, err;
+
+    if (shmaddr)
+        return -EINVAL;
+    if (flag & (SHM_EXEC | SHM_REMAP | SHM_RND))
+        return -EINVAL;
+    if ((err = rt_fault("shmat")))
+        return -err;
+    a = shmat((int)shmid, NULL, (int)flag);
+    if (a == (void *)-1)
+        return -errno; /* EINVAL bad id, EACCES, EIDRM, ENOMEM */
+    if (rt_fault("shmat_stat") || shmctl((int)shmid, IPC_STAT, &ds) < 0) {
+        rc = -ECANCELED;
+        goto detach;
+    }
+    if ((err = rt_fault("ived"))) {
+        rc = -err;
+        goto detach;
+    }
+    rc = backed_by_2m(a);
+    if (rc <= 0) {
+        rc = rc < 0 ? rc : -EFAULT;
+        goto detach;
+    }
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    rc = rashm_rt.ops->reg(rashm_rt.atb, a, ds.shm_segsz, PG_2M, ATB_VHSHM,
+                           (flag & SHM_RDONLY) != 0, &vehva);
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    if (rc)
+        goto detach;
+    if (!vehva_out) { /* NEC: writing the VEHVA back failed */
+        rc = -EFAULT;
+        goto unregister;
+    }
+    rec = malloc(sizeof *rec);
+    if (!rec) {
+        rc = -ENOMEM;
+        goto unregister;
+    }
+    rec->addr = a;
+    rec->vehva = vehva;
+    rec->next = attached;
+    attached = rec;
+    *vehva_out = vehva;
+    *addr_out = a;
+    return 0;
+
+unregister:
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VHSHM);
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+detach:
+    shmdt(a);
+    return rc;
+}
+
+int vhshm_dt(uint64_t shmaddr)
+{
+    struct attach **pp, *rec;
+    int rc;
+    for (pp = &attached; *pp; pp = &(*pp)->next)
+        if ((uint64_t)(*pp)->addr == shmaddr)
+            break;
+    rec = *pp;
+    if (!rec || !shmaddr)
+        return -EINVAL; /* NULL, unaligned, unknown or already detached */
+    if (rt_fault("shmdt"))
+        return -ECANCELED;
+    /* The write lock waits for a copy in progress on this segment; DMAs still
+     * queued for it will complete with "missing page". */
+    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    rc = rashm_rt.ops->unreg(rashm_rt.atb, rec->vehva, ATB_VHSHM);
+    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    if (rc)
+        return -ECANCELED;
+    shmdt(rec->addr); /* its result is ignored, as in VEOS */
+    *pp = rec->next;
+    free(rec);
+    return 0;
+}
+
+/* Shutdown: the engine is stopped already. */
+void vhshm_detach_all(void)
+{
+    while (attached) {
+        struct attach *rec = attached;
+        attached = rec->next;
+        pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+        rashm_rt.ops->unreg(rashm_rt.atb, rec->vehva, ATB_VHSHM);
+        pthread_rwlock_unlock(&rashm_rt.atb_lock);
+        shmdt(rec->addr);
+        free(rec);
+    }
+}

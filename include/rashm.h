@@ -1,0 +1,358 @@
+/* <rashm.h>: the rashm core API. Placed System V shared memory on Linux NUMA.
+ *
+ * Model (see docs/aix.md for the full story):
+ *   - topology comes from hwloc. It is organised in SDLs (system detail
+ *     levels): SDL 0 is the machine; then package / group levels; the NUMA
+ *     level (whose RADs are the NUMA nodes that have CPUs, i.e. the SRADs);
+ *     the L2 level; cores; and PUs (the last SDL, one CPU per RAD). Levels
+ *     are ordered by how many RADs they have, so every SDL refines the one
+ *     before it. Absent levels (e.g. no L2 in a synthetic topology) are left
+ *     out and rashm_topo_sdl_of() returns -1 for them.
+ *   - an SRAD is a NUMA node with CPUs. sradids are dense, 0..n-1, in
+ *     increasing Linux node number (node numbers may be sparse). Nodes
+ *     without CPUs (CXL, HBM) are memory-only nodes: no SRAD, but they can be
+ *     named directly in node sets (an extension over AIX).
+ *   - a segment is created from a vector of ranges; each range has a policy
+ *     and a node set. Ranges are advisory: placement falls back to any node
+ *     when the chosen nodes have no memory; MPOL_BIND is never used.
+ *   - the registry remembers, for every segment rashm placed, its ranges;
+ *     any process can read it; entries are tied to the segment's identity
+ *     and never describe a later segment that reuses the id.
+ *
+ * Conventions: functions return 0 (or a count / id) on success, -1 (or NULL)
+ * with errno on failure. Outputs are written only on success. Thread-safe
+ * unless noted.
+ */
+#ifndef RASHM_H
+#define RASHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef RASHM_API
+#define RASHM_API __attribute__((visibility("default")))
+#endif
+
+#define RASHM_MAX_NODES 1024   /* Linux node numbers 0..1023 */
+#define RASHM_MAX_CPUS  4096   /* Linux CPU numbers 0..4095 */
+#define RASHM_MAX_RANGES 1024  /* ranges per segment (and AIX rangecnt) */
+
+/* ---- node and CPU sets ------------------------------------------------- */
+
+/* Set of Linux NUMA node numbers. Plain value type: copy, compare with
+ * rashm_nodeset_equal, zero with memset or RASHM_NODESET_EMPTY. */
+typedef struct rashm_nodeset {
+    uint64_t bits[RASHM_MAX_NODES / 64];
+} rashm_nodeset_t;
+
+/* Set of Linux CPU numbers. */
+typedef struct rashm_cpuset {
+    uint64_t bits[RASHM_MAX_CPUS / 64];
+} rashm_cpuset_t;
+
+/* Out-of-range numbers are ignored by set/clr and reported absent by isset. */
+RASHM_API void rashm_nodeset_zero(rashm_nodeset_t *s);
+RASHM_API void rashm_nodeset_set(rashm_nodeset_t *s, int node);
+RASHM_API void rashm_nodeset_clr(rashm_nodeset_t *s, int node);
+RASHM_API int rashm_nodeset_isset(const rashm_nodeset_t *s, int node);
+RASHM_API int rashm_nodeset_count(const rashm_nodeset_t *s);
+RASHM_API int rashm_nodeset_isempty(const rashm_nodeset_t *s);
+RASHM_API int rashm_nodeset_equal(const rashm_nodeset_t *a, const rashm_nodeset_t *b);
+/* First node > prev (prev = -1 to start); -1 when there is none. */
+RASHM_API int rashm_nodeset_next(const rashm_nodeset_t *s, int prev);
+/* "0,2-3" into buf (always NUL-terminated, truncated if too small);
+ * returns the length the full string needs, like snprintf. */
+RASHM_API int rashm_nodeset_format(const rashm_nodeset_t *s, char *buf, size_t len);
+/* Parses "0,2-3" (empty string: empty set). -1/EINVAL on bad syntax or a
+ * number >= RASHM_MAX_NODES. */
+RASHM_API int rashm_nodeset_parse(const char *str, rashm_nodeset_t *out);
+
+RASHM_API void rashm_cpuset_zero(rashm_cpuset_t *s);
+RASHM_API void rashm_cpuset_set(rashm_cpuset_t *s, int cpu);
+RASHM_API void rashm_cpuset_clr(rashm_cpuset_t *s, int cpu);
+RASHM_API int rashm_cpuset_isset(const rashm_cpuset_t *s, int cpu);
+RASHM_API int rashm_cpuset_count(const rashm_cpuset_t *s);
+RASHM_API int rashm_cpuset_next(const rashm_cpuset_t *s, int prev);
+RASHM_API int rashm_cpuset_format(const rashm_cpuset_t *s, char *buf, size_t len);
+
+/* ---- topology ---------------------------------------------------------- */
+
+typedef struct rashm_topo rashm_topo_t;
+
+enum rashm_sdl_kind {
+    RASHM_SDL_MACHINE = 0,
+    RASHM_SDL_PACKAGE = 1,
+    RASHM_SDL_GROUP = 2,
+    RASHM_SDL_NUMA = 3,     /* = AIX R_MCMSDL = R_SRADSDL */
+    RASHM_SDL_L2 = 4,       /* = AIX R_L2CSDL */
+    RASHM_SDL_CORE = 5,     /* = AIX R_PCORESDL */
+    RASHM_SDL_PU = 6,       /* = AIX R_MAXSDL */
+};
+
+/* The process-wide topology, loaded on first use and kept for the life of
+ * the process. Normally the real machine. For planning unit tests only, the
+ * environment can substitute a fake one: RASHM_TOPOLOGY_SYNTHETIC (an hwloc
+ * synthetic description) or RASHM_TOPOLOGY_XML (path of an hwloc XML file);
+ * with a fake topology, calls that would touch real memory (segment
+ * creation, placement) fail with ENOTSUP. NULL with errno on failure. */
+RASHM_API const rashm_topo_t *rashm_topo(void);
+/* A private topology from an hwloc synthetic string or XML text (free with
+ * rashm_topo_free). Such a topology is never "this system". EINVAL on a
+ * description hwloc rejects. */
+RASHM_API rashm_topo_t *rashm_topo_load_synthetic(const char *description);
+RASHM_API rashm_topo_t *rashm_topo_load_xml(const char *xml, size_t len);
+RASHM_API void rashm_topo_free(rashm_topo_t *t);
+/* 1 when the topology describes the running machine (placement allowed). */
+RASHM_API int rashm_topo_is_this_system(const rashm_topo_t *t);
+
+/* Number of SDLs (max SDL + 1). */
+RASHM_API int rashm_topo_nsdl(const rashm_topo_t *t);
+/* Kind of an SDL, or -1/EINVAL if sdl is out of range. */
+RASHM_API int rashm_topo_sdl_kind(const rashm_topo_t *t, int sdl);
+/* SDL of a kind; -1 (errno ENOENT) when the level is absent. For PACKAGE /
+ * GROUP with several such levels: the first (coarsest). */
+RASHM_API int rashm_topo_sdl_of(const rashm_topo_t *t, enum rashm_sdl_kind kind);
+/* Name of a kind: "machine", "package", "group", "numa", "l2", "core", "pu". */
+RASHM_API const char *rashm_sdl_kind_name(int kind);
+/* RADs at an SDL (RADs without CPUs are not counted). -1/EINVAL bad sdl. */
+RASHM_API int rashm_topo_nrads(const rashm_topo_t *t, int sdl);
+/* CPUs and memory nodes of RAD `index` at `sdl` (nodes: the nodes whose
+ * CPUs intersect the RAD's CPUs; plus, at SDL 0, every node). EINVAL. */
+RASHM_API int rashm_topo_rad(const rashm_topo_t *t, int sdl, int index, rashm_cpuset_t *cpus,
+                             rashm_nodeset_t *nodes);
+
+/* SRADs: NUMA nodes with CPUs. */
+RASHM_API int rashm_topo_nsrads(const rashm_topo_t *t);
+/* Linux node number of an SRAD; -1/ENODEV when there is no such SRAD. */
+RASHM_API int rashm_topo_srad_node(const rashm_topo_t *t, int sradid);
+/* sradid of a Linux node; -1/ENODEV for a memory-only or absent node. */
+RASHM_API int rashm_topo_node_srad(const rashm_topo_t *t, int node);
+/* SRAD of a CPU; -1/EINVAL when the CPU is unknown. */
+RASHM_API int rashm_topo_cpu_srad(const rashm_topo_t *t, int cpu);
+
+struct rashm_node_info {
+    int node;                   /* Linux node number */
+    int sradid;                 /* -1 for a memory-only node */
+    int allowed;                /* in this process's mems_allowed */
+    rashm_cpuset_t cpus;        /* empty for a memory-only node */
+    uint64_t mem_total;         /* bytes (hwloc's local memory) */
+};
+/* Number of NUMA nodes (with and without CPUs). */
+RASHM_API int rashm_topo_nnodes(const rashm_topo_t *t);
+/* Node by position 0..nnodes-1 (increasing node number). EINVAL. */
+RASHM_API int rashm_topo_node(const rashm_topo_t *t, int index, struct rashm_node_info *out);
+
+/* Whole-machine and partition sets. The partition is what this process may
+ * use: CPUs of its cpuset cgroup ∩ its affinity mask (sched_getaffinity at the
+ * time of the call), nodes of its mems_allowed. For a fake topology the
+ * partition is the topology's allowed sets. */
+RASHM_API void rashm_topo_all_cpus(const rashm_topo_t *t, rashm_cpuset_t *out);
+RASHM_API void rashm_topo_all_nodes(const rashm_topo_t *t, rashm_nodeset_t *out); /* nodes with memory */
+RASHM_API void rashm_topo_srad_nodes(const rashm_topo_t *t, rashm_nodeset_t *out); /* nodes with CPUs */
+RASHM_API int rashm_topo_partition(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes);
+/* Nodes of a set of CPUs (hwloc cpuset -> nodeset: the nodes local to them). */
+RASHM_API void rashm_topo_cpus_to_nodes(const rashm_topo_t *t, const rashm_cpuset_t *cpus,
+                                        rashm_nodeset_t *out);
+
+/* Memory of a node on this machine, from sysfs (free memory, 2 MiB pages). */
+struct rashm_node_mem {
+    uint64_t mem_total, mem_free;          /* bytes */
+    uint64_t huge_total, huge_free;        /* pages of huge_page_size */
+    uint64_t huge_page_size;               /* bytes (default huge page size) */
+};
+RASHM_API int rashm_node_mem(int node, struct rashm_node_mem *out);
+
+/* ---- policies and configuration ------------------------------------------ */
+
+/* Range policies. The values are AIX's P_* values on purpose. */
+enum rashm_policy {
+    RASHM_POLICY_DEFAULT = 0,      /* the configured default (RASHM_DEFAULT_POLICY) */
+    RASHM_POLICY_FIRST_TOUCH = 1,  /* near the touching CPU, within the nodes */
+    RASHM_POLICY_BALANCED = 2,     /* round-robin over the nodes */
+};
+RASHM_API const char *rashm_policy_name(int policy); /* "default", "first-touch", "balanced" */
+
+/* Where a range's node set came from. Kept in the registry so a face can
+ * report the attachment the way it was made (ra_get_attachinfo). */
+enum rashm_origin {
+    RASHM_ORIGIN_NODES = 0,        /* node set given directly (native API, CLI) */
+    RASHM_ORIGIN_CPUS = 1,         /* AIX R_RSET: nodes derived from `cpus` */
+    RASHM_ORIGIN_SRAD = 2,         /* AIX R_SRADID: the node of SRAD `srad` */
+    RASHM_ORIGIN_GAP = 3,          /* (query output only) not covered by any range */
+};
+
+/* Effective configuration, read from the environment once per process.
+ * rashm_config_items lists every RASHM_* variable with its effective value
+ * so a program (the CLI) can show it. */
+struct rashm_config_item {
+    const char *name;              /* "RASHM_DEFAULT_POLICY" */
+    const char *value;             /* effective value */
+    const char *default_value;
+    const char *description;       /* one line */
+    int from_env;                  /* 1 when set in the environment */
+};
+/* Sets *items to a static array and returns its length. */
+RASHM_API int rashm_config_items(const struct rashm_config_item **items);
+/* What RASHM_POLICY_DEFAULT means now: RASHM_POLICY_BALANCED or
+ * RASHM_POLICY_FIRST_TOUCH. */
+RASHM_API int rashm_config_default_policy(void);
+/* 0 when SRAD support is switched off (RASHM_ENHANCED_AFFINITY=0). */
+RASHM_API int rashm_config_enhanced_affinity(void);
+/* 1 when NUMA system calls work here (get_mempolicy does not say ENOSYS). */
+RASHM_API int rashm_numa_available(void);
+
+/* ---- segments ---------------------------------------------------------- */
+
+/* One range of a segment to place. */
+struct rashm_range {
+    uint64_t offset;               /* multiple of the segment's page size */
+    uint64_t length;               /* multiple of the page size; 0: to the end */
+    int policy;                    /* enum rashm_policy */
+    int origin;                    /* enum rashm_origin (0 for native callers) */
+    int srad;                      /* RASHM_ORIGIN_SRAD: the sradid */
+    rashm_nodeset_t nodes;         /* the attachment's nodes; empty: all SRAD nodes */
+    rashm_cpuset_t cpus;           /* RASHM_ORIGIN_CPUS: the rset's CPUs (informational) */
+};
+
+/* Creation flags (rashm_create `flags`). */
+#define RASHM_POPULATE  0x1   /* every page resident after the call, placed by its range */
+#define RASHM_LOCK      0x2   /* RASHM_POPULATE + shmctl(SHM_LOCK) (AIX SHM_PIN) */
+
+/* Progress of long operations (populate): called from the calling thread
+ * with bytes done so far and the total, at least at the end. */
+typedef void (*rashm_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+struct rashm_create_opts {
+    rashm_progress_fn progress;    /* NULL: none */
+    void *progress_arg;
+    uint64_t progress_step;        /* bytes per callback (0: 64 MiB) */
+};
+
+/* Create a placed System V segment.
+ *   key, size, shmflg: as shmget (perms, IPC_CREAT, IPC_EXCL, SHM_HUGETLB,
+ *   SHM_HUGE_*, SHM_NORESERVE).
+ *   ranges[0..nranges-1] (nranges 0..RASHM_MAX_RANGES; ranges may be NULL when
+ *   nranges is 0): placement; parts not covered get RASHM_POLICY_DEFAULT over
+ *   all SRAD nodes. Later ranges win where ranges overlap.
+ *   flags: RASHM_POPULATE, RASHM_LOCK.  opts: may be NULL.
+ * Existing key: with IPC_CREAT the segment is created with IPC_EXCL first;
+ * if it exists and the caller did not ask for IPC_EXCL, the existing id is
+ * returned (after shmget's own permission/size checks) and its placement,
+ * population and lock are left as they are; *created (if not NULL) says
+ * which happened. Without IPC_CREAT: a lookup, no placement.
+ * Returns the shmid, or -1 with errno: EINVAL (bad range: misaligned, past
+ * the end, bad policy, node >= RASHM_MAX_NODES, nranges), ENOTSUP (fake
+ * topology / no NUMA and a range names nodes), shmget's errors, mbind's,
+ * ENOMEM when populating fails. A segment created by a failing call is
+ * removed. Huge-page segments: see docs/aix.md, "huge pages". */
+RASHM_API int rashm_create(key_t key, uint64_t size, int shmflg, const struct rashm_range *ranges,
+                           int nranges, unsigned flags, const struct rashm_create_opts *opts,
+                           int *created);
+
+/* shmat that keeps rashm placement: attaches and, for a huge-page segment
+ * with first-touch ranges, applies their policy to the new mapping (the
+ * kernel keeps no shared policy for hugetlb). librashm also exports `shmat`
+ * itself with the same behaviour, so programs linked with -lrashm get it
+ * from plain shmat calls. (void *)-1 with shmat's errno on failure. */
+RASHM_API void *rashm_attach(int shmid, const void *addr, int shmflg);
+/* shmdt. */
+RASHM_API int rashm_detach(const void *addr);
+
+/* Make [offset, offset+length) of an attached segment resident (length 0:
+ * to the end of the mapping at `base`): MADV_POPULATE_WRITE in steps, with
+ * progress callbacks when opts->progress is set. The pages land where the
+ * policy in force for the mapping puts them. EINVAL, ENOMEM, EFAULT. */
+RASHM_API int rashm_populate(void *base, uint64_t offset, uint64_t length,
+                             const struct rashm_create_opts *opts);
+/* Populate the whole segment under its placement (temporary attach) and
+ * lock it (shmctl SHM_LOCK; a no-op for hugetlb, never swapped anyway). */
+RASHM_API int rashm_lock(int shmid, const struct rashm_create_opts *opts);
+
+/* Place an existing segment: apply the ranges (like rashm_create would) to
+ * segment `shmid`, moving pages already resident when `move` is non-zero
+ * (MPOL_MF_MOVE_ALL when permitted, else MPOL_MF_MOVE). Replaces the
+ * registry entry. EINVAL, EPERM (not the owner or creator, nor root),
+ * shmctl's errors. */
+RASHM_API int rashm_place(int shmid, const struct rashm_range *ranges, int nranges, int move);
+/* Forget a segment's placement: policy back to the default (4 KiB: the
+ * shared policy is removed) and registry entry deleted. */
+RASHM_API int rashm_unplace(int shmid);
+
+/* IPC_RMID plus removal of the registry entry. */
+RASHM_API int rashm_remove(int shmid);
+
+/* ---- placement query ---------------------------------------------------- */
+
+struct rashm_range_placement {
+    uint64_t offset, length;       /* bytes */
+    int policy;                    /* enum rashm_policy as requested; -1 unknown */
+    int origin;                    /* enum rashm_origin */
+    int srad;                      /* for RASHM_ORIGIN_SRAD */
+    rashm_nodeset_t nodes;         /* the attachment's nodes as requested */
+    rashm_cpuset_t cpus;           /* for RASHM_ORIGIN_CPUS */
+    int mode;                      /* MPOL_* in force for the range */
+    rashm_nodeset_t mode_nodes;    /* its node mask */
+    int mode_from_kernel;          /* 1: read back with get_mempolicy (4 KiB
+                                      shared policy); 0: from the registry
+                                      (hugetlb: the policy applied when
+                                      populating / per attach) */
+    uint64_t pages;                /* pages in the range */
+    uint64_t resident;             /* of which resident on some node */
+    uint64_t *node_pages;          /* [node_slots]: resident pages per Linux node */
+};
+
+struct rashm_placement {
+    int shmid;
+    uint64_t size;                 /* shm_segsz */
+    uint64_t page_size;            /* 4096 or the huge page size */
+    int hugetlb;
+    int registered;                /* 1: ranges come from the registry */
+    int node_slots;                /* length of each node_pages array */
+    int nranges;
+    struct rashm_range_placement *ranges;
+};
+
+/* Per range: the policy in force and the pages resident on each node, read
+ * with move_pages over a temporary read-only attach (batches of 16384
+ * pages; huge-page segments at huge-page stride). Works for any segment the
+ * caller may read; segments rashm did not place show one range, policy -1.
+ * NULL with errno (shmctl/shmat errors, ENOMEM). */
+RASHM_API struct rashm_placement *rashm_query(int shmid);
+RASHM_API void rashm_placement_free(struct rashm_placement *p);
+
+/* ---- listing ------------------------------------------------------------ */
+
+struct rashm_seg_info {
+    int shmid;
+    key_t key;
+    uint64_t size;
+    int perms;                     /* low 9 bits of shm_perm.mode */
+    uid_t uid;
+    gid_t gid;
+    pid_t cpid, lpid;
+    uint64_t nattch;
+    int64_t ctime;
+    uint64_t rss;                  /* bytes resident (from /proc/sysvipc/shm) */
+    int locked;                    /* SHM_LOCKED */
+    int registered;                /* placed by rashm (registry entry valid) */
+    int hugetlb;                   /* 1, 0, or -1 unknown (not registered) */
+    int nranges;                   /* registry ranges (0 if not registered) */
+};
+/* Every System V segment on the system (as /proc/sysvipc/shm), with the
+ * registry's view. Stale registry entries met on the way are pruned.
+ * Sets *out (free with free()) and returns the count, or -1. */
+RASHM_API int rashm_list(struct rashm_seg_info **out);
+
+/* Error text for the CLI: strerror plus rashm-specific hints. */
+RASHM_API const char *rashm_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -86,19 +86,24 @@ typedef struct {
     int cpu_count;
 } loadavg_info_t;
 
-_Static_assert(sizeof(rsid_t) == 8, "rsid_t is 8 bytes on AIX LP64");
-_Static_assert(offsetof(subrange_t, su_offset) == 0, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_length) == 8, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_rstype) == 16, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_policy) == 20, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_rsid) == 24, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_rsoffset) == 32, "subrange_t ABI");
-_Static_assert(offsetof(subrange_t, su_rslength) == 40, "subrange_t ABI");
-_Static_assert(sizeof(subrange_t) == 48, "subrange_t ABI");
-_Static_assert(offsetof(attachinfo_t, at_rsid) == 8, "attachinfo_t ABI");
-_Static_assert(offsetof(attachinfo_t, at_policy) == 16, "attachinfo_t ABI");
-_Static_assert(offsetof(attachinfo_t, next_resource) == 24, "attachinfo_t ABI");
-_Static_assert(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
+#ifdef __cplusplus
+#define RASHM_STATIC_ASSERT static_assert
+#else
+#define RASHM_STATIC_ASSERT _Static_assert
+#endif
+RASHM_STATIC_ASSERT(sizeof(rsid_t) == 8, "rsid_t is 8 bytes on AIX LP64");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_offset) == 0, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_length) == 8, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_rstype) == 16, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_policy) == 20, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_rsid) == 24, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_rsoffset) == 32, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(subrange_t, su_rslength) == 40, "subrange_t ABI");
+RASHM_STATIC_ASSERT(sizeof(subrange_t) == 48, "subrange_t ABI");
+RASHM_STATIC_ASSERT(offsetof(attachinfo_t, at_rsid) == 8, "attachinfo_t ABI");
+RASHM_STATIC_ASSERT(offsetof(attachinfo_t, at_policy) == 16, "attachinfo_t ABI");
+RASHM_STATIC_ASSERT(offsetof(attachinfo_t, next_resource) == 24, "attachinfo_t ABI");
+RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 
 /* ---- rstype_t --------------------------------------------------------- */
 #define R_NADA      0

@@ -164,15 +164,25 @@ int dma_engine_start(struct dma_engine **out)
     return 0;
 }
 
+/* Stops the thread; the structure stays valid (threads of a dying helper may
+ * still look at it) until dma_engine_free. */
 void dma_engine_stop(struct dma_engine *e)
 {
     if (!e)
         return;
+    pthread_mutex_lock(&e->post_lock);
     atomic_store(&e->stop, 1);
+    pthread_mutex_unlock(&e->post_lock);
     atomic_fetch_add(&e->post_seq, 1);
     futex_wake_all(&e->post_seq);
     pthread_join(e->thr, NULL);
     atomic_store(&e->running, 0);
+}
+
+void dma_engine_free(struct dma_engine *e)
+{
+    if (!e)
+        return;
     pthread_mutex_destroy(&e->post_lock);
     free(e);
 }
@@ -194,6 +204,10 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     if (!transfer_ok(dst, src, size))
         return -EINVAL;
     pthread_mutex_lock(&e->post_lock);
+    if (atomic_load(&e->stop)) {
+        pthread_mutex_unlock(&e->post_lock);
+        return -ESHUTDOWN;
+    }
     i = e->wr;
     s = &e->slot[i];
     st = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -293,6 +307,8 @@ int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size
         r = dma_post(e, dst, src, size, NULL, 0, 1, &index);
         if (r != -EAGAIN)
             break;
+        if (atomic_load(&e->stop))
+            return -ESHUTDOWN;
         if (++spins < WAITER_SPIN) {
             cpu_relax();
             continue;

@@ -63,6 +63,7 @@ struct dma_engine;
 
 struct rt {
     int up;
+    int closed;      /* shut down: no implicit re-init */
     int venode;
     /* the DMAATB: writers (register/unregister) exclude the engine */
     pthread_rwlock_t atb_lock;
@@ -85,6 +86,7 @@ void rt_fault_load(void);
 /* ---- DMA engine ---------------------------------------------------------- */
 int dma_engine_start(struct dma_engine **out);
 void dma_engine_stop(struct dma_engine *e);
+void dma_engine_free(struct dma_engine *e);
 /* record: store the handle pointer for NEC's write-back on slot reuse.
  * hold: keep the slot from being reused until dma_release() (post_wait). */
 int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,

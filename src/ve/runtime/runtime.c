@@ -40,6 +40,8 @@ static int rt_up_locked(int venode)
     int rc;
     if (rashm_rt.up)
         return 0;
+    dma_engine_free(rashm_rt.dma); /* stopped by an earlier shutdown */
+    rashm_rt.dma = NULL;
     int dirs = (int)env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096);
     int entries = (int)env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256);
     rt_fault_load();
@@ -65,7 +67,9 @@ int rt_ensure(void)
     if (__atomic_load_n(&rashm_rt.up, __ATOMIC_ACQUIRE))
         return 0;
     pthread_mutex_lock(&rashm_rt_lock);
-    rc = rt_up_locked(0);
+    /* After a shutdown only an explicit rashm_ve_runtime_init brings the
+     * runtime back: a VE function still running in a dying helper must not. */
+    rc = rashm_rt.closed ? -ESHUTDOWN : rt_up_locked(0);
     pthread_mutex_unlock(&rashm_rt_lock);
     return rc;
 }
@@ -74,6 +78,7 @@ RASHM_VE_API int rashm_ve_runtime_init(int venode)
 {
     int rc;
     pthread_mutex_lock(&rashm_rt_lock);
+    rashm_rt.closed = 0;
     rc = rt_up_locked(venode < 0 ? 0 : venode);
     pthread_mutex_unlock(&rashm_rt_lock);
     return rc;
@@ -82,13 +87,14 @@ RASHM_VE_API int rashm_ve_runtime_init(int venode)
 RASHM_VE_API void rashm_ve_runtime_shutdown(void)
 {
     pthread_mutex_lock(&rashm_rt_lock);
+    rashm_rt.closed = 1;
     if (!rashm_rt.up) {
         pthread_mutex_unlock(&rashm_rt_lock);
         return;
     }
-    /* Stop the engine first: no copy may run into a segment being detached. */
+    /* Stop the engine first: no copy may run into a segment being detached.
+     * Its structure stays allocated (see dma_engine_stop). */
     dma_engine_stop(rashm_rt.dma);
-    rashm_rt.dma = NULL;
     vhshm_detach_all();
     pthread_rwlock_wrlock(&rashm_rt.atb_lock);
     dmaatb_destroy(rashm_rt.atb);

@@ -56,6 +56,10 @@ int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
     if (rc)
         return rc;
     pthread_rwlock_wrlock(&rashm_rt.atb_lock);
+    if (!rashm_rt.atb) { /* shut down meanwhile */
+        pthread_rwlock_unlock(&rashm_rt.atb_lock);
+        return -ESHUTDOWN;
+    }
     e = rashm_rt.ops->find_host(rashm_rt.atb, (char *)vemva, size, ATB_VEMEM);
     if (e) {
         e->refs++;
@@ -71,7 +75,7 @@ int vemem_unregister(uint64_t vehva)
 {
     int rc;
     pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    rc = rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VEMEM);
+    rc = rashm_rt.atb ? rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VEMEM) : -ESHUTDOWN;
     pthread_rwlock_unlock(&rashm_rt.atb_lock);
     return rc;
 }

@@ -70,6 +70,8 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
     void *a;
     int rc, err;
 
+    if (!rashm_rt.up)
+        return -ESHUTDOWN; /* shut down after the caller's rt_ensure */
     if (shmaddr)
         return -EINVAL;
     if (flag & (SHM_EXEC | SHM_REMAP | SHM_RND))
@@ -128,6 +130,8 @@ int vhshm_dt(uint64_t shmaddr)
 {
     struct attach **pp, *rec;
     int rc;
+    if (!rashm_rt.up)
+        return -ESHUTDOWN;
     for (pp = &attached; *pp; pp = &(*pp)->next)
         if ((uint64_t)(*pp)->addr == shmaddr)
             break;

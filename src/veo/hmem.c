@@ -1,0 +1,122 @@
+/* hmem: VE memory named by a VH pointer. Bit 63 marks it, bits 62:59 hold
+ * the VE process identifier (so at most 16 VE processes), the rest is the VE
+ * address (VE memory lives below 2^47, see veo_proto.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veo_internal.h"
+
+#define HMEM_FLAG 0x8000000000000000ull
+#define HMEM_IDENT_SHIFT 59
+#define HMEM_IDENT_MASK 0x7800000000000000ull
+
+VEO_API int veo_is_ve_addr(const void *addr)
+{
+    return ((uint64_t)(uintptr_t)addr & HMEM_FLAG) ? 1 : 0;
+}
+
+VEO_API void *veo_get_hmem_addr(void *addr)
+{
+    return (void *)(uintptr_t)((uint64_t)(uintptr_t)addr & ~(HMEM_FLAG | HMEM_IDENT_MASK));
+}
+
+VEO_API int veo_get_proc_identifier_from_hmem(const void *addr)
+{
+    if (!veo_is_ve_addr(addr))
+        return -1;
+    return (int)(((uint64_t)(uintptr_t)addr & HMEM_IDENT_MASK) >> HMEM_IDENT_SHIFT);
+}
+
+VEO_API int veo_get_max_proc_identifier(void)
+{
+    int max = -1;
+    for (int i = 0; i < VEO_MAX_HMEM_PROCS; i++)
+        if (veo_i_proc_by_ident(i))
+            max = i;
+    return max;
+}
+
+VEO_API void *veo_set_proc_identifier(void *addr, int ident)
+{
+    if (ident < 0 || ident >= VEO_MAX_HMEM_PROCS)
+        return NULL;
+    uint64_t a = (uint64_t)(uintptr_t)addr & ~(HMEM_FLAG | HMEM_IDENT_MASK);
+    return (void *)(uintptr_t)(a | HMEM_FLAG | ((uint64_t)ident << HMEM_IDENT_SHIFT));
+}
+
+VEO_API struct veo_proc_handle *veo_get_proc_handle_from_hmem(const void *addr)
+{
+    return veo_i_proc_by_ident(veo_get_proc_identifier_from_hmem(addr));
+}
+
+VEO_API pid_t veo_get_pid_from_hmem(const void *addr)
+{
+    struct veo_proc_handle *h = veo_get_proc_handle_from_hmem(addr);
+    return h ? h->pid : -1;
+}
+
+VEO_API int veo_get_venum_from_hmem(const void *addr)
+{
+    struct veo_proc_handle *h = veo_get_proc_handle_from_hmem(addr);
+    return h ? h->venode : -1;
+}
+
+VEO_API int veo_alloc_hmem(struct veo_proc_handle *h, void **addr, const size_t size)
+{
+    uint64_t ve;
+    if (!h || !addr)
+        return -1;
+    if (veo_alloc_mem(h, &ve, size) != 0)
+        return -1;
+    *addr = veo_set_proc_identifier((void *)(uintptr_t)ve, h->ident);
+    return 0;
+}
+
+VEO_API int veo_free_hmem(void *addr)
+{
+    struct veo_proc_handle *h = veo_get_proc_handle_from_hmem(addr);
+    if (!h)
+        return -1;
+    return veo_free_mem(h, (uint64_t)(uintptr_t)veo_get_hmem_addr(addr)) == 0 ? 0 : -1;
+}
+
+/* Copies between any two of: VH memory, hmem of one VE process, hmem of
+ * another. VE to VE goes through a bounded VH buffer. */
+VEO_API int veo_hmemcpy(void *dst, const void *src, size_t size)
+{
+    int dve = veo_is_ve_addr(dst), sve = veo_is_ve_addr(src);
+    if (!size)
+        return 0;
+    if (!dst || !src)
+        return -1;
+    if (!dve && !sve) {
+        memmove(dst, src, size);
+        return 0;
+    }
+    struct veo_proc_handle *dh = dve ? veo_get_proc_handle_from_hmem(dst) : NULL;
+    struct veo_proc_handle *sh = sve ? veo_get_proc_handle_from_hmem(src) : NULL;
+    if ((dve && !dh) || (sve && !sh))
+        return -1;
+    uint64_t da = (uint64_t)(uintptr_t)veo_get_hmem_addr(dst);
+    uint64_t sa = (uint64_t)(uintptr_t)veo_get_hmem_addr((void *)(uintptr_t)src);
+    if (dve && !sve)
+        return veo_i_rw(dh, 1, (void *)(uintptr_t)src, da, size) < 0 ? -1 : 0;
+    if (!dve && sve)
+        return veo_i_rw(sh, 0, dst, sa, size) < 0 ? -1 : 0;
+    size_t chunk = size < (4u << 20) ? size : (4u << 20);
+    char *buf = malloc(chunk);
+    if (!buf)
+        return -1;
+    int rc = 0;
+    /* Overlapping ranges in one VE process: copy backwards when needed. */
+    int back = dh == sh && da > sa && da < sa + size;
+    for (size_t done = 0; done < size && rc == 0; done += chunk) {
+        size_t n = size - done < chunk ? size - done : chunk;
+        size_t off = back ? size - done - n : done;
+        if (veo_i_rw(sh, 0, buf, sa + off, n) < 0 || veo_i_rw(dh, 1, buf, da + off, n) < 0)
+            rc = -1;
+    }
+    free(buf);
+    return rc;
+}

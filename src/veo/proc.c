@@ -1,0 +1,727 @@
+/* VE processes: start and stop the rashm-ve helper, its private channel,
+ * the monitor that notices a dead helper, libraries, symbols, VE memory. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "veo_internal.h"
+
+#ifndef RASHM_VE_HELPER_INSTALLED
+#define RASHM_VE_HELPER_INSTALLED "/usr/local/bin/rashm-ve"
+#endif
+#ifndef RASHM_VE_LIB_TO_BIN
+#define RASHM_VE_LIB_TO_BIN "../bin"
+#endif
+
+#define DEFAULT_MEM_SIZE (8ull << 30)
+#define DEFAULT_SPIN_US 50u
+#define START_TIMEOUT_MS 10000
+#define EXIT_TIMEOUT_MS 3000
+
+extern char **environ;
+
+/* Implemented by the VH-VE SHM code (src/veo/vhveshm.c): drops what it
+ * cached for a process handle. Weak so that this file stands on its own. */
+extern void rashm_veo_runtime_forget(struct veo_proc_handle *h) __attribute__((weak));
+
+long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+uint64_t veo_i_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- process table (hmem identifiers) and VE address reservations ----- */
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct veo_proc_handle *procs[VEO_MAX_HMEM_PROCS];
+static int node_refs[RVE_MAX_NODES];
+static uint64_t node_reserved[RVE_MAX_NODES]; /* size reserved at the node's base */
+
+struct veo_proc_handle *veo_i_proc_by_ident(int ident)
+{
+    struct veo_proc_handle *h = NULL;
+    if (ident < 0 || ident >= VEO_MAX_HMEM_PROCS)
+        return NULL;
+    pthread_mutex_lock(&table_lock);
+    h = procs[ident];
+    pthread_mutex_unlock(&table_lock);
+    return h;
+}
+
+/* Keeps the VE address range of a node PROT_NONE in the VH, so a VE address
+ * used as a VH pointer faults. Best effort: if something already lives there
+ * the VE addresses still work, they just do not fault on the VH. */
+static void reserve_node(int node, uint64_t base, uint64_t size)
+{
+    if (node_refs[node]++ == 0) {
+        void *p = mmap((void *)(uintptr_t)base, size, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == (void *)(uintptr_t)base) {
+            node_reserved[node] = size;
+        } else {
+            if (p != MAP_FAILED)
+                munmap(p, size);
+            node_reserved[node] = 0;
+        }
+    }
+}
+
+static void unreserve_node(int node)
+{
+    if (--node_refs[node] == 0 && node_reserved[node]) {
+        munmap((void *)(uintptr_t)(RVE_MEM_BASE + (uint64_t)node * RVE_MEM_STRIDE),
+               node_reserved[node]);
+        node_reserved[node] = 0;
+    }
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static int env_int(const char *name, long lo, long hi, long dflt, long *out)
+{
+    const char *s = getenv(name);
+    char *end;
+    if (!s || !*s) {
+        *out = dflt;
+        return 0;
+    }
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno || *end || v < lo || v > hi)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s)
+        return -EINVAL;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    case 't': case 'T': v <<= 40; end++; break;
+    default: break;
+    }
+    if (*end == 'i' || *end == 'B')
+        end++;
+    if (*end == 'B')
+        end++;
+    if (*end || v == 0)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* The i-th entry of a comma separated list; a single entry applies to all. */
+static const char *list_item(const char *list, int i, char *buf, size_t len)
+{
+    const char *p = list;
+    int k = 0;
+    if (!strchr(list, ','))
+        i = 0;
+    while (k < i && p) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+        k++;
+    }
+    if (!p)
+        return NULL;
+    size_t n = strcspn(p, ",");
+    if (n >= len)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    return buf;
+}
+
+struct ve_config {
+    int nodes;
+    int numa;
+    uint64_t mem;
+    uint32_t spin_us;
+};
+
+static int read_config(int venode, struct ve_config *c)
+{
+    long v;
+    char buf[64];
+    const char *s;
+    int rc;
+    if ((rc = env_int("RASHM_VE_NODES", 1, RVE_MAX_NODES, 1, &v)) < 0)
+        return rc;
+    c->nodes = (int)v;
+    if (venode >= c->nodes)
+        return -EINVAL;
+    c->mem = DEFAULT_MEM_SIZE;
+    s = getenv("RASHM_VE_MEM_SIZE");
+    if (s && *s) {
+        if (!list_item(s, venode, buf, sizeof buf) || parse_size(buf, &c->mem) < 0)
+            return -EINVAL;
+    }
+    c->mem = (c->mem + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+    if (c->mem > RVE_MEM_STRIDE)
+        return -EINVAL;
+    c->numa = -1;
+    s = getenv("RASHM_VE_NUMA_NODE");
+    if (s && *s) {
+        char *end;
+        if (!list_item(s, venode, buf, sizeof buf))
+            return -EINVAL;
+        errno = 0;
+        v = strtol(buf, &end, 10);
+        if (errno || *end || v < -1 || v > 1023)
+            return -EINVAL;
+        c->numa = (int)v;
+    }
+    if ((rc = env_int("RASHM_VE_SPIN_US", 0, 1000000, DEFAULT_SPIN_US, &v)) < 0)
+        return rc;
+    c->spin_us = (uint32_t)v;
+    return 0;
+}
+
+/* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
+ * installed copies both keep lib/ and bin/ side by side), else the path it
+ * was installed to. */
+static int find_helper(char *out, size_t len)
+{
+    const char *env = getenv("RASHM_VE_HELPER");
+    Dl_info info;
+    if (env && *env) {
+        if (access(env, X_OK) != 0)
+            return -ENOENT;
+        snprintf(out, len, "%s", env);
+        return 0;
+    }
+    if (dladdr((void *)&veo_proc_create, &info) && info.dli_fname) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", info.dli_fname);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = 0;
+            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
+            if (n > 0 && (size_t)n < len && access(out, X_OK) == 0)
+                return 0;
+            n = snprintf(out, len, "%s/../bin/rashm-ve", dir);
+            if (n > 0 && (size_t)n < len && access(out, X_OK) == 0)
+                return 0;
+        }
+    }
+    snprintf(out, len, "%s", RASHM_VE_HELPER_INSTALLED);
+    return access(out, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* ---- monitor: notices the helper's death and wakes every waiter ------- */
+
+static void mark_dead(struct veo_proc_handle *h)
+{
+    atomic_store(&h->dead, 1);
+    for (int i = 0; i < RVE_MAX_CTX; i++) {
+        struct rve_ring *r = rve_ring_at(h->shm, i);
+        atomic_store(&r->state, RVE_CTX_EXIT);
+        atomic_fetch_add(&r->ev, 1);
+        veo_i_futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+    }
+}
+
+static void *monitor_main(void *arg)
+{
+    struct veo_proc_handle *h = arg;
+    for (;;) {
+        struct pollfd pf[2] = {{h->pidfd, POLLIN, 0}, {h->stop_efd, POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pf[0].revents) {
+            mark_dead(h);
+            break;
+        }
+        if (pf[1].revents)
+            break;
+    }
+    return NULL;
+}
+
+/* ---- control channel --------------------------------------------------- */
+
+int veo_i_control(struct veo_proc_handle *h, struct rve_msg *m, struct rve_reply *rep)
+{
+    int rc = 0;
+    pthread_mutex_lock(&h->lock);
+    if (veo_i_dead(h)) {
+        rc = -ESRCH;
+        goto out_unlock;
+    }
+    if (send(h->chan, m, sizeof *m, MSG_NOSIGNAL) != (ssize_t)sizeof *m) {
+        rc = -ESRCH;
+        goto out_unlock;
+    }
+    for (;;) {
+        ssize_t n = recv(h->chan, rep, sizeof *rep, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof *rep) /* EOF: the helper died meanwhile */
+            rc = -ESRCH;
+        else
+            rc = rep->rc;
+        break;
+    }
+out_unlock:
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* ---- create / destroy -------------------------------------------------- */
+
+static int spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid)
+{
+    pid_t p = fork();
+    if (p < 0)
+        return -errno;
+    if (p == 0) {
+        /* Child: move the two fds to 3 and 4 (going through high numbers so
+         * that neither clobbers the other), drop every other fd. */
+        int c = fcntl(chan_child, F_DUPFD, 64);
+        int m = fcntl(memfd, F_DUPFD, 64);
+        if (c < 0 || m < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0)
+            _exit(126);
+        syscall(SYS_close_range, RVE_SHM_FD + 1, ~0u, 0);
+        char *argv[] = {(char *)"rashm-ve", NULL};
+        execve(path, argv, environ);
+        _exit(127);
+    }
+    *pid = p;
+    return 0;
+}
+
+static int wait_exit(struct veo_proc_handle *h, int timeout_ms)
+{
+    struct pollfd pf = {h->pidfd, POLLIN, 0};
+    int r = poll(&pf, 1, timeout_ms);
+    if (r <= 0)
+        return -ETIMEDOUT;
+    return 0;
+}
+
+static void reap(struct veo_proc_handle *h)
+{
+    if (wait_exit(h, EXIT_TIMEOUT_MS) < 0)
+        kill(h->pid, SIGKILL);
+    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static struct veo_proc_handle *proc_create(int venode, const char *helper)
+{
+    struct veo_proc_handle *h;
+    struct ve_config cfg;
+    char path[PATH_MAX];
+    int sv[2], memfd, rc, ident = -1;
+    long envnode;
+
+    if (venode < -1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (venode == -1) {
+        if (env_int("VE_NODE_NUMBER", 0, RVE_MAX_NODES - 1, 0, &envnode) < 0) {
+            errno = EINVAL;
+            return NULL;
+        }
+        venode = (int)envnode;
+    }
+    if ((rc = read_config(venode, &cfg)) < 0) {
+        errno = -rc;
+        return NULL;
+    }
+    if (helper) {
+        if (access(helper, X_OK) != 0) {
+            errno = ENOENT;
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s", helper);
+    } else if ((rc = find_helper(path, sizeof path)) < 0) {
+        errno = -rc;
+        return NULL;
+    }
+
+    h = calloc(1, sizeof *h);
+    if (!h) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    pthread_mutex_init(&h->lock, NULL);
+    h->venode = venode;
+    h->spin_us = cfg.spin_us;
+    h->pidfd = h->stop_efd = h->chan = -1;
+
+    pthread_mutex_lock(&table_lock);
+    for (int i = 0; i < VEO_MAX_HMEM_PROCS; i++)
+        if (!procs[i]) {
+            ident = i;
+            break;
+        }
+    if (ident < 0) {
+        pthread_mutex_unlock(&table_lock);
+        rc = -EAGAIN;
+        goto out_free;
+    }
+    procs[ident] = h; /* claimed; published for hmem lookups once ready */
+    h->ident = ident;
+    reserve_node(venode, RVE_MEM_BASE + (uint64_t)venode * RVE_MEM_STRIDE, cfg.mem);
+    pthread_mutex_unlock(&table_lock);
+
+    memfd = memfd_create("rashm-ve", MFD_CLOEXEC);
+    if (memfd < 0) {
+        rc = -errno;
+        goto out_table;
+    }
+    if (ftruncate(memfd, (off_t)RVE_SHM_SIZE) < 0) {
+        rc = -errno;
+        goto out_memfd;
+    }
+    h->shm = mmap(NULL, RVE_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    if (h->shm == MAP_FAILED) {
+        rc = -errno;
+        h->shm = NULL;
+        goto out_memfd;
+    }
+    h->hdr = h->shm;
+    h->hdr->magic = RVE_MAGIC;
+    h->hdr->version = RVE_PROTO_VERSION;
+    h->hdr->venode = venode;
+    h->hdr->numa_node = cfg.numa;
+    h->hdr->spin_us = cfg.spin_us;
+    h->hdr->mem_base = RVE_MEM_BASE + (uint64_t)venode * RVE_MEM_STRIDE;
+    h->hdr->mem_size = cfg.mem;
+    h->hdr->vh_pid = getpid();
+    if ((rc = ve_alloc_init(&h->mem, h->hdr->mem_base, cfg.mem)) < 0)
+        goto out_unmap;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        rc = -errno;
+        goto out_alloc;
+    }
+    h->chan = sv[0];
+    rc = spawn_helper(path, sv[1], memfd, &h->pid);
+    close(sv[1]);
+    if (rc < 0)
+        goto out_chan;
+    close(memfd);
+    memfd = -1;
+    h->pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
+    if (h->pidfd < 0) {
+        rc = -errno;
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+        goto out_chan;
+    }
+
+    /* Wait for READY (or the helper's death: EOF). */
+    {
+        struct rve_reply rep;
+        struct pollfd pf = {h->chan, POLLIN, 0};
+        int pr = poll(&pf, 1, START_TIMEOUT_MS);
+        ssize_t n = pr > 0 ? recv(h->chan, &rep, sizeof rep, 0) : -1;
+        if (n != (ssize_t)sizeof rep || rep.op != RVE_OP_READY) {
+            rc = pr == 0 ? -ETIMEDOUT : -ECHILD;
+            goto out_kill;
+        }
+        if (rep.rc < 0) {
+            rc = rep.rc;
+            goto out_kill;
+        }
+    }
+
+    h->stop_efd = eventfd(0, EFD_CLOEXEC);
+    if (h->stop_efd < 0) {
+        rc = -errno;
+        goto out_kill;
+    }
+    if ((rc = -pthread_create(&h->monitor, NULL, monitor_main, h)) < 0)
+        goto out_efd;
+    h->monitor_started = true;
+    h->ctx[0] = veo_i_ctx_new(h, 0);
+    if (!h->ctx[0]) {
+        rc = -ENOMEM;
+        goto out_monitor;
+    }
+    return h;
+
+out_monitor:
+    eventfd_write(h->stop_efd, 1);
+    pthread_join(h->monitor, NULL);
+out_efd:
+    close(h->stop_efd);
+out_kill:
+    kill(h->pid, SIGKILL);
+    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    close(h->pidfd);
+out_chan:
+    close(h->chan);
+out_alloc:
+    ve_alloc_fini(&h->mem);
+out_unmap:
+    munmap(h->shm, RVE_SHM_SIZE);
+out_memfd:
+    if (memfd >= 0)
+        close(memfd);
+out_table:
+    pthread_mutex_lock(&table_lock);
+    procs[ident] = NULL;
+    unreserve_node(venode);
+    pthread_mutex_unlock(&table_lock);
+out_free:
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+    errno = -rc;
+    return NULL;
+}
+
+VEO_API struct veo_proc_handle *veo_proc_create(int venode)
+{
+    return proc_create(venode, NULL);
+}
+
+VEO_API struct veo_proc_handle *veo_proc_create_static(int venode, char *veorun)
+{
+    return proc_create(venode, veorun);
+}
+
+VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
+{
+    if (!h)
+        return -1;
+    if (rashm_veo_runtime_forget)
+        rashm_veo_runtime_forget(h);
+    pthread_mutex_lock(&h->lock);
+    if (!veo_i_dead(h)) {
+        struct rve_msg m;
+        memset(&m, 0, sizeof m);
+        m.op = RVE_OP_EXIT;
+        send(h->chan, &m, sizeof m, MSG_NOSIGNAL);
+    }
+    pthread_mutex_unlock(&h->lock);
+    reap(h);
+    eventfd_write(h->stop_efd, 1);
+    pthread_join(h->monitor, NULL);
+    close(h->stop_efd);
+    close(h->pidfd);
+    close(h->chan);
+    for (int i = 0; i < RVE_MAX_CTX; i++)
+        if (h->ctx[i])
+            veo_i_ctx_free(h->ctx[i]);
+    ve_alloc_fini(&h->mem);
+    munmap(h->shm, RVE_SHM_SIZE);
+    pthread_mutex_lock(&table_lock);
+    procs[h->ident] = NULL;
+    unreserve_node(h->venode);
+    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+    return 0;
+}
+
+VEO_API int veo_proc_identifier(struct veo_proc_handle *h)
+{
+    if (!h)
+        return -1;
+    return h->ident;
+}
+
+/* ---- libraries and symbols ------------------------------------------- */
+
+VEO_API uint64_t veo_load_library(struct veo_proc_handle *h, const char *libname)
+{
+    struct rve_msg m;
+    struct rve_reply rep;
+    if (!h || !libname || strlen(libname) >= sizeof m.str) {
+        errno = EINVAL;
+        return 0;
+    }
+    memset(&m, 0, sizeof m);
+    m.op = RVE_OP_LOAD;
+    snprintf(m.str, sizeof m.str, "%s", libname);
+    int rc = veo_i_control(h, &m, &rep);
+    if (rc < 0) {
+        if (rep.err[0] && rc != -ESRCH && getenv("RASHM_VE_DEBUG"))
+            fprintf(stderr, "veo_load_library: %s\n", rep.err);
+        errno = -rc;
+        return 0;
+    }
+    return rep.val;
+}
+
+VEO_API int veo_unload_library(struct veo_proc_handle *h, const uint64_t libhdl)
+{
+    struct rve_msg m;
+    struct rve_reply rep;
+    if (!h || !libhdl)
+        return -1;
+    memset(&m, 0, sizeof m);
+    m.op = RVE_OP_UNLOAD;
+    m.a = libhdl;
+    return veo_i_control(h, &m, &rep) < 0 ? -1 : 0;
+}
+
+VEO_API uint64_t veo_get_sym(struct veo_proc_handle *h, uint64_t libhdl, const char *symname)
+{
+    struct rve_msg m;
+    struct rve_reply rep;
+    if (!h || !symname) {
+        errno = EINVAL;
+        return 0;
+    }
+    if (strlen(symname) > VEO_SYMNAME_LEN_MAX) {
+        errno = ENAMETOOLONG;
+        return 0;
+    }
+    memset(&m, 0, sizeof m);
+    m.op = RVE_OP_SYM;
+    m.a = libhdl;
+    snprintf(m.str, sizeof m.str, "%s", symname);
+    int rc = veo_i_control(h, &m, &rep);
+    if (rc < 0) {
+        errno = -rc;
+        return 0;
+    }
+    return rep.val;
+}
+
+/* ---- VE memory --------------------------------------------------------- */
+
+VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
+{
+    if (!h || !addr) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (veo_i_dead(h)) {
+        errno = ESRCH;
+        return -2;
+    }
+    int rc = ve_alloc_get(&h->mem, size, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
+{
+    if (!h) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (veo_i_dead(h)) {
+        errno = ESRCH;
+        return -2;
+    }
+    int rc = ve_alloc_put(&h->mem, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* One kernel copy between the VH and the helper's address space: the VH is
+ * the helper's parent, which ptrace access rules (and Yama, when present)
+ * allow. No staging buffer, so memory stays bounded for any size. */
+int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size)
+{
+    size_t done = 0;
+    if (veo_i_dead(h))
+        return -ESRCH;
+    while (done < size) {
+        struct iovec l = {(char *)vh + done, size - done};
+        struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};
+        ssize_t n = write ? process_vm_writev(h->pid, &l, 1, &r, 1, 0)
+                          : process_vm_readv(h->pid, &l, 1, &r, 1, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            return -EFAULT;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, size_t size)
+{
+    if (!h || (!dst && size)) {
+        errno = EINVAL;
+        return -1;
+    }
+    int rc = veo_i_rw(h, 0, dst, src, size);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+VEO_API int veo_write_mem(struct veo_proc_handle *h, uint64_t dst, const void *src, size_t size)
+{
+    if (!h || (!src && size)) {
+        errno = EINVAL;
+        return -1;
+    }
+    int rc = veo_i_rw(h, 1, (void *)(uintptr_t)src, dst, size);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- versions ---------------------------------------------------------- */
+
+VEO_API int veo_api_version(void)
+{
+    return VEO_API_VERSION;
+}
+
+VEO_API const char *veo_version_string(void)
+{
+#ifdef RASHM_VERSION
+    return "rashm-veo " RASHM_VERSION " (software VE)";
+#else
+    return "rashm-veo (software VE)";
+#endif
+}

@@ -1,0 +1,157 @@
+/* The private channel between librashm-veo (VH side) and one rashm-ve helper
+ * (the software VE process). Not installed: both sides are built together.
+ *
+ * Two pieces, both created by veo_proc_create and inherited by the helper as
+ * file descriptors, so no other process can open them (nothing is named in
+ * the file system or in SysV IPC):
+ *  - fd 3: a SOCK_SEQPACKET socket for slow control requests (load library,
+ *    symbol lookup, context open/close, exit). Its EOF tells the helper that
+ *    the VH process is gone.
+ *  - fd 4: a memfd mapped MAP_SHARED on both sides: a header plus one request
+ *    ring per context. Calls go through the rings without any syscall while
+ *    both sides spin; each side sleeps on a futex after a short spin.
+ *
+ * Ring protocol, per context (all counters are 32-bit and wrap; request n of
+ * a context uses slots[n % RVE_NSLOT]):
+ *  - the VH fills a slot, then stores submit_seq = n + 1 (release) and wakes
+ *    the worker if worker_sleeping is set;
+ *  - the worker executes the slot, stores done_seq = n + 1 (release), bumps
+ *    ev and wakes VH waiters if vh_waiters is non-zero;
+ *  - a VH-kind slot (something the VH itself must do in queue order) is not
+ *    executed by the worker: it sets slot.state = RVE_SLOT_VH_WAIT, bumps ev,
+ *    and sleeps until a VH thread has done the work and set RVE_SLOT_VH_DONE.
+ * Both sides use Dekker-style "publish, full fence, check the other side's
+ * sleeping flag" so that no wake-up is lost.
+ */
+#ifndef RASHM_VEO_PROTO_H
+#define RASHM_VEO_PROTO_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define RVE_MAGIC 0x72617368766530ULL /* "rashmve0" */
+#define RVE_PROTO_VERSION 1
+
+#define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
+#define RVE_SHM_FD 4
+
+#define RVE_MAX_CTX 64   /* contexts per VE process, main context included */
+#define RVE_NSLOT 64     /* ring slots per context (in-flight requests) */
+#define RVE_MAX_ARGS 256 /* = VEO_MAX_NUM_ARGS */
+#define RVE_NAME_MAX 4096
+
+/* VE memory lives in the helper at RVE_MEM_BASE + venode * RVE_MEM_STRIDE;
+ * the VH reserves the same range PROT_NONE so that dereferencing a VE address
+ * on the VH faults instead of touching unrelated VH memory. */
+#define RVE_MEM_BASE 0x600000000000ULL
+#define RVE_MEM_STRIDE 0x10000000000ULL /* 1 TiB per VE node */
+#define RVE_MAX_NODES 16
+
+enum rve_argtype {
+    RVE_ARG_NONE = 0, /* index never set: a gap */
+    RVE_ARG_I64,
+    RVE_ARG_U64,
+    RVE_ARG_I32,
+    RVE_ARG_U32,
+    RVE_ARG_I16,
+    RVE_ARG_U16,
+    RVE_ARG_I8,
+    RVE_ARG_U8,
+    RVE_ARG_DOUBLE,
+    RVE_ARG_FLOAT,
+    RVE_ARG_STACK, /* val = VE address of the copy, len = its size */
+};
+
+#define RVE_ARGF_ZERO 1u /* OUT buffer: the worker zero-fills it first */
+
+struct rve_arg {
+    uint64_t val; /* the value's bits (integers sign/zero-extended) */
+    uint64_t len;
+    uint32_t type;
+    uint32_t flags;
+};
+
+enum rve_kind {
+    RVE_REQ_CALL = 1, /* call the function at addr with args[0..nargs) */
+    RVE_REQ_VH,       /* a VH-side request: wait for the VH to finish it */
+};
+
+enum rve_slot_state {
+    RVE_SLOT_IDLE = 0,
+    RVE_SLOT_VH_WAIT,    /* worker reached a VH request */
+    RVE_SLOT_VH_RUNNING, /* a VH thread claimed it */
+    RVE_SLOT_VH_DONE,    /* finished: worker may go on */
+};
+
+struct rve_slot {
+    _Atomic uint32_t state;
+    uint32_t kind;
+    uint32_t nargs;
+    uint32_t status;  /* VEO_COMMAND_* once done */
+    uint64_t addr;
+    uint64_t retval;
+    uint64_t reserved[4];
+    struct rve_arg args[RVE_MAX_ARGS];
+};
+
+enum rve_ctx_state { RVE_CTX_FREE = 0, RVE_CTX_RUNNING = 1, RVE_CTX_EXIT = 4 };
+
+struct rve_ring {
+    alignas(64) _Atomic uint32_t submit_seq; /* written by the VH */
+    _Atomic uint32_t worker_sleeping;        /* written by the worker */
+    alignas(64) _Atomic uint32_t done_seq;   /* written by the worker */
+    _Atomic uint32_t ev;                     /* futex VH waiters sleep on */
+    _Atomic uint32_t vh_waiters;
+    _Atomic uint32_t state;                  /* enum rve_ctx_state */
+    alignas(64) _Atomic uint32_t stop;       /* VH asks the worker to exit */
+    alignas(64) struct rve_slot slots[RVE_NSLOT];
+};
+
+struct rve_header {
+    uint64_t magic;
+    uint32_t version;
+    int32_t venode;
+    int32_t numa_node;  /* -1: not tied to a host NUMA node */
+    uint32_t spin_us;   /* how long sleepers spin first */
+    uint64_t mem_base;  /* VE memory: [mem_base, mem_base + mem_size) */
+    uint64_t mem_size;
+    int32_t vh_pid;
+    _Atomic int32_t exception_sig; /* signal that killed VE code, or 0 */
+    alignas(64) char pad[64];
+};
+
+#define RVE_HDR_SIZE 4096
+#define RVE_SHM_SIZE (RVE_HDR_SIZE + (uint64_t)RVE_MAX_CTX * sizeof(struct rve_ring))
+
+static inline struct rve_ring *rve_ring_at(void *shm, int idx)
+{
+    return (struct rve_ring *)((char *)shm + RVE_HDR_SIZE) + idx;
+}
+
+/* ---- control messages (SOCK_SEQPACKET, one message each way) ---------- */
+enum rve_op {
+    RVE_OP_READY = 1, /* helper -> VH once at start: rc = 0 or -errno */
+    RVE_OP_LOAD,      /* str = library name; val = handle */
+    RVE_OP_UNLOAD,    /* a = handle */
+    RVE_OP_SYM,       /* a = handle (0: all), str = name; val = address */
+    RVE_OP_CTX_OPEN,  /* ctx = ring index, a = thread stack size (0: default) */
+    RVE_OP_CTX_CLOSE, /* ctx = ring index */
+    RVE_OP_EXIT,      /* no reply: the helper exits */
+};
+
+struct rve_msg {
+    uint32_t op;
+    int32_t ctx;
+    uint64_t a;
+    char str[RVE_NAME_MAX];
+};
+
+struct rve_reply {
+    uint32_t op;
+    int32_t rc; /* 0 or -errno */
+    uint64_t val;
+    char err[256]; /* dlerror() text where there is one */
+};
+
+#endif

@@ -1,0 +1,105 @@
+/* VE library (x86) used by the vedma end-to-end tests: runs inside the
+ * rashm-ve helper and uses the VE-side API (<vhshm.h>, <vedma.h>). */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vedma.h"
+#include "vhshm.h"
+
+/* exported to the VH tests (found with veo_get_sym) */
+int64_t vt_post_many(uint64_t dst, uint64_t src, int64_t size, int64_t n, int64_t *next_rc);
+int64_t vt_wait_all(void);
+uint64_t vt_sum32(uint64_t vemva, uint64_t size);
+int64_t vt_vh_shm_copy(int64_t key, uint64_t vemva, uint64_t size);
+int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size);
+int64_t vt_crash(void);
+
+/* Handles of vt_post_many: they must outlive the call (NEC writes the status
+ * of a reused slot back into its handle). */
+static ve_dma_handle_t handles[VE_DMA_NDESC + 8];
+static int nposted;
+
+/* Posts up to n DMAs (n <= VE_DMA_NDESC + 8) without waiting. Returns how
+ * many were accepted; the next post's return value goes to *next_rc. */
+int64_t vt_post_many(uint64_t dst, uint64_t src, int64_t size, int64_t n, int64_t *next_rc)
+{
+    int i;
+    *next_rc = 0;
+    for (i = 0; i < n; i++) {
+        int rc = ve_dma_post(dst, src, (int)size, &handles[i]);
+        if (rc) {
+            *next_rc = rc;
+            break;
+        }
+    }
+    nposted = i;
+    return i;
+}
+
+/* Waits for every DMA of the last vt_post_many; the OR of their results. */
+int64_t vt_wait_all(void)
+{
+    int64_t acc = 0;
+    for (int i = 0; i < nposted; i++)
+        acc |= ve_dma_wait(&handles[i]);
+    nposted = 0;
+    return acc;
+}
+
+/* Sum of 32-bit words of VE memory (to check a DMA from inside the VE). */
+uint64_t vt_sum32(uint64_t vemva, uint64_t size)
+{
+    const uint32_t *p = (const uint32_t *)vemva;
+    uint64_t s = 0;
+    for (uint64_t i = 0; i < size / 4; i++)
+        s += p[i];
+    return s;
+}
+
+/* VE-side VH-VE SHM from VE code: attach key's segment, DMA its first `size`
+ * bytes into vemva (registered here), detach. 0 or -errno. */
+int64_t vt_vh_shm_copy(int64_t key, uint64_t vemva, uint64_t size)
+{
+    void *vehva;
+    int64_t rc = 0;
+    int id = vh_shmget((key_t)key, 0, SHM_HUGETLB);
+    if (id < 0)
+        return -errno;
+    void *at = vh_shmat(id, NULL, SHM_RDONLY, &vehva);
+    if (at == (void *)-1)
+        return -errno;
+    uint64_t dst = ve_register_mem_to_dmaatb((void *)vemva, size);
+    if (dst == (uint64_t)-1) {
+        rc = -errno;
+        goto detach;
+    }
+    rc = ve_dma_post_wait(dst, (uint64_t)vehva, (int)size);
+    ve_unregister_mem_from_dmaatb(dst);
+detach:
+    if (vh_shmdt(at))
+        rc = -errno;
+    return rc;
+}
+
+/* Keeps the engine busy until the process dies: DMAs back and forth. */
+int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size)
+{
+    for (;;) {
+        ve_dma_handle_t h1, h2;
+        if (ve_dma_post(a, b, (int)size, &h1) == 0)
+            ve_dma_wait(&h1);
+        if (ve_dma_post(b, a, (int)size, &h2) == 0)
+            ve_dma_wait(&h2);
+    }
+    return 0;
+}
+
+/* An exception in VE code. */
+int64_t vt_crash(void)
+{
+    raise(SIGSEGV);
+    return 0;
+}

@@ -17,33 +17,36 @@ int64_t vt_vh_shm_copy(int64_t key, uint64_t vemva, uint64_t size);
 int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size);
 int64_t vt_crash(void);
 
-/* Handles of vt_post_many: they must outlive the call (NEC writes the status
- * of a reused slot back into its handle). */
-static ve_dma_handle_t handles[VE_DMA_NDESC + 8];
-static int nposted;
+/* Handles of vt_post_many, one per ring slot: they must outlive the call
+ * (NEC writes the status of a reused slot back into its handle). Post k of a
+ * run lands in slot (first + k) % 128, so handles[k % 128] is reused exactly
+ * when its slot is. */
+static ve_dma_handle_t handles[VE_DMA_NDESC];
+static int64_t nposted;
 
-/* Posts up to n DMAs (n <= VE_DMA_NDESC + 8) without waiting. Returns how
- * many were accepted; the next post's return value goes to *next_rc. */
-int64_t vt_post_many(uint64_t dst, uint64_t src, int64_t size, int64_t n, int64_t *next_rc)
+/* Posts DMAs without waiting until a post fails (the ring is full: the next
+ * slot's DMA still runs) or max posts were made. Returns how many were
+ * accepted; the failing post's return value goes to *next_rc (0 if none). */
+int64_t vt_post_many(uint64_t dst, uint64_t src, int64_t size, int64_t max, int64_t *next_rc)
 {
-    int i;
+    int64_t k;
     *next_rc = 0;
-    for (i = 0; i < n; i++) {
-        int rc = ve_dma_post(dst, src, (int)size, &handles[i]);
+    for (k = 0; k < max; k++) {
+        int rc = ve_dma_post(dst, src, (int)size, &handles[k % VE_DMA_NDESC]);
         if (rc) {
             *next_rc = rc;
             break;
         }
     }
-    nposted = i;
-    return i;
+    nposted = k;
+    return k;
 }
 
-/* Waits for every DMA of the last vt_post_many; the OR of their results. */
+/* Waits for the DMAs of the last vt_post_many; the OR of their results. */
 int64_t vt_wait_all(void)
 {
     int64_t acc = 0;
-    for (int i = 0; i < nposted; i++)
+    for (int i = 0; i < VE_DMA_NDESC && i < nposted; i++)
         acc |= ve_dma_wait(&handles[i]);
     nposted = 0;
     return acc;

@@ -17,6 +17,8 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static int collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
+
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
 {
     struct veo_thr_ctxt *c = calloc(1, sizeof *c);
@@ -112,6 +114,8 @@ static void harvest(struct veo_thr_ctxt *c)
                 ve_alloc_put(&h->mem, sc->ve);
             }
         }
+        if (q->kind == RVE_REQ_READ && status == VEO_COMMAND_OK)
+            memcpy(q->hptr, s->args, q->size);
         req_release(q);
         q->kind = 0;
         add_result(c, id, status, val);
@@ -330,6 +334,38 @@ out_undo:
     return VEO_REQUEST_ID_INVALID;
 }
 
+/* A small veo_read_mem/veo_write_mem through the transfer ring (the data
+ * travels inline in the slot). Returns 0 or -errno. */
+int veo_i_xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size)
+{
+    struct veo_thr_ctxt *c = h->xfer;
+    uint64_t val = 0;
+    pthread_mutex_lock(&c->lock);
+    uint64_t id = reserve(c);
+    if (id == VEO_REQUEST_ID_INVALID) {
+        pthread_mutex_unlock(&c->lock);
+        return -ESRCH;
+    }
+    struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+    struct vh_req *q = &c->req[id % RVE_NSLOT];
+    memset(q, 0, sizeof *q);
+    q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
+    q->hptr = vh;
+    q->size = size;
+    s->kind = (uint32_t)q->kind;
+    s->addr = ve;
+    s->reserved[0] = size;
+    s->status = VEO_COMMAND_ERROR;
+    if (write)
+        memcpy(s->args, vh, size);
+    publish(c);
+    pthread_mutex_unlock(&c->lock);
+    int st = collect(c, id, &val, 1);
+    if (st == VEO_COMMAND_OK)
+        return 0;
+    return veo_i_dead(h) ? -ESRCH : -EFAULT;
+}
+
 VEO_API uint64_t veo_call_async_by_name(struct veo_thr_ctxt *c, uint64_t libhdl,
                                         const char *symname, struct veo_args *args)
 {
@@ -509,7 +545,7 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
         pthread_mutex_unlock(&h->lock);
         return c;
     }
-    for (int i = 1; i < RVE_MAX_CTX; i++)
+    for (int i = 1; i < RVE_XFER_CTX; i++)
         if (!h->ctx[i]) {
             idx = i;
             break;

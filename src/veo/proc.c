@@ -472,13 +472,18 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
         goto out_efd;
     h->monitor_started = true;
     h->ctx[0] = veo_i_ctx_new(h, 0);
-    if (!h->ctx[0]) {
+    h->xfer = veo_i_ctx_new(h, RVE_XFER_CTX);
+    if (!h->ctx[0] || !h->xfer) {
         rc = -ENOMEM;
-        goto out_monitor;
+        goto out_ctx;
     }
     return h;
 
-out_monitor:
+out_ctx:
+    if (h->ctx[0])
+        veo_i_ctx_free(h->ctx[0]);
+    if (h->xfer)
+        veo_i_ctx_free(h->xfer);
     eventfd_write(h->stop_efd, 1);
     pthread_join(h->monitor, NULL);
 out_efd:
@@ -542,6 +547,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     for (int i = 0; i < RVE_MAX_CTX; i++)
         if (h->ctx[i])
             veo_i_ctx_free(h->ctx[i]);
+    veo_i_ctx_free(h->xfer);
     ve_alloc_fini(&h->mem);
     munmap(h->shm, RVE_SHM_SIZE);
     pthread_mutex_lock(&table_lock);
@@ -665,6 +671,8 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     size_t done = 0;
     if (veo_i_dead(h))
         return -ESRCH;
+    if (size <= RVE_INLINE_MAX)
+        return veo_i_xfer(h, write, vh, ve, size);
     while (done < size) {
         struct iovec l = {(char *)vh + done, size - done};
         struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};

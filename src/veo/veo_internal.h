@@ -105,6 +105,7 @@ struct veo_proc_handle {
     uint32_t spin_us;
     struct ve_alloc mem;
     struct veo_thr_ctxt *ctx[RVE_MAX_CTX]; /* by ring index; [0] = main */
+    struct veo_thr_ctxt *xfer;             /* ring RVE_XFER_CTX: small copies */
     struct veo_thr_ctxt *open[RVE_MAX_CTX]; /* in opening order */
     int nopen;
 };
@@ -123,6 +124,7 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx);
 void veo_i_ctx_free(struct veo_thr_ctxt *c);
 void veo_i_ctx_wake_all(struct veo_thr_ctxt *c);
 int veo_i_ctx_drain(struct veo_thr_ctxt *c);
+int veo_i_xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size);
 
 /* misc */
 long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);

@@ -75,7 +75,16 @@ struct rve_arg {
 enum rve_kind {
     RVE_REQ_CALL = 1, /* call the function at addr with args[0..nargs) */
     RVE_REQ_VH,       /* a VH-side request: wait for the VH to finish it */
+    RVE_REQ_WRITE,    /* copy len = reserved[0] bytes from the slot's payload to addr */
+    RVE_REQ_READ,     /* copy len bytes from addr into the slot's payload */
 };
+
+/* Small veo_read_mem/veo_write_mem go through a ring reserved for them, with
+ * the data inline in the slot (the args area): one shared-memory round trip
+ * instead of a process_vm_* system call that pins pages. Larger ones use
+ * process_vm_readv/writev directly. */
+#define RVE_XFER_CTX (RVE_MAX_CTX - 1)
+#define RVE_INLINE_MAX 4096
 
 enum rve_slot_state {
     RVE_SLOT_IDLE = 0,

@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,9 @@ static struct worker workers[RVE_MAX_CTX];
 /* What the current thread is executing, for the fault handler. */
 static __thread struct rve_ring *tl_ring;
 static __thread struct rve_slot *tl_slot;
+/* Set while a worker copies data for the VH: a bad VE address then fails
+ * that one request (EFAULT) instead of being a VE exception. */
+static __thread sigjmp_buf *tl_guard;
 
 static cpu_set_t node_cpus;
 static int have_node_cpus;
@@ -103,6 +107,14 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)si;
     (void)uc;
+    if (tl_guard && (sig == SIGSEGV || sig == SIGBUS)) {
+        /* Worker threads run with nothing blocked; undo the handler's mask,
+         * since the jump does not restore it (sigsetjmp(.., 0)). */
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        siglongjmp(*tl_guard, 1);
+    }
     struct rve_ring *r = tl_ring;
     struct rve_slot *s = tl_slot;
     atomic_store(&hdr->exception_sig, sig);
@@ -200,6 +212,32 @@ static void do_call(struct rve_slot *s)
     s->status = CMD_OK;
 }
 
+static int guarded_copy(void *dst, const void *src, size_t n)
+{
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 0)) {
+        tl_guard = NULL;
+        return -EFAULT;
+    }
+    tl_guard = &jb;
+    memcpy(dst, src, n);
+    tl_guard = NULL;
+    return 0;
+}
+
+static void do_copy(struct rve_slot *s, int write)
+{
+    uint64_t len = s->reserved[0];
+    void *ve = (void *)(uintptr_t)s->addr;
+    int rc;
+    if (len > RVE_INLINE_MAX || len > sizeof s->args)
+        rc = -EINVAL;
+    else
+        rc = write ? guarded_copy(ve, s->args, len) : guarded_copy(s->args, ve, len);
+    s->status = rc ? CMD_ERROR : CMD_OK;
+    s->retval = (uint64_t)-rc;
+}
+
 /* Sleep until *word != val (or a stop request). Spins first: a request
  * arriving within spin_us is picked up without a futex wake (~14 us). */
 static void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
@@ -267,6 +305,8 @@ static void *worker_main(void *arg)
             tl_slot = s;
             do_call(s);
             tl_slot = NULL;
+        } else if (s->kind == RVE_REQ_WRITE || s->kind == RVE_REQ_READ) {
+            do_copy(s, s->kind == RVE_REQ_WRITE);
         } else if (s->kind == RVE_REQ_VH) {
             /* The VH does this one; we only keep the queue order. */
             atomic_store_explicit(&s->state, RVE_SLOT_VH_WAIT, memory_order_seq_cst);
@@ -469,6 +509,11 @@ static int map_ve_memory(void)
         munmap(p, hdr->mem_size);
         return -EEXIST;
     }
+    /* The card backs VE memory with 2 MiB / 64 MiB pages; transparent huge
+     * pages are the nearest host equivalent, and they make the kernel's
+     * cross-process copies (process_vm_readv/writev) cheaper per byte. */
+    if (getenv("RASHM_VE_NO_THP") == NULL)
+        madvise(p, hdr->mem_size, MADV_HUGEPAGE);
     /* VE memory sits on its VE node's host NUMA node. Preferred, not bound:
      * a full node must not turn into SIGBUS in VE code. */
     if (hdr->numa_node >= 0) {
@@ -524,6 +569,8 @@ int main(int argc, char **argv)
         rc = rashm_ve_runtime_init(hdr->venode);
     if (rc == 0)
         rc = ctx_open(0, 0); /* the main context */
+    if (rc == 0)
+        rc = ctx_open(RVE_XFER_CTX, 0); /* small transfers */
     rep.rc = rc;
     if (send(RVE_CHAN_FD, &rep, sizeof rep, MSG_NOSIGNAL) < 0 || rc != 0)
         shutdown_and_exit(rc ? 4 : 0);

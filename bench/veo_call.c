@@ -1,0 +1,198 @@
+/* Empty VE call round trip: veo_call_async + veo_call_wait_result (and
+ * veo_call_sync), median over many calls, against baselines measured in the
+ * same run: a direct function call, a cross-process ping-pong through one
+ * spinning shared cache line, and a cross-process futex ping-pong.
+ *
+ * usage: bench-veo-call [calls]   (default 20000) */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ve_offload.h>
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    return v[n / 2];
+}
+
+static double pct(double *v, int n, double p) /* v sorted */
+{
+    return v[(int)(p * (n - 1))];
+}
+
+__attribute__((noinline)) static uint64_t direct_empty(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return 0;
+}
+
+/* Ping-pong between two processes on one shared word; `use_futex` sleeps
+ * instead of spinning. Returns the median round trip in ns. */
+static double pingpong(int n, int use_futex, double *samples)
+{
+    _Atomic uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED)
+        return -1;
+    atomic_store(w, 0);
+    pid_t p = fork();
+    if (p == 0) {
+        for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
+            uint32_t want = 2 * i + 1;
+            while (atomic_load(w) != want) {
+                if (use_futex)
+                    syscall(SYS_futex, w, FUTEX_WAIT, atomic_load(w) == want ? want : 2 * i, NULL, NULL, 0);
+            }
+            atomic_store(w, want + 1);
+            if (use_futex)
+                syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+        }
+        _exit(0);
+    }
+    for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
+        double t0 = now_ns();
+        atomic_store(w, 2 * i + 1);
+        if (use_futex)
+            syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+        while (atomic_load(w) != 2 * i + 2) {
+            if (use_futex)
+                syscall(SYS_futex, w, FUTEX_WAIT, 2 * i + 1, NULL, NULL, 0);
+        }
+        if (i >= 100)
+            samples[i - 100] = now_ns() - t0;
+    }
+    waitpid(p, NULL, 0);
+    munmap((void *)w, 4096);
+    return median(samples, n);
+}
+
+static const char *bench_lib(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0)
+        return NULL;
+    exe[k] = 0;
+    char *s = strrchr(exe, '/');
+    if (!s)
+        return NULL;
+    *s = 0;
+    snprintf(buf, len, "%s/../lib/libbench-ve-calls.so", exe);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 20000;
+    if (n < 10000)
+        n = 10000;
+    double *t = calloc((size_t)n, sizeof *t);
+    char libpath[PATH_MAX + 64];
+    if (!t || !bench_lib(libpath, sizeof libpath))
+        return 1;
+
+    /* baselines */
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        direct_empty();
+        t[i] = now_ns() - t0;
+    }
+    double direct = median(t, n);
+    double spin = pingpong(n, 0, t);
+    double fut = pingpong(n / 4, 1, t);
+
+    struct veo_proc_handle *h = veo_proc_create(0);
+    if (!h) {
+        perror("veo_proc_create");
+        return 1;
+    }
+    uint64_t lib = veo_load_library(h, libpath);
+    uint64_t fn = veo_get_sym(h, lib, "bench_empty");
+    struct veo_thr_ctxt *ctx = veo_context_open(h);
+    struct veo_args *args = veo_args_alloc();
+    if (!lib || !fn || !ctx || !args) {
+        fprintf(stderr, "setup failed (library %s)\n", libpath);
+        return 1;
+    }
+    uint64_t r;
+    for (int i = 0; i < 2000; i++) /* warm up */
+        veo_call_wait_result(ctx, veo_call_async(ctx, fn, args), &r);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        uint64_t id = veo_call_async(ctx, fn, args);
+        bad += veo_call_wait_result(ctx, id, &r) != VEO_COMMAND_OK;
+        t[i] = now_ns() - t0;
+    }
+    double async = median(t, n);
+    double p10 = pct(t, n, 0.10), p90 = pct(t, n, 0.90), p99 = pct(t, n, 0.99);
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
+        t[i] = now_ns() - t0;
+    }
+    double sync = median(t, n);
+
+    /* a second context opened: calls on it cost the same */
+    struct veo_thr_ctxt *ctx2 = veo_context_open(h);
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        bad += veo_call_wait_result(ctx2, veo_call_async(ctx2, fn, args), &r) != VEO_COMMAND_OK;
+        t[i] = now_ns() - t0;
+    }
+    double async2 = median(t, n);
+
+    /* throughput: 64 calls in flight, then collect */
+    double t0 = now_ns();
+    uint64_t ids[64];
+    int batches = n / 64;
+    for (int b = 0; b < batches; b++) {
+        for (int i = 0; i < 64; i++)
+            ids[i] = veo_call_async(ctx, fn, args);
+        for (int i = 0; i < 64; i++)
+            bad += veo_call_wait_result(ctx, ids[i], &r) != VEO_COMMAND_OK;
+    }
+    double per_call_pipelined = (now_ns() - t0) / (batches * 64);
+
+    printf("bench-veo-call: empty VE function, %d calls each (median)\n", n);
+    printf("  baseline direct function call         %8.3f us\n", direct / 1e3);
+    printf("  baseline spin ping-pong (2 processes) %8.3f us\n", spin / 1e3);
+    printf("  baseline futex ping-pong (2 proc.)    %8.3f us\n", fut / 1e3);
+    printf("  veo_call_async + veo_call_wait_result %8.3f us  (p10 %.3f, p90 %.3f, p99 %.3f)  target < 2 us\n",
+           async / 1e3, p10 / 1e3, p90 / 1e3, p99 / 1e3);
+    printf("      ratio to spin ping-pong  %.2fx, to futex ping-pong %.3fx\n", async / spin, async / fut);
+    printf("  veo_call_sync (main context)          %8.3f us  ratio to spin ping-pong %.2fx\n",
+           sync / 1e3, sync / spin);
+    printf("  async+wait on a second context        %8.3f us\n", async2 / 1e3);
+    printf("  pipelined (64 in flight), per call    %8.3f us\n", per_call_pipelined / 1e3);
+    if (bad)
+        printf("  ERROR: %d calls did not return VEO_COMMAND_OK\n", bad);
+    veo_args_free(args);
+    veo_context_close(ctx2);
+    veo_proc_destroy(h);
+    free(t);
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+/* A VH process killed (SIGKILL) while its VE process has VH-VE SHM segments
+ * attached, VE memory registered and DMAs in flight (queued from the VH and
+ * issued non-stop by VE code on a second context). Afterwards: the VE
+ * process is gone, the segments' shm_nattch is back to what the test holds,
+ * and once removed they give their huge pages back. */
+#include "vedma_common.h"
+
+static long hp_free(void)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/meminfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "HugePages_Free: %ld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void vh_child(int ida, int idb, int fd)
+{
+    struct veo_proc_handle *h = vt_proc();
+    void *va, *vb, *hm;
+    if (veo_shmat(h, ida, NULL, 0, &va) == (void *)-1 ||
+        veo_shmat(h, idb, NULL, SHM_RDONLY, &vb) == (void *)-1 ||
+        veo_alloc_hmem(h, &hm, 64 * MB))
+        _exit(1);
+    uint64_t mv = veo_register_mem_to_dmaatb(hm, 64 * MB);
+    if (mv == (uint64_t)-1)
+        _exit(1);
+    struct veo_thr_ctxt *ctx = veo_context_open(h);
+    struct veo_thr_ctxt *ctx2 = veo_context_open(h);
+    struct veo_args *a = veo_args_alloc();
+    veo_args_set_u64(a, 0, (uint64_t)va);
+    veo_args_set_u64(a, 1, mv);
+    veo_args_set_i64(a, 2, 16 * MB);
+    if (!ctx || !ctx2 || veo_call_async(ctx2, vt_sym(h, "vt_dma_forever"), a) == VEO_REQUEST_ID_INVALID)
+        _exit(1);
+    ve_dma_handle_t dh[16];
+    for (int i = 0; i < 16; i++)
+        veo_dma_post(h, mv, (uint64_t)vb, 32 * MB, &dh[i]);
+    pid_t pid = vt_helper_pid(h);
+    if (write(fd, &pid, sizeof pid) != sizeof pid)
+        _exit(1);
+    for (;;) /* keep the VH busy too */
+        veo_dma_post_wait(h, (uint64_t)va + 32 * MB, mv, 32 * MB);
+}
+
+int main(void)
+{
+    check_begin();
+    long free0 = hp_free();
+    int ida = vt_hugeseg(vt_key(7), 64 * MB, 0600);
+    int idb = vt_hugeseg(vt_key(7), 32 * MB, 0600);
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        vh_child(ida, idb, fds[1]);
+    }
+    close(fds[1]);
+    pid_t helper = -1;
+    CHECK_EQ(read(fds[0], &helper, sizeof helper), (ssize_t)sizeof helper);
+    close(fds[0]);
+    CHECK(helper > 0);
+    CHECK(vt_helper_alive(helper));
+    CHECK_EQ(vt_nattch(ida), 1);
+    CHECK_EQ(vt_nattch(idb), 1);
+    usleep(100000); /* DMAs running */
+    CHECK_EQ(kill(child, SIGKILL), 0);
+    int st;
+    CHECK_EQ(waitpid(child, &st, 0), child);
+    CHECK(WIFSIGNALED(st));
+
+    int i;
+    for (i = 0; i < 1000 && (vt_helper_alive(helper) || vt_nattch(ida) || vt_nattch(idb)); i++)
+        usleep(10000);
+    CHECK(!vt_helper_alive(helper));
+    CHECK_EQ(vt_nattch(ida), 0);
+    CHECK_EQ(vt_nattch(idb), 0);
+    fprintf(stderr, "VE process gone after ~%d ms\n", i * 10);
+    shmctl(ida, IPC_RMID, NULL);
+    shmctl(idb, IPC_RMID, NULL);
+    CHECK_EQ(hp_free(), free0); /* every huge page is back */
+    return check_end();
+}

@@ -1,0 +1,249 @@
+#!/bin/sh
+# The rashm command end to end:
+#   cli_test.sh RASHM JSON_FLAT
+# topo/create/show/ls/rm round trip (4 KiB and huge pages), --json output
+# that a strict parser accepts and whose values are checked, exit code 2 and
+# a clear message for each kind of bad input, 1 for runtime failures, and the
+# progress bar when a large populate runs on a terminal.
+set -u
+RASHM=$1
+JF=$2
+tmp=$(mktemp -d /tmp/rashm-cli.XXXXXX)
+fails=0
+ids_made=""
+cleanup() {
+    for id in $ids_made; do "$RASHM" rm "$id" >/dev/null 2>&1; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# run EXPECTED_RC ARGS...: runs rashm, keeps stdout in $tmp/out, stderr in $tmp/err
+run() {
+    want=$1; shift
+    "$RASHM" "$@" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    if [ "$rc" != "$want" ]; then
+        fail "rashm $* -> exit $rc, expected $want"
+        sed 's/^/    stdout: /' "$tmp/out" | head -5
+        sed 's/^/    stderr: /' "$tmp/err" | head -5
+        return 1
+    fi
+    return 0
+}
+# err_has TEXT: the last command's stderr says TEXT
+err_has() { grep -qF -- "$1" "$tmp/err" || { fail "stderr lacks '$1':"; sed 's/^/    /' "$tmp/err" | head -5; }; }
+out_has() { grep -qF -- "$1" "$tmp/out" || { fail "stdout lacks '$1':"; sed 's/^/    /' "$tmp/out" | head -20; }; }
+# json: validate the last stdout, flatten into $tmp/flat
+json() { "$JF" < "$tmp/out" > "$tmp/flat" 2> "$tmp/jerr" || { fail "invalid JSON from rashm $*:"; cat "$tmp/jerr"; }; }
+flat_has() { grep -qxF -- "$1" "$tmp/flat" || { fail "JSON lacks $1"; grep -F "${1%%=*}" "$tmp/flat" | head -5 | sed 's/^/    has: /'; }; }
+flat_get() { grep -F -- "$1=" "$tmp/flat" | head -n 1 | sed 's/^[^=]*=//'; }
+
+# the checker itself rejects what it must
+printf '{"a":[1,]}' | "$JF" >/dev/null 2>&1 && fail "json_flat accepts a trailing comma"
+printf '{"a":1} x' | "$JF" >/dev/null 2>&1 && fail "json_flat accepts trailing text"
+
+pg=$(getconf PAGESIZE)
+key=$(printf '0x52%06x' $(( $$ & 0xffffff )))
+
+# ---- help and usage errors (exit 2) ------------------------------------------
+run 0 help && out_has "commands:"
+run 0 --help && out_has "create KEY SIZE"
+run 0 help create && out_has "--range OFFSET:LENGTH:POLICY:NODES"
+run 0 create --help && out_has "first-touch | balanced | default"
+run 2 && err_has "usage: rashm COMMAND"
+run 2 frobnicate && err_has "unknown command 'frobnicate'"
+run 2 help frobnicate && err_has "no command 'frobnicate'"
+run 2 topo extra && err_has "unexpected argument 'extra'"
+run 2 ls --bogus && err_has "usage: rashm ls"
+run 2 create && err_has "KEY and SIZE are required"
+run 2 create "$key" && err_has "KEY and SIZE are required"
+run 2 create "$key" 1M extra && err_has "unexpected argument 'extra'"
+run 2 create "$key" 10X && err_has "unknown suffix"
+run 2 create "$key" -5 && err_has "is not a size"
+run 2 create "$key" 0 && err_has "at least one byte"
+run 2 create nokey 1M && err_has "is not a key"
+run 2 create "$key" 1M --mode 999 && err_has "octal permission"
+run 2 create "$key" 1M --range 0:4K:bogus:0 && err_has "policy: 'bogus' is not one of first-touch, balanced, default"
+run 2 create "$key" 1M --range 0:4K:balanced && err_has "must be OFFSET:LENGTH:POLICY:NODES"
+run 2 create "$key" 1M --range 0::balanced:0 && err_has "range length"
+run 2 create "$key" 1M --range 100:4K:balanced:0 && err_has "multiples of the page size"
+run 2 create "$key" 1M --range 0:100:balanced:0 && err_has "multiples of the page size"
+run 2 create "$key" 1M --range 0:2M:balanced:0 && err_has "runs past the end of the segment"
+run 2 create "$key" 1M --range 1M:0:balanced:0 && err_has "runs past the end of the segment"
+run 2 create "$key" 1M --range 0:4K:balanced:3-1 && err_has "runs backwards"
+run 2 create "$key" 1M --range 0:4K:balanced:x && err_has "is not a node list"
+run 2 create "$key" 1M --range 0:4K:balanced:1000 && err_has "there is no NUMA node 1000"
+run 2 create "$key" 1M --range 0:4K:balanced:srad:999 && err_has "there is no SRAD 999"
+run 2 create "$key" 3M --huge && err_has "multiple of the huge page size"
+run 2 create "$key" 4M --huge --range 4K:2M:balanced:0 && err_has "multiples of the page size"
+run 2 show && err_has "give its shmid"
+run 2 show abc && err_has "'abc' is not a shmid"
+run 2 show 1 2 && err_has "one shmid at a time"
+run 2 show 1 --width 0 && err_has "--width"
+run 2 rm && err_has "give at least one shmid"
+run 2 rm -k && err_has "which key?"
+run 2 rm x1 && err_has "'x1' is not a shmid"
+run 2 rm -k private && err_has "IPC_PRIVATE segments have no key"
+# nothing was created by any of that
+grep -qi "$(printf '%08x' $(( key )))" /proc/sysvipc/shm 2>/dev/null && fail "a usage error created a segment"
+
+# ---- runtime errors (exit 1) ---------------------------------------------------
+run 1 show 2147483000 && err_has "no segment with shmid 2147483000"
+run 1 rm 2147483000 && err_has "no segment with shmid 2147483000"
+run 1 rm -k 0x7eadbee1 && err_has "no segment has this key"
+
+# ---- topo ------------------------------------------------------------------------
+nnodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
+run 0 topo && { out_has "system detail levels:"; out_has "SRADs"; out_has "memory-only nodes:"; out_has "RASHM_DEFAULT_POLICY="; out_has "partition (this process)"; }
+run 0 topo --json && json topo --json && {
+    flat_has ".nodes=$nnodes"
+    flat_has ".sdls[0].kind=\"machine\""
+    flat_has ".sdls[0].rads=1"
+    flat_has ".numa_nodes[0].node=0"
+    flat_has ".numa_nodes[0].sradid=0"
+    # free memory and huge pages are the kernel's figures for node 0
+    hp=$(cat /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages)
+    flat_has ".numa_nodes[0].huge_total=$hp"
+    mf=$(flat_get ".numa_nodes[0].mem_free")
+    [ -n "$mf" ] && [ "$mf" -gt 0 ] || fail "topo --json: no free memory for node 0"
+    grep -q '^\.config\[[0-9]*\]\.name="RASHM_DEFAULT_POLICY"$' "$tmp/flat" || fail "topo --json: RASHM_DEFAULT_POLICY missing"
+    grep -q '^\.config\[[0-9]*\]\.name="RASHM_ENHANCED_AFFINITY"$' "$tmp/flat" || fail "topo --json: RASHM_ENHANCED_AFFINITY missing"
+}
+run 0 --json topo && json --json topo
+# the environment shows through
+RASHM_DEFAULT_POLICY=first-touch "$RASHM" topo > "$tmp/out" 2>&1
+grep -q "RASHM_DEFAULT_POLICY=first-touch.*(from the environment)" "$tmp/out" || fail "topo does not show RASHM_DEFAULT_POLICY from the environment"
+
+# ---- create / show / ls / rm: 4 KiB pages ---------------------------------------
+if run 0 create "$key" 1M --range 0:512K:balanced:all --range 512K:0:first-touch:srad:0 --populate --mode 640; then
+    id=$(cat "$tmp/out")
+    ids_made="$ids_made $id"
+    case "$id" in ''|*[!0-9]*) fail "create printed '$id', not a shmid" ;; esac
+    awk -v id="$id" 'NR>1 && $2==id {f=1} END {exit !f}' /proc/sysvipc/shm || fail "shmid $id is not in /proc/sysvipc/shm"
+    run 0 show "$id" && {
+        out_has "shmid $id: 1 MiB in 4 KiB pages, 256 of 256 pages resident"
+        out_has "range 0: offset 0 B, length 512 KiB, 128 pages"
+        out_has "policy balanced on nodes 0"
+        out_has "range 1: offset 512 KiB, length 512 KiB, 128 pages"
+        out_has "policy first-touch on SRAD 0"
+        out_has "node 0   [########################################] 128 pages (100.0%)"
+    }
+    run 0 show "$id" --width 10 && out_has "[##########] 128 pages"
+    run 0 show "$id" --json && json show && {
+        flat_has ".shmid=$id"
+        flat_has ".size=1048576"
+        flat_has ".page_size=$pg"
+        flat_has ".hugetlb=false"
+        flat_has ".registered=true"
+        flat_has ".ranges[0].offset=0"
+        flat_has ".ranges[0].length=524288"
+        flat_has ".ranges[0].policy=\"balanced\""
+        flat_has ".ranges[0].nodes[0]=0"
+        flat_has ".ranges[0].pages=128"
+        flat_has ".ranges[0].resident=128"
+        flat_has ".ranges[0].node_pages[0].node=0"
+        flat_has ".ranges[0].node_pages[0].pages=128"
+        flat_has ".ranges[1].offset=524288"
+        flat_has ".ranges[1].policy=\"first-touch\""
+        flat_has ".ranges[1].origin=\"srad\""
+        flat_has ".ranges[1].srad=0"
+        flat_has ".ranges[1].resident=128"
+        # the 4 KiB policy is read back from the kernel: interleave for the
+        # balanced range, a preferred kind for first touch
+        flat_has ".ranges[0].mode=\"interleave\""
+        flat_has ".ranges[0].mode_from_kernel=true"
+        m=$(flat_get ".ranges[1].mode")
+        case "$m" in '"preferred-many"'|'"preferred"'|'"local"') ;; *) fail "first-touch range in force as $m" ;; esac
+    }
+    run 0 ls && {
+        grep -E "^$key +$id +[a-z0-9]+ +640 +1048576 +0 " "$tmp/out" >/dev/null || { fail "ls line for $id:"; grep -w "$id" "$tmp/out"; }
+        grep -w "$id" "$tmp/out" | grep -qF "balanced@0,first-touch@srad0; n0:100%" || { fail "ls summary for $id:"; grep -w "$id" "$tmp/out"; }
+    }
+    run 0 ls --json && json ls && {
+        n=$(grep -n "^\.\[[0-9]*\]\.shmid=$id$" "$tmp/flat" | sed 's/.*\.\[\([0-9]*\)\].*/\1/')
+        if [ -z "$n" ]; then fail "ls --json lacks shmid $id"; else
+            flat_has ".[$n].key=\"$key\""
+            flat_has ".[$n].perms=\"640\""
+            flat_has ".[$n].bytes=1048576"
+            flat_has ".[$n].placed=true"
+            flat_has ".[$n].page_size=$pg"
+            flat_has ".[$n].ranges[1].policy=\"first-touch\""
+            flat_has ".[$n].resident_per_node[0].pages=256"
+        fi
+    }
+    run 0 --json ls && json --json ls
+    # the same key again: without --excl the same id and a note, with it an error
+    run 0 create "$key" 1M --range 0:0:first-touch:0 && { out_has "$id"; err_has "already exists"; }
+    run 0 show "$id" --json && json show && flat_has ".ranges[0].policy=\"balanced\""
+    run 1 create "$key" 1M --excl && err_has "already exists (--excl)"
+    # removed by key; afterwards gone for show, ls and rm
+    run 0 rm -k "$key"
+    ids_made=""
+    awk -v id="$id" 'NR>1 && $2==id {f=1} END {exit !f}' /proc/sysvipc/shm && fail "rm -k left shmid $id"
+    run 1 show "$id" && err_has "no segment with shmid $id"
+    run 0 ls && grep -qw -- "$id" "$tmp/out" && fail "ls still lists $id"
+fi
+
+# an unplaced segment (plain shmget through the default range) and rm by id,
+# several at once; a segment not made by rashm shows as one range
+if run 0 create private 64K; then
+    a=$(cat "$tmp/out"); ids_made="$ids_made $a"
+    run 0 create private 64K --range 0:0:default:all && { b=$(cat "$tmp/out"); ids_made="$ids_made $b"; }
+    run 0 show "$a" --json && json show && flat_has ".ranges[0].resident=0"
+    run 0 show "$b" && out_has "policy default"
+    run 0 rm "$a" "$b" && ids_made=""
+    run 1 rm "$a" && err_has "no segment with shmid $a"
+fi
+
+# ---- huge pages: --huge --pin ---------------------------------------------------
+hfree=$(cat /sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+if [ "$hfree" -ge 4 ]; then
+    if run 0 create private 4M --huge --pin --range 0:2M:balanced:0 --range 2M:2M:first-touch:srad:0; then
+        id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+        run 0 show "$id" && out_has "4 MiB in 2 MiB pages (hugetlb), 2 of 2 pages resident"
+        run 0 show "$id" --json && json show && {
+            flat_has ".page_size=2097152"
+            flat_has ".hugetlb=true"
+            flat_has ".ranges[0].resident=1"
+            flat_has ".ranges[1].resident=1"
+            flat_has ".ranges[1].policy=\"first-touch\""
+        }
+        run 0 ls --json && json ls
+        run 0 rm "$id" && ids_made=""
+    fi
+else
+    echo "note: fewer than 4 free huge pages; huge-page CLI case skipped"
+fi
+
+# ---- --pin on 4 KiB: locked ------------------------------------------------------
+if run 0 create private 256K --pin; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    run 0 ls --json && json ls && {
+        n=$(grep -n "^\.\[[0-9]*\]\.shmid=$id$" "$tmp/flat" | sed 's/.*\.\[\([0-9]*\)\].*/\1/')
+        flat_has ".[$n].locked=true"
+        flat_has ".[$n].rss=262144"
+    }
+    run 0 ls && grep -w "$id" "$tmp/out" | grep -q " locked " || fail "ls does not say locked"
+    run 0 rm "$id" && ids_made=""
+fi
+
+# ---- progress bar on a terminal ------------------------------------------------
+if command -v script >/dev/null 2>&1; then
+    script -qec "$RASHM create private 512M --populate" "$tmp/typescript" > "$tmp/tty" 2>&1
+    id=$(tr -d '\r' < "$tmp/tty" | grep -E '^[0-9]+$' | tail -n 1)
+    [ -n "$id" ] && ids_made="$ids_made $id"
+    tr '\r' '\n' < "$tmp/tty" | grep -q "populating \[#*\] 100%" || { fail "no progress bar on a terminal:"; tr '\r' '\n' < "$tmp/tty" | tail -3; }
+    [ -n "$id" ] && { "$RASHM" rm "$id" || fail "rm $id"; ids_made=""; }
+    # and none when stderr is not a terminal
+    run 0 create private 512M --populate && { id=$(cat "$tmp/out"); grep -q populating "$tmp/err" && fail "progress bar drawn on a pipe"; "$RASHM" rm "$id"; }
+else
+    echo "note: no 'script' command; progress bar not checked"
+fi
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails check(s) failed"
+    exit 1
+fi
+echo "cli: all checks passed"

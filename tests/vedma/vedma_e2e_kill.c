@@ -4,6 +4,7 @@
  * process is gone, the segments' shm_nattch is back to what the test holds,
  * and once removed they give their huge pages back. */
 #include "vedma_common.h"
+#include <sys/prctl.h>
 
 static long hp_free(void)
 {
@@ -51,6 +52,9 @@ int main(void)
 {
     check_begin();
     long free0 = hp_free();
+    /* Orphaned VE processes come to us, not to init, so that we can reap
+     * them (and see how they ended) instead of leaving zombies around. */
+    CHECK_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
     int ida = vt_hugeseg(vt_key(7), 64 * MB, 0600);
     int idb = vt_hugeseg(vt_key(7), 32 * MB, 0600);
     int fds[2];
@@ -78,6 +82,9 @@ int main(void)
     for (i = 0; i < 1000 && (vt_helper_alive(helper) || vt_nattch(ida) || vt_nattch(idb)); i++)
         usleep(10000);
     CHECK(!vt_helper_alive(helper));
+    CHECK_EQ(waitpid(helper, &st, 0), helper); /* it was ours to reap */
+    fprintf(stderr, "VE process ended: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
+            WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
     CHECK_EQ(vt_nattch(ida), 0);
     CHECK_EQ(vt_nattch(idb), 0);
     fprintf(stderr, "VE process gone after ~%d ms\n", i * 10);

@@ -75,11 +75,28 @@ static inline int count_helpers(pid_t parent)
     return n;
 }
 
-/* Waits up to `secs` for pid to stop being a live helper. */
+/* 1 if pid is a rashm-ve helper that has not exited (a zombie has). */
+static inline int helper_running(pid_t pid)
+{
+    char path[64], buf[512];
+    if (!is_helper(pid))
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = 0;
+    char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* Waits up to `secs` for pid to stop running (exited: zombie or reaped). */
 static inline int wait_gone(pid_t pid, double secs)
 {
     double t0 = now_s();
-    while (is_helper(pid)) {
+    while (helper_running(pid)) {
         if (now_s() - t0 > secs)
             return 0;
         usleep(10000);

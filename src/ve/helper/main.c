@@ -64,7 +64,7 @@ static __thread struct rve_ring *tl_ring;
 static __thread struct rve_slot *tl_slot;
 /* Set while a worker copies data for the VH: a bad VE address then fails
  * that one request (EFAULT) instead of being a VE exception. */
-static __thread sigjmp_buf *tl_guard;
+static __thread sigjmp_buf *volatile tl_guard; /* volatile: memcpy cannot see it */
 
 static cpu_set_t node_cpus;
 static int have_node_cpus;

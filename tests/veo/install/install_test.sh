@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the build into a temporary prefix, builds a VEO program written
+# against NEC's documentation (with pkg-config rashm-veo, and with a plain
+# -lveo) and its VE library (pkg-config rashm-ve), and runs both builds.
+#   install_test.sh BUILD_DIR SOURCE_DIR SANITIZE(ON/OFF)
+set -eu
+build=$1 src=$2 san=${3:-OFF}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pc=$(dirname "$(find "$tmp/prefix" -name rashm-veo.pc | head -n 1)")
+libdir=$(dirname "$pc")
+export PKG_CONFIG_PATH="$pc" PKG_CONFIG_LIBDIR="$pc"
+# The .pc files carry the configure-time prefix; this copy was installed
+# elsewhere, so let pkg-config derive the prefix from where the .pc file is.
+pkgc="pkg-config --define-prefix"
+unset RASHM_VE_HELPER
+extra=""
+[ "$san" = ON ] && extra="-fsanitize=address,undefined"
+cc=${CC:-cc}
+set -x
+$cc $extra -o "$tmp/hello" "$src/hello.c" $($pkgc --cflags --libs rashm-veo)
+$cc $extra -o "$tmp/hello-lveo" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$libdir" -lveo
+$cc -shared -fPIC -o "$tmp/libvehello.so" "$src/libvehello.c" $($pkgc --cflags --libs rashm-ve)
+cd "$tmp"
+# the helper must be found next to the installed library, not in the build tree
+LD_LIBRARY_PATH="$libdir" ./hello ./libvehello.so | tee out1
+LD_LIBRARY_PATH="$libdir" ./hello-lveo "$tmp/libvehello.so" | tee out2
+set +x
+grep -q "Hello, world from the VE (20 + 22)" out1
+grep -q "hello returned 42" out2
+grep -q "VE memory round trip: software VE" out2
+echo "install test: OK"

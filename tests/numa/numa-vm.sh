@@ -6,10 +6,14 @@
 # No disk image, no network, no kernel modules.
 #
 #   numa-vm.sh [options] NODES PROGRAM [ARGS...]
+#   numa-vm.sh -C
 #
 # Options:
 #   -c N      vCPUs per node that has CPUs (default 1); each such node is a socket
 #   -z K      the last K nodes are memory-only (no CPUs), like CXL/HBM tiers
+#   -T K      the last K nodes that have CPUs get only 2 MiB of memory: CPU
+#             nodes with (almost) no usable memory (the guest kernel keeps
+#             about 1 MiB free there), to see placement fall back
 #   -m MB     guest RAM per node in MiB (default 512)
 #   -H SPEC   2 MiB huge pages at boot. N: kernel 'hugepages=N' (spread over
 #             the nodes by the kernel); N0,N1,...: exactly Ni pages on node i,
@@ -28,6 +32,8 @@
 #             a second test program
 #   -e K=V    environment variable for PROGRAM (repeatable)
 #   -A MODE   accelerator: auto (default: kvm if /dev/kvm is usable), tcg, kvm
+#   -C        check only: tools present, guest kernel found (fetched into the
+#             cache if needed) and prepared; print what would be used; no boot
 #   -v        print the guest console (kernel log) to stderr at the end
 #   -s        print timing/memory statistics to stderr at the end
 #   -h        this help
@@ -57,26 +63,28 @@ here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "$prog: error: $*" >&2; exit 125; }
 usage() { sed -n '2,/^set -u/p' "$0" | sed -e 's/^# \{0,1\}//' -e '/^set -u/d' >&2; exit "${1:-125}"; }
 
-cpn=1 memonly=0 mem=512 huge=0 tmo=600 kernel=${RASHM_NUMA_VM_KERNEL:-} extra="" accel=auto verbose=0 stats=0
+cpn=1 memonly=0 tiny=0 mem=512 huge=0 tmo=600 kernel=${RASHM_NUMA_VM_KERNEL:-} extra="" accel=auto verbose=0 stats=0 check=0
 files=() exes=() envs=()
-while getopts ":c:z:m:H:t:k:a:f:x:e:A:vsh" o; do
+while getopts ":c:z:T:m:H:t:k:a:f:x:e:A:vsCh" o; do
   case $o in
-    c) cpn=$OPTARG ;; z) memonly=$OPTARG ;; m) mem=$OPTARG ;; H) huge=$OPTARG ;;
+    c) cpn=$OPTARG ;; z) memonly=$OPTARG ;; T) tiny=$OPTARG ;; m) mem=$OPTARG ;; H) huge=$OPTARG ;;
     t) tmo=$OPTARG ;; k) kernel=$OPTARG ;; a) extra=$OPTARG ;; f) files+=("$OPTARG") ;;
     x) exes+=("$OPTARG") ;; e) envs+=("$OPTARG") ;;
-    A) accel=$OPTARG ;; v) verbose=1 ;; s) stats=1 ;; h) usage 0 ;;
+    A) accel=$OPTARG ;; C) check=1 ;; v) verbose=1 ;; s) stats=1 ;; h) usage 0 ;;
     :) die "option -$OPTARG needs an argument (see -h)" ;;
     *) die "unknown option -$OPTARG (see -h)" ;;
   esac
 done
 shift $((OPTIND - 1))
+if [ "$check" = 1 ]; then set -- 1 /bin/true; fi
 [ $# -ge 2 ] || { echo "usage: $prog [options] NODES PROGRAM [ARGS...]   (-h for help)" >&2; exit 125; }
 nodes=$1 bin=$2; shift 2
 
 isnum() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in nodes cpn memonly mem tmo; do isnum "${!v}" || die "$v must be a non-negative integer (got '${!v}')"; done
+for v in nodes cpn memonly tiny mem tmo; do isnum "${!v}" || die "$v must be a non-negative integer (got '${!v}')"; done
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 64 ] || die "NODES must be 1..64"
 [ "$memonly" -lt "$nodes" ] || die "-z must leave at least one node with CPUs"
+[ $((memonly + tiny)) -lt "$nodes" ] || die "-z and -T must leave at least one node with CPUs and memory"
 [ "$cpn" -ge 1 ] || die "-c must be >= 1"
 [ "$mem" -ge 64 ] || die "-m: at least 64 MiB per node"
 [ "$tmo" -ge 1 ] || die "-t must be >= 1"
@@ -145,6 +153,14 @@ if [ "${RASHM_NUMA_VM_PVH:-1}" != 0 ]; then
   fi
 fi
 
+if [ "$check" = 1 ]; then
+  echo "$prog: qemu: $(command -v "$QEMU") ($("$QEMU" --version | head -n 1))"
+  echo "$prog: busybox: $BUSYBOX; cpio: $(command -v cpio)"
+  echo "$prog: kernel: $kernel"
+  if [ "$boot_kernel" != "$kernel" ]; then echo "$prog: boots: $boot_kernel (PVH, fast)"
+  else echo "$prog: boots: $kernel (bzImage; install binutils and xz-utils/zstd for the faster PVH boot)"; fi
+  exit 0
+fi
 [ -f "$bin" ] || die "program '$bin' not found"
 [ -x "$bin" ] || die "program '$bin' is not executable"
 for f in "${files[@]+"${files[@]}"}"; do [ -r "$f" ] || die "file '$f' (-f) not readable"; done
@@ -252,8 +268,12 @@ chmod 755 "$root/init"
 # ---- QEMU command ----------------------------------------------------------
 numa=()
 cpu_i=0
+total_mem=0
 for ((n = 0; n < nodes; n++)); do
-  numa+=(-object "memory-backend-ram,id=m$n,size=${mem}M")
+  size=$mem
+  [ "$n" -ge $((nodes - memonly - tiny)) ] && [ "$n" -lt $((nodes - memonly)) ] && size=2
+  total_mem=$((total_mem + size))
+  numa+=(-object "memory-backend-ram,id=m$n,size=${size}M")
   if [ "$n" -lt $((nodes - memonly)) ]; then
     numa+=(-numa "node,nodeid=$n,cpus=$cpu_i-$((cpu_i + cpn - 1)),memdev=m$n")
     cpu_i=$((cpu_i + cpn))
@@ -262,7 +282,6 @@ for ((n = 0; n < nodes; n++)); do
   fi
 done
 ncpu=$cpu_i
-total_mem=$((mem * nodes))
 # numa_balancing=disable: Debian turns automatic NUMA balancing on when there
 # is more than one node, and it would migrate pages behind the tests' back.
 cmdline="console=ttyS0 rdinit=/init panic=-1 loglevel=4 mitigations=off nokaslr tsc=reliable numa_balancing=disable"
@@ -311,7 +330,7 @@ fi
 if [ "$stats" = 1 ]; then
   {
     echo "----- numa-vm stats -----"
-    echo "accel=$accel cpu=$cpu nodes=$nodes (memory-only $memonly) vcpus=$ncpu ram=${total_mem}MiB kernel=$kernel (booted: $boot_kernel)"
+    echo "accel=$accel cpu=$cpu nodes=$nodes (memory-only $memonly, tiny $tiny) vcpus=$ncpu ram=${total_mem}MiB kernel=$kernel (booted: $boot_kernel)"
     awk -v s="$t_start" -v e="$t_end" 'BEGIN{printf "host wall time total: %.2f s\n", e-s}'
     [ -s "$work/start_host.txt" ] && awk -v s="$t_start" -v e="$(cat "$work/start_host.txt")" 'BEGIN{printf "host wall time from qemu launch to program start: %.2f s\n", e-s}'
     [ -n "$startline" ] && echo "guest uptime at program start: ${startline#*=} s"

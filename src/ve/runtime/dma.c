@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -26,9 +27,13 @@
 
 enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
 
-/* Spin budgets (loop iterations with a pause, ~10-40 ns each) */
-#define ENGINE_SPIN 20000   /* engine, before it sleeps when idle */
-#define WAITER_SPIN 20000   /* a waiter, before it sleeps */
+/* Spin budgets before sleeping. Short on purpose: a futex wake-up costs
+ * ~15 us, and on a small machine a spinning waiter takes the core the engine
+ * (or the VH) needs. A waiter for a transfer that takes longer than its
+ * budget anyway (SPIN_MAX_BYTES at ~10 GB/s) does not spin at all. */
+#define ENGINE_SPIN_NS 30000
+#define WAITER_SPIN_NS 20000
+#define SPIN_MAX_BYTES (256 << 10)
 
 struct slot {
     _Atomic int state;
@@ -69,6 +74,26 @@ static inline void cpu_relax(void)
     __builtin_ia32_pause();
 }
 
+static inline uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spins until pred(arg) or budget_ns passed; returns pred's last value. */
+static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns)
+{
+    uint64_t end = now_ns() + budget_ns;
+    for (unsigned i = 1;; i++) {
+        if (pred(arg))
+            return 1;
+        cpu_relax();
+        if ((i & 63) == 0 && now_ns() >= end)
+            return pred(arg);
+    }
+}
+
 static void complete(struct dma_engine *e, struct slot *s, int exc)
 {
     s->exc = exc;
@@ -96,6 +121,18 @@ static void execute(struct dma_engine *e, struct slot *s)
     complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst));
 }
 
+struct slot_wait {
+    struct dma_engine *e;
+    struct slot *s;
+};
+
+static int engine_has_work(void *arg)
+{
+    struct slot_wait *w = arg;
+    return atomic_load_explicit(&w->s->state, memory_order_acquire) == S_POSTED ||
+           atomic_load_explicit(&w->e->stop, memory_order_relaxed);
+}
+
 static void *engine_main(void *arg)
 {
     struct dma_engine *e = arg;
@@ -113,13 +150,8 @@ static void *engine_main(void *arg)
         }
         /* idle: spin a little, then sleep until the next post */
         uint32_t seq = atomic_load(&e->post_seq);
-        int found = 0;
-        for (int i = 0; i < ENGINE_SPIN && !found; i++) {
-            cpu_relax();
-            found = atomic_load_explicit(&s->state, memory_order_acquire) == S_POSTED ||
-                    atomic_load_explicit(&e->stop, memory_order_relaxed);
-        }
-        if (found)
+        struct slot_wait sw = { e, s };
+        if (spin_until(engine_has_work, &sw, ENGINE_SPIN_NS))
             continue;
         atomic_store(&e->engine_sleeping, 1);
         if (atomic_load(&s->state) != S_POSTED && !atomic_load(&e->stop))
@@ -270,16 +302,27 @@ static int poll_h(struct dma_engine *e, int index, const ve_dma_handle_t *h)
     return dma_slot_poll(e, index);
 }
 
+struct poll_arg {
+    struct dma_engine *e;
+    int index;
+    const ve_dma_handle_t *h;
+};
+
+static int slot_finished(void *arg)
+{
+    struct poll_arg *p = arg;
+    return poll_h(p->e, p->index, p->h) != -EAGAIN;
+}
+
 int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
 {
     const ve_dma_handle_t *h = handle;
+    struct poll_arg pa = { e, index, h };
     int r;
-    for (int i = 0; i < WAITER_SPIN; i++) {
-        r = poll_h(e, index, h);
-        if (r != -EAGAIN)
-            return r;
-        cpu_relax();
-    }
+    if (index < 0 || index >= VE_DMA_NDESC)
+        return -EINVAL;
+    if (e->slot[index].size <= SPIN_MAX_BYTES && spin_until(slot_finished, &pa, WAITER_SPIN_NS))
+        return poll_h(e, index, h);
     for (;;) {
         atomic_fetch_add(&e->waiters, 1);
         uint32_t seq = atomic_load(&e->done_seq);
@@ -309,7 +352,7 @@ int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size
             break;
         if (atomic_load(&e->stop))
             return -ESHUTDOWN;
-        if (++spins < WAITER_SPIN) {
+        if (++spins < 1000) {
             cpu_relax();
             continue;
         }

@@ -1,0 +1,500 @@
+/* AIX resource-attached memory: ra_shmget, ra_shmgetv, ra_get_attachinfo,
+ * ra_free_attachinfo, ra_mmap, ra_mmapv, ra_attach, ra_detach.
+ * Argument checks in the documented order, translation of rsets/SRADs to
+ * core ranges, errno as the seed lists. No placement logic here. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "aix.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+/* One attachment (rstype, rsid, policy) being translated. */
+struct att {
+    rstype_t type;
+    rsid_t id;
+    uint_t policy;
+};
+
+/* Stage 1 (EINVAL): the fields themselves. */
+static int check_att_fields(const struct att *a)
+{
+    if (a->type != R_RSET && a->type != R_SRADID)
+        return -EINVAL;
+    if (a->policy != P_DEFAULT && a->policy != P_FIRST_TOUCH && a->policy != P_BALANCED)
+        return -EINVAL;
+    return 0;
+}
+
+/* Stage 1b (EINVAL): the resource named by an R_RSET. An rset with no
+ * CPUs names no memory (only CPUs count for memory associativity). */
+static int check_rset(const struct att *a)
+{
+    if (a->type != R_RSET)
+        return 0;
+    struct rset *r = rset_of(a->id.at_rset);
+    if (!r || rashm_cpuset_count(&r->cpus) == 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* Stage 2 (ENOTSUP): SRADID attachments need enhanced affinity and NUMA. */
+static int check_srad_supported(const struct att *a)
+{
+    if (a->type != R_SRADID)
+        return 0;
+    if (!rashm_config_enhanced_affinity() || !apply_numa_available())
+        return -ENOTSUP;
+    return 0;
+}
+
+/* Stage 3 (ENODEV): the SRAD exists. */
+static int check_srad_exists(const rashm_topo_t *t, const struct att *a)
+{
+    if (a->type != R_SRADID)
+        return 0;
+    if (a->id.at_sradid < 0 || a->id.at_sradid >= rashm_topo_nsrads(t))
+        return -ENODEV;
+    return 0;
+}
+
+static int cpus_subset(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
+{
+    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
+        if (a->bits[w] & ~b->bits[w])
+            return 0;
+    return 1;
+}
+
+static int nodes_subset(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
+{
+    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
+        if (a->bits[w] & ~b->bits[w])
+            return 0;
+    return 1;
+}
+
+/* Stage 4 (EPERM): the resource lies inside the caller's partition: every
+ * CPU of the rset (and the nodes they imply) for R_RSET; for R_SRADID the
+ * SRAD's node must be allowed and one of its CPUs usable. No capability
+ * stands in for CAP_NUMA_ATTACH: Linux lets any process set a memory
+ * policy on memory it maps, so the partition is the only gate. */
+static int check_partition(const rashm_topo_t *t, const struct att *a, const rashm_cpuset_t *pc,
+                           const rashm_nodeset_t *pn)
+{
+    if (a->type == R_RSET) {
+        struct rset *r = rset_of(a->id.at_rset);
+        rashm_nodeset_t n;
+        rashm_topo_cpus_to_nodes(t, &r->cpus, &n);
+        if (!cpus_subset(&r->cpus, pc) || !nodes_subset(&n, pn))
+            return -EPERM;
+        return 0;
+    }
+    int node = rashm_topo_srad_node(t, a->id.at_sradid);
+    struct rashm_node_info ni;
+    for (int i = 0; i < rashm_topo_nnodes(t); i++)
+        if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node) {
+            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
+                if (ni.cpus.bits[w] & pc->bits[w])
+                    return rashm_nodeset_isset(pn, node) ? 0 : -EPERM;
+            return -EPERM;
+        }
+    return -ENODEV;
+}
+
+/* The core range for a checked attachment. */
+static void to_range(const rashm_topo_t *t, const struct att *a, uint64_t off, uint64_t len, struct rashm_range *r)
+{
+    memset(r, 0, sizeof *r);
+    r->offset = off;
+    r->length = len;
+    r->policy = (int)a->policy;     /* P_* and RASHM_POLICY_* share values */
+    if (a->type == R_RSET) {
+        struct rset *s = rset_of(a->id.at_rset);
+        r->origin = RASHM_ORIGIN_CPUS;
+        r->cpus = s->cpus;
+        /* AIX: "the processors specified in the input resource set are used
+         * for memory associativity; the resource set memory regions are
+         * ignored" */
+        rashm_topo_cpus_to_nodes(t, &s->cpus, &r->nodes);
+    } else {
+        r->origin = RASHM_ORIGIN_SRAD;
+        r->srad = a->id.at_sradid;
+        rashm_nodeset_set(&r->nodes, rashm_topo_srad_node(t, a->id.at_sradid));
+    }
+}
+
+/* Runs stages 2-4 over all attachments (stage 1 is done by the caller in
+ * its own order). */
+static int check_resources(const rashm_topo_t *t, const struct att *v, int n)
+{
+    int rc;
+    for (int i = 0; i < n; i++)
+        if ((rc = check_srad_supported(&v[i])))
+            return rc;
+    for (int i = 0; i < n; i++)
+        if ((rc = check_srad_exists(t, &v[i])))
+            return rc;
+    rashm_cpuset_t pc;
+    rashm_nodeset_t pn;
+    if (rashm_topo_partition(t, &pc, &pn))
+        return -errno;
+    for (int i = 0; i < n; i++)
+        if ((rc = check_partition(t, &v[i], &pc, &pn)))
+            return rc;
+    return 0;
+}
+
+/* AIX shmget flags -> Linux shmget flags + core flags. */
+static int translate_flags(int flags, unsigned *cflags)
+{
+    *cflags = 0;
+    if (flags & SHM_PIN)
+        *cflags |= RASHM_LOCK;
+    if (flags & SHM_LGPAGE)
+        flags |= SHM_HUGETLB;
+    return flags & ~(SHM_PIN | SHM_LGPAGE);
+}
+
+static int shm_with_ranges(key_t key, size64_t size, int flags, const struct att *v, const uint64_t *off,
+                           const uint64_t *len, int n, const rashm_topo_t *t)
+{
+    struct rashm_range *r = calloc((size_t)n, sizeof *r);
+    if (!r)
+        return rashm_fail(-ENOMEM);
+    for (int i = 0; i < n; i++)
+        to_range(t, &v[i], off[i], len[i], &r[i]);
+    unsigned cflags;
+    int lflags = translate_flags(flags, &cflags);
+    int id = rashm_create(key, size, lflags, r, n, cflags, NULL, NULL);
+    int saved = errno;
+    free(r);
+    errno = saved;
+    return id;
+}
+
+int ra_shmget(key_t key, size64_t size, int flags, rstype_t rstype, rsid_t rsid, uint_t att_flags)
+{
+    struct att a = {.type = rstype, .id = rsid, .policy = att_flags};
+    const rashm_topo_t *t;
+    int rc = check_att_fields(&a);
+    if (!rc)
+        rc = check_rset(&a);
+    if (rc)
+        return rashm_fail(rc);
+    if ((rc = topo_get(&t)) || (rc = check_resources(t, &a, 1)))
+        return rashm_fail(rc);
+    uint64_t off = 0, len = 0;   /* the whole segment */
+    return shm_with_ranges(key, size, flags, &a, &off, &len, 1, t);
+}
+
+/* Page size of the segment ra_shmgetv will create: subrange offsets and
+ * lengths must be multiples of it. */
+static uint64_t aix_page_size(int flags)
+{
+    unsigned c;
+    return shm_page_size(translate_flags(flags, &c));
+}
+
+int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *rangevec)
+{
+    if (rangecnt <= 0 || rangecnt > RASHM_MAX_RANGES || !rangevec)
+        return rashm_fail(-EINVAL);
+    uint64_t page = aix_page_size(flags);
+    struct att *v = calloc((size_t)rangecnt, sizeof *v);
+    uint64_t *off = calloc((size_t)rangecnt, sizeof *off), *len = calloc((size_t)rangecnt, sizeof *len);
+    int rc = 0, id = -1;
+    const rashm_topo_t *t;
+    if (!v || !off || !len) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < rangecnt && !rc; i++) {
+        const subrange_t *s = &rangevec[i];
+        v[i].type = s->su_rstype;
+        v[i].id = s->su_rsid;
+        v[i].policy = s->su_policy;
+        uint64_t l;
+        if ((rc = check_att_fields(&v[i])))
+            break;
+        if (s->su_rsoffset != 0 || s->su_rslength != 0 || s->su_offset < 0 ||
+            plan_check_range(size, page, (uint64_t)s->su_offset, s->su_length, &l)) {
+            rc = -EINVAL;
+            break;
+        }
+        off[i] = (uint64_t)s->su_offset;
+        len[i] = l;
+        rc = check_rset(&v[i]);
+    }
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_resources(t, v, rangecnt);
+    if (!rc) {
+        id = shm_with_ranges(key, size, flags, v, off, len, rangecnt, t);
+        rc = id < 0 ? -errno : 0;
+    }
+out:
+    free(v);
+    free(off);
+    free(len);
+    return rc ? rashm_fail(rc) : id;
+}
+
+/* ---- ra_get_attachinfo ---------------------------------------------------- */
+
+static attachinfo_t *fail_ai(int neg)
+{
+    errno = -neg;
+    return (attachinfo_t *)-1;
+}
+
+int ra_free_attachinfo(attachinfo_t *list)
+{
+    if (!list || list == (attachinfo_t *)-1)
+        return rashm_fail(-EINVAL);
+    while (list) {
+        attachinfo_t *next = list->next_resource;
+        if (list->at_rstype == R_RSET)
+            rs_free(list->at_rsid.at_rset);
+        free(list);
+        list = next;
+    }
+    return 0;
+}
+
+attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size64_t len, uint_t flags)
+{
+    if (flags != 0 || rstype != R_SHM)
+        return fail_ai(-EINVAL);
+    struct shmid_ds ds;
+    if (shmctl(rsid.at_shmid, IPC_STAT, &ds))
+        return fail_ai(-errno);
+    if (off < 0 || (uint64_t)off >= ds.shm_segsz || (len && len > ds.shm_segsz - (uint64_t)off))
+        return fail_ai(-EINVAL);
+    uint64_t lo = (uint64_t)off, hi = len ? lo + len : ds.shm_segsz;
+    struct reg_entry *e;
+    int rc = reg_load(rsid.at_shmid, NULL, &e);
+    if (rc == -ENOENT)
+        return NULL;                 /* not attached to anything */
+    if (rc)
+        return fail_ai(rc);
+    const rashm_topo_t *t;
+    if ((rc = topo_get(&t))) {
+        free(e);
+        return fail_ai(rc);
+    }
+    attachinfo_t *head = NULL, **tail = &head;
+    for (int i = 0; i < e->nranges; i++) {
+        struct reg_range *r = &e->r[i];
+        if (r->origin == RASHM_ORIGIN_GAP || r->offset >= hi || r->offset + r->length <= lo)
+            continue;
+        attachinfo_t *ai = calloc(1, sizeof *ai);
+        if (!ai) {
+            rc = -ENOMEM;
+            break;
+        }
+        ai->at_policy = (uint_t)r->policy;
+        if (r->origin == RASHM_ORIGIN_SRAD) {
+            ai->at_rstype = R_SRADID;
+            ai->at_rsid.at_sradid = (sradid_t)r->srad;
+        } else {
+            struct rset *s = rset_new();
+            if (!s) {
+                free(ai);
+                rc = -ENOMEM;
+                break;
+            }
+            s->mems = r->nodes;
+            if (r->origin == RASHM_ORIGIN_CPUS) {
+                s->cpus = r->cpus;
+            } else {
+                struct rashm_node_info ni;
+                for (int k = 0; k < rashm_topo_nnodes(t); k++)
+                    if (rashm_topo_node(t, k, &ni) == 0 && rashm_nodeset_isset(&r->nodes, ni.node))
+                        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
+                            s->cpus.bits[w] |= ni.cpus.bits[w];
+            }
+            ai->at_rstype = R_RSET;
+            ai->at_rsid.at_rset = s;
+        }
+        *tail = ai;
+        tail = &ai->next_resource;
+    }
+    free(e);
+    if (rc) {
+        if (head)
+            ra_free_attachinfo(head);
+        return fail_ai(rc);
+    }
+    return head;
+}
+
+/* ---- ra_mmap / ra_mmapv ----------------------------------------------------- */
+
+static uint64_t mmap_page_size(int flags)
+{
+    if (!(flags & MAP_HUGETLB))
+        return (uint64_t)sysconf(_SC_PAGESIZE);
+    unsigned log2 = ((unsigned)flags >> MAP_HUGE_SHIFT) & 0x3f;
+    return log2 ? UINT64_C(1) << log2 : sys_huge_page_size();
+}
+
+static void *mmap_with(void *addr, size_t len, int prot, int flags, int fd, off64_t off, const struct att *v,
+                       const uint64_t *ro, const uint64_t *rl, int n, const rashm_topo_t *t)
+{
+    struct rashm_range *r = calloc((size_t)n, sizeof *r);
+    if (!r) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    for (int i = 0; i < n; i++)
+        to_range(t, &v[i], ro[i], rl[i], &r[i]);
+    void *p = mmap(addr, len, prot, flags, fd, off);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        free(r);
+        errno = e;
+        return MAP_FAILED;
+    }
+    int rc = seg_place_mapping(p, len, mmap_page_size(flags), r, n, 0);
+    free(r);
+    if (rc) {
+        munmap(p, len);
+        errno = -rc;
+        return MAP_FAILED;
+    }
+    return p;
+}
+
+void *ra_mmap(void *addr, size_t len, int prot, int flags, int fd, off64_t off, rstype_t rstype, rsid_t rsid,
+              uint_t att_flags)
+{
+    struct att a = {.type = rstype, .id = rsid, .policy = att_flags};
+    const rashm_topo_t *t;
+    int rc = check_att_fields(&a);
+    if (!rc && len == 0)
+        rc = -EINVAL;
+    if (!rc)
+        rc = check_rset(&a);
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_resources(t, &a, 1);
+    if (rc) {
+        errno = -rc;
+        return MAP_FAILED;
+    }
+    uint64_t ro = 0, rl = 0;
+    return mmap_with(addr, len, prot, flags, fd, off, &a, &ro, &rl, 1, t);
+}
+
+void *ra_mmapv(void *addr, size_t len, int prot, int flags, int fd, off64_t off, int rangecnt, subrange_t *rangevec)
+{
+    if (rangecnt <= 0 || rangecnt > RASHM_MAX_RANGES || !rangevec || len == 0) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    uint64_t page = mmap_page_size(flags);
+    struct att *v = calloc((size_t)rangecnt, sizeof *v);
+    uint64_t *ro = calloc((size_t)rangecnt, sizeof *ro), *rl = calloc((size_t)rangecnt, sizeof *rl);
+    int rc = 0;
+    void *p = MAP_FAILED;
+    const rashm_topo_t *t;
+    if (!v || !ro || !rl) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < rangecnt && !rc; i++) {
+        const subrange_t *s = &rangevec[i];
+        v[i] = (struct att){.type = s->su_rstype, .id = s->su_rsid, .policy = s->su_policy};
+        if ((rc = check_att_fields(&v[i])))
+            break;
+        if (s->su_rsoffset || s->su_rslength || s->su_offset < 0 ||
+            plan_check_range(len, page, (uint64_t)s->su_offset, s->su_length, &rl[i])) {
+            rc = -EINVAL;
+            break;
+        }
+        ro[i] = (uint64_t)s->su_offset;
+        rc = check_rset(&v[i]);
+    }
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_resources(t, v, rangecnt);
+    if (!rc) {
+        p = mmap_with(addr, len, prot, flags, fd, off, v, ro, rl, rangecnt, t);
+        rc = p == MAP_FAILED ? -errno : 0;
+    }
+out:
+    free(v);
+    free(ro);
+    free(rl);
+    if (rc) {
+        errno = -rc;
+        return MAP_FAILED;
+    }
+    return p;
+}
+
+/* ---- ra_attach / ra_detach --------------------------------------------------- */
+
+#define ATTACH_FLAGS (R_MEMP_MASK | R_ATTACH_STRSET | R_MIGRATE_ASYNC | R_MIGRATE_SYNC)
+
+int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
+{
+    if (t1 != R_SHM && t1 != R_SUBRANGE)
+        return rashm_fail(-EINVAL);
+    struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
+    int rc = check_att_fields(&a);
+    if (!rc && (flags & ~(uint_t)ATTACH_FLAGS))
+        rc = -EINVAL;
+    const subrange_t *s = t1 == R_SUBRANGE ? id1.at_subrange : NULL;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (!rc && t1 == R_SUBRANGE &&
+        (!s || s->su_length == 0 || s->su_offset % pg || s->su_length % (size64_t)pg || s->su_offset <= 0))
+        rc = -EINVAL;
+    if (!rc)
+        rc = check_rset(&a);
+    const rashm_topo_t *t;
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_resources(t, &a, 1);
+    if (rc)
+        return rashm_fail(rc);
+    int move = (flags & (R_MIGRATE_SYNC | R_MIGRATE_ASYNC)) != 0;
+    struct rashm_range r;
+    if (t1 == R_SHM) {
+        to_range(t, &a, 0, 0, &r);
+        return rashm_place(id1.at_shmid, &r, 1, move);
+    }
+    /* R_SUBRANGE: su_offset is the start address in this address space;
+     * the policy comes from flags, not su_policy (as on AIX) */
+    to_range(t, &a, 0, 0, &r);
+    rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
+                           move ? APPLY_MOVE : 0);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+int ra_detach(rstype_t t1, rsid_t id1, uint_t flags)
+{
+    if (flags != 0)
+        return rashm_fail(-EINVAL);
+    if (t1 == R_SHM)
+        return rashm_unplace(id1.at_shmid);
+    if (t1 != R_SUBRANGE)
+        return rashm_fail(-EINVAL);
+    const subrange_t *s = id1.at_subrange;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (!s || s->su_length == 0 || s->su_offset <= 0 || s->su_offset % pg || s->su_length % (size64_t)pg)
+        return rashm_fail(-EINVAL);
+    int rc = seg_unplace_mapping((void *)(uintptr_t)s->su_offset, s->su_length);
+    return rc ? rashm_fail(rc) : 0;
+}

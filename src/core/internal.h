@@ -1,0 +1,171 @@
+/* Internal interfaces between the files of the rashm core (and src/aix).
+ * Convention: functions return 0 or -errno and write outputs only on
+ * success; public entry points convert with rashm_fail(). */
+#ifndef RASHM_CORE_INTERNAL_H
+#define RASHM_CORE_INTERNAL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rashm.h"
+
+#define RASHM_HIDDEN __attribute__((visibility("hidden")))
+
+/* Linux policy modes not in every numaif.h. */
+#ifndef MPOL_PREFERRED_MANY
+#define MPOL_PREFERRED_MANY 5
+#endif
+#ifndef MPOL_WEIGHTED_INTERLEAVE
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* -errno -> -1 with errno set (for int-returning public calls). */
+static inline int rashm_fail(int neg)
+{
+    errno = -neg;
+    return -1;
+}
+
+/* ---- configuration (config.c); read from the environment per call ------ */
+struct rashm_cfg {
+    int default_policy;       /* RASHM_POLICY_BALANCED or _FIRST_TOUCH */
+    int weighted;             /* RASHM_BALANCED=weighted */
+    int enhanced_affinity;    /* RASHM_ENHANCED_AFFINITY */
+    int debug;                /* RASHM_DEBUG */
+    int shmat_hook;           /* RASHM_SHMAT */
+    char registry_dir[256];   /* RASHM_REGISTRY_DIR */
+};
+RASHM_HIDDEN void cfg_read(struct rashm_cfg *c);
+RASHM_HIDDEN int cfg_debug(void);
+RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- topology (topology.c) -------------------------------------------- */
+RASHM_HIDDEN int topo_get(const rashm_topo_t **out);     /* rashm_topo(), -errno */
+/* hwloc's allowed CPUs and nodes (cgroup cpuset), without the affinity mask. */
+RASHM_HIDDEN void topo_allowed(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes);
+/* Default huge page size in bytes (from /proc/meminfo; 2 MiB if unknown). */
+RASHM_HIDDEN uint64_t sys_huge_page_size(void);
+/* Page size of a segment created with shmflg (SHM_HUGETLB + SHM_HUGE_*). */
+RASHM_HIDDEN uint64_t shm_page_size(int shmflg);
+/* Whether MPOL_WEIGHTED_INTERLEAVE exists here (sysfs knob present). */
+RASHM_HIDDEN int kernel_has_weighted_interleave(void);
+
+/* ---- planning (plan.c, pure) ------------------------------------------ */
+struct plan_entry {
+    uint64_t offset, length;   /* page-aligned, inside the segment */
+    int policy;                /* as requested (enum rashm_policy) */
+    int eff_policy;            /* DEFAULT resolved: BALANCED or FIRST_TOUCH */
+    int origin, srad;          /* provenance (RASHM_ORIGIN_GAP for gaps) */
+    int range_index;           /* index of the source range, -1 for gaps */
+    rashm_nodeset_t nodes;     /* the attachment's nodes */
+    int mode;                  /* MPOL_* to apply */
+    rashm_nodeset_t mask;      /* its node mask (empty for MPOL_LOCAL) */
+    int populate_now;          /* populate in the creating process */
+    int per_attach;            /* re-apply on every attach (hugetlb) */
+};
+struct plan_input {
+    const rashm_topo_t *topo;
+    uint64_t size;             /* segment size (bytes, as asked) */
+    uint64_t page_size;
+    int hugetlb;
+    unsigned flags;            /* RASHM_POPULATE / RASHM_LOCK */
+    int default_policy;        /* what RASHM_POLICY_DEFAULT means */
+    int weighted;              /* use MPOL_WEIGHTED_INTERLEAVE for balanced */
+};
+struct plan {
+    int n;
+    struct plan_entry e[];     /* sorted by offset, non-overlapping, covering the segment */
+};
+/* Builds the placement plan. -EINVAL for a bad range, -ENOMEM. */
+RASHM_HIDDEN int plan_build(const struct plan_input *in, const struct rashm_range *r, int n,
+                            struct plan **out);
+/* Checks one range against size/page size; -EINVAL if bad. Resolves
+ * length 0 into *len_out. */
+RASHM_HIDDEN int plan_check_range(uint64_t size, uint64_t page_size, uint64_t off, uint64_t len,
+                                  uint64_t *len_out);
+/* Rounded-up size of the segment in pages of page_size, in bytes. */
+static inline uint64_t plan_end(uint64_t size, uint64_t page_size)
+{
+    return (size + page_size - 1) / page_size * page_size;
+}
+
+/* ---- apply (apply.c): the only mbind / move_pages / get_mempolicy user -- */
+#define APPLY_MOVE 0x1         /* migrate pages already there */
+RASHM_HIDDEN int apply_mbind(void *addr, uint64_t len, int mode, const rashm_nodeset_t *mask,
+                             unsigned aflags);
+/* Applies every plan entry (optionally only per_attach ones) to a mapping
+ * of the segment at base. */
+RASHM_HIDDEN int apply_plan(void *base, const struct plan_entry *e, int n, int only_per_attach,
+                            unsigned aflags);
+/* Policy in force at addr (MPOL_F_ADDR). */
+RASHM_HIDDEN int apply_get_policy(void *addr, int *mode, rashm_nodeset_t *mask);
+/* Counts pages of [addr, addr+len) at `stride` per node with move_pages in
+ * big batches; pages that are not mapped count as not resident. */
+RASHM_HIDDEN int apply_count_pages(void *addr, uint64_t len, uint64_t stride, int node_slots,
+                                   uint64_t *node_pages, uint64_t *resident);
+RASHM_HIDDEN int apply_mems_allowed(rashm_nodeset_t *out);
+RASHM_HIDDEN int apply_numa_available(void);
+
+/* ---- segments (segment.c) --------------------------------------------- */
+/* shmat/shmdt without going through the exported shmat interposer. */
+RASHM_HIDDEN void *seg_shmat_raw(int shmid, const void *addr, int shmflg);
+RASHM_HIDDEN int seg_shmdt_raw(const void *addr);
+/* Inode of the mapping that starts at addr (from /proc/self/maps). */
+RASHM_HIDDEN int seg_mapping_inode(const void *addr, uint64_t *ino);
+/* Page size of the mapping at addr (smaps KernelPageSize). */
+RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
+/* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */
+RASHM_HIDDEN int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size,
+                                   const struct rashm_range *r, int n, unsigned aflags);
+/* Policy of a mapping range back to the default. */
+RASHM_HIDDEN int seg_unplace_mapping(void *addr, uint64_t len);
+RASHM_HIDDEN int seg_populate(void *base, uint64_t off, uint64_t len,
+                              const struct rashm_create_opts *opts, uint64_t done_before,
+                              uint64_t total);
+
+/* ---- registry (registry.c) -------------------------------------------- */
+struct reg_range {
+    uint64_t offset, length;
+    int32_t policy, eff_policy, origin, srad, range_index, mode;
+    int32_t populate_now, per_attach;
+    rashm_nodeset_t nodes;
+    rashm_nodeset_t mask;
+    rashm_cpuset_t cpus;
+};
+struct reg_entry {
+    uint32_t magic, version;
+    int32_t shmid;
+    int32_t key;
+    int32_t cpid;
+    int32_t hugetlb;
+    uint64_t segsz;
+    int64_t ctime;
+    uint64_t ino;
+    uint64_t page_size;
+    int32_t nranges;
+    int32_t has_per_attach;
+    struct reg_range r[];
+};
+/* Writes the entry for a segment (mapped at base, for the inode). */
+RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb,
+                           const struct plan *p, const struct rashm_range *ranges, int nranges);
+/* Reads and validates the entry of shmid. `mapped` (may be NULL) is an
+ * attach of the segment that the caller already has, used to check the
+ * identity; otherwise a temporary read-only attach is made when needed.
+ * -ENOENT when there is no valid entry. Caller frees *out. */
+RASHM_HIDDEN int reg_load(int shmid, const void *mapped, struct reg_entry **out);
+/* Cheap check: does a registry file exist for shmid (no validation). */
+RASHM_HIDDEN int reg_exists(int shmid);
+RASHM_HIDDEN void reg_remove(int shmid);
+/* Removes entries whose segment is gone or was replaced. */
+RASHM_HIDDEN void reg_prune(void);
+
+#endif

@@ -1,0 +1,238 @@
+/* The placement registry: one small file per placed segment under
+ * RASHM_REGISTRY_DIR (default /dev/shm/rashm-registry, tmpfs, world
+ * readable), holding the segment's ranges and policies so that any process
+ * can answer "what is this segment attached to" and re-apply per-attach
+ * policies.
+ *
+ * Identity: System V ids are reused, so an entry is tied to the segment it
+ * was written for: key, creator pid, size and the inode of the segment's
+ * shm file (unique per segment; read from /proc/self/maps of an attach).
+ * An entry whose segment is gone, or whose identity no longer matches, is
+ * stale: it is ignored and deleted (pruned) when met. Files are replaced
+ * with rename(), so readers never see half an entry. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define REG_MAGIC 0x72617368u /* "rash" */
+#define REG_VERSION 1
+
+static void reg_path(const struct rashm_cfg *c, int shmid, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/seg.%d", c->registry_dir, shmid);
+}
+
+static int ensure_dir(const char *dir)
+{
+    if (mkdir(dir, 01777) == 0) {
+        /* sticky and world-writable like /tmp: every user records their
+         * own segments, nobody can delete another's entry */
+        chmod(dir, 01777);
+        return 0;
+    }
+    return errno == EEXIST ? 0 : -errno;
+}
+
+int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
+              const struct rashm_range *ranges, int nranges)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    uint64_t ino = 0;
+    int rc = seg_mapping_inode(base, &ino);
+    if (rc)
+        return rc;
+    size_t sz = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
+    struct reg_entry *e = calloc(1, sz);
+    if (!e)
+        return -ENOMEM;
+    e->magic = REG_MAGIC;
+    e->version = REG_VERSION;
+    e->shmid = shmid;
+    e->key = ds.shm_perm.__key;
+    e->cpid = ds.shm_cpid;
+    e->segsz = ds.shm_segsz;
+    e->ctime = ds.shm_ctime;
+    e->ino = ino;
+    e->hugetlb = hugetlb;
+    e->page_size = page_size;
+    e->nranges = p->n;
+    for (int i = 0; i < p->n; i++) {
+        const struct plan_entry *pe = &p->e[i];
+        struct reg_range *r = &e->r[i];
+        r->offset = pe->offset;
+        r->length = pe->length;
+        r->policy = pe->policy;
+        r->eff_policy = pe->eff_policy;
+        r->origin = pe->origin;
+        r->srad = pe->srad;
+        r->range_index = pe->range_index;
+        r->mode = pe->mode;
+        r->populate_now = pe->populate_now;
+        r->per_attach = pe->per_attach;
+        r->nodes = pe->nodes;
+        r->mask = pe->mask;
+        if (pe->range_index >= 0 && pe->range_index < nranges)
+            r->cpus = ranges[pe->range_index].cpus;
+        if (pe->per_attach)
+            e->has_per_attach = 1;
+    }
+    rc = ensure_dir(c.registry_dir);
+    if (rc)
+        goto free_entry;
+    char path[320], tmp[352];
+    reg_path(&c, shmid, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = -errno;
+        goto free_entry;
+    }
+    if (write(fd, e, sz) != (ssize_t)sz) {
+        rc = errno ? -errno : -EIO;
+        close(fd);
+        goto unlink_tmp;
+    }
+    close(fd);
+    if (rename(tmp, path)) {
+        rc = -errno;
+        goto unlink_tmp;
+    }
+    free(e);
+    return 0;
+unlink_tmp:
+    unlink(tmp);
+free_entry:
+    free(e);
+    return rc;
+}
+
+static int read_entry(const char *path, struct reg_entry **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) || st.st_size < (off_t)sizeof(struct reg_entry) || st.st_size > (64 << 20)) {
+        close(fd);
+        return -ENOENT;
+    }
+    struct reg_entry *e = malloc((size_t)st.st_size);
+    if (!e) {
+        close(fd);
+        return -ENOMEM;
+    }
+    ssize_t n = read(fd, e, (size_t)st.st_size);
+    close(fd);
+    if (n != st.st_size || e->magic != REG_MAGIC || e->version != REG_VERSION || e->nranges < 0 ||
+        (size_t)st.st_size != sizeof *e + (size_t)e->nranges * sizeof(struct reg_range)) {
+        free(e);
+        return -ENOENT;
+    }
+    *out = e;
+    return 0;
+}
+
+int reg_exists(int shmid)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    char path[320];
+    reg_path(&c, shmid, path, sizeof path);
+    return access(path, F_OK) == 0;
+}
+
+/* 1: entry describes the segment now behind shmid; 0: stale; -errno: can't tell */
+static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return (errno == EINVAL || errno == EIDRM) ? 0 : -errno;
+    if (ds.shm_perm.__key != e->key || ds.shm_cpid != e->cpid || ds.shm_segsz != e->segsz)
+        return 0;
+    uint64_t ino = 0;
+    int rc;
+    if (mapped) {
+        rc = seg_mapping_inode(mapped, &ino);
+    } else {
+        void *a = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+        if (a == (void *)-1)
+            return -errno;
+        rc = seg_mapping_inode(a, &ino);
+        seg_shmdt_raw(a);
+    }
+    if (rc)
+        return rc;
+    return ino == e->ino;
+}
+
+int reg_load(int shmid, const void *mapped, struct reg_entry **out)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    char path[320];
+    reg_path(&c, shmid, path, sizeof path);
+    struct reg_entry *e = NULL;
+    int rc = read_entry(path, &e);
+    if (rc)
+        return rc == -ENOMEM ? rc : -ENOENT;
+    rc = e->shmid == shmid ? entry_valid(e, shmid, mapped) : 0;
+    if (rc == 1) {
+        *out = e;
+        return 0;
+    }
+    if (rc == 0) {
+        rashm_dbg("registry: entry for shmid %d is stale, removed", shmid);
+        unlink(path);
+    }
+    free(e);
+    return rc < 0 ? rc : -ENOENT;
+}
+
+void reg_remove(int shmid)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    char path[320];
+    reg_path(&c, shmid, path, sizeof path);
+    unlink(path);
+}
+
+void reg_prune(void)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    DIR *d = opendir(c.registry_dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int id;
+        char extra;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", c.registry_dir, de->d_name);
+        if (sscanf(de->d_name, "seg.%d%c", &id, &extra) == 1) {
+            struct shmid_ds ds;
+            /* only the cheap test here: the segment is gone */
+            if (shmctl(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
+                unlink(path);
+        } else if (strstr(de->d_name, ".tmp.")) {
+            /* a writer that died between write and rename */
+            int pid = atoi(strrchr(de->d_name, '.') + 1);
+            if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+                unlink(path);
+        }
+    }
+    closedir(d);
+}

@@ -1,0 +1,743 @@
+/* Segments: creation with placement, attach (and librashm's own shmat),
+ * populate, lock, re-placement, removal, and the placement query.
+ * Placement decisions come from plan.c; every NUMA system call is made by
+ * apply.c. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+
+#define DEFAULT_STEP (64ull << 20)
+
+void *seg_shmat_raw(int shmid, const void *addr, int shmflg)
+{
+    /* syscall, not libc's shmat: librashm exports its own shmat */
+    long r = syscall(SYS_shmat, shmid, addr, shmflg);
+    return r == -1 ? (void *)-1 : (void *)r;
+}
+
+int seg_shmdt_raw(const void *addr)
+{
+    return (int)syscall(SYS_shmdt, addr);
+}
+
+int seg_mapping_inode(const void *addr, uint64_t *ino)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -errno;
+    char line[512];
+    int rc = -ENOENT;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, off, inode;
+        unsigned maj, mn;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &mn, &inode) == 7 &&
+            lo == (unsigned long)addr) {
+            *ino = inode;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
+{
+    FILE *f = fopen("/proc/self/smaps", "re");
+    if (!f)
+        return -errno;
+    char line[512];
+    int found = 0, rc = -ENOENT;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, kb;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            found = lo == (unsigned long)addr;
+            continue;
+        }
+        if (found && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1) {
+            *pagesize = (uint64_t)kb << 10;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int seg_populate(void *base, uint64_t off, uint64_t len, const struct rashm_create_opts *opts,
+                 uint64_t done_before, uint64_t total)
+{
+    uint64_t step = len;
+    if (opts && opts->progress)
+        step = opts->progress_step ? opts->progress_step : DEFAULT_STEP;
+    for (uint64_t done = 0; done < len;) {
+        uint64_t k = len - done < step ? len - done : step;
+        if (madvise((char *)base + off + done, k, MADV_POPULATE_WRITE)) {
+            int e = errno;
+            /* EFAULT here is what the kernel says when allocation failed
+             * (VM_FAULT_OOM/SIGBUS, e.g. no free huge page) */
+            return e == EFAULT ? -ENOMEM : -e;
+        }
+        done += k;
+        if (opts && opts->progress)
+            opts->progress(opts->progress_arg, done_before + done, total);
+    }
+    return 0;
+}
+
+/* Populates the plan entries marked populate_now, merging neighbours into
+ * one call each. */
+static int populate_plan(void *base, const struct plan *p, const struct rashm_create_opts *opts)
+{
+    uint64_t total = 0, done = 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->e[i].populate_now)
+            total += p->e[i].length;
+    for (int i = 0; i < p->n;) {
+        if (!p->e[i].populate_now) {
+            i++;
+            continue;
+        }
+        uint64_t off = p->e[i].offset, len = 0;
+        while (i < p->n && p->e[i].populate_now && p->e[i].offset == off + len)
+            len += p->e[i++].length;
+        int rc = seg_populate(base, off, len, opts, done, total);
+        if (rc)
+            return rc;
+        done += len;
+    }
+    return 0;
+}
+
+static void plan_input_for(struct plan_input *in, const rashm_topo_t *t, const struct rashm_cfg *c, uint64_t size,
+                           uint64_t page, int hugetlb, unsigned flags)
+{
+    memset(in, 0, sizeof *in);
+    in->topo = t;
+    in->size = size;
+    in->page_size = page;
+    in->hugetlb = hugetlb;
+    in->flags = flags;
+    in->default_policy = c->default_policy;
+    in->weighted = c->weighted && kernel_has_weighted_interleave();
+}
+
+/* Applies a plan to a freshly created segment: policy, population, lock,
+ * registry. The caller removes the segment if this fails. */
+static int place_new(int id, const struct plan *p, int hugetlb, uint64_t page, unsigned flags,
+                     const struct rashm_create_opts *opts, const struct rashm_range *ranges, int nranges)
+{
+    void *base = seg_shmat_raw(id, NULL, 0);
+    if (base == (void *)-1)
+        return -errno;
+    int rc = 0;
+    if (apply_numa_available()) {
+        rc = apply_plan(base, p->e, p->n, 0, 0);
+        if (rc)
+            goto detach;
+    }
+    if ((flags & RASHM_LOCK) && shmctl(id, SHM_LOCK, NULL)) {
+        rc = -errno;
+        goto detach;
+    }
+    rc = populate_plan(base, p, opts);
+    if (rc)
+        goto detach;
+    rc = reg_store(id, base, page, hugetlb, p, ranges, nranges);
+detach:
+    seg_shmdt_raw(base);
+    return rc;
+}
+
+static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range *ranges, int nranges,
+                  unsigned flags, const struct rashm_create_opts *opts, int *created)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    if (flags & ~(unsigned)(RASHM_POPULATE | RASHM_LOCK))
+        return -EINVAL;
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rc;
+    int hugetlb = (shmflg & SHM_HUGETLB) != 0;
+    uint64_t page = shm_page_size(shmflg);
+    int will_create = key == IPC_PRIVATE || (shmflg & IPC_CREAT);
+    struct plan *p = NULL;
+    if (will_create && size) {
+        struct plan_input in;
+        plan_input_for(&in, t, &c, size, page, hugetlb, flags);
+        rc = plan_build(&in, ranges, nranges, &p);
+        if (rc)
+            return rc;
+    } else if (nranges < 0 || nranges > RASHM_MAX_RANGES) {
+        return -EINVAL;
+    }
+    if (will_create && !rashm_topo_is_this_system(t)) {
+        free(p);
+        return -ENOTSUP;      /* a test topology: nothing real to place on */
+    }
+    int id, made = 1;
+    if (key == IPC_PRIVATE) {
+        id = shmget(key, size, shmflg);
+    } else if (shmflg & IPC_CREAT) {
+        /* IPC_EXCL tells us whether we created it: AIX attaches only a new
+         * segment; an existing one is returned as it is */
+        id = shmget(key, size, shmflg | IPC_EXCL);
+        if (id < 0 && errno == EEXIST && !(shmflg & IPC_EXCL)) {
+            made = 0;
+            id = shmget(key, size, shmflg & ~IPC_CREAT);
+        }
+    } else {
+        made = 0;
+        id = shmget(key, size, shmflg);
+    }
+    if (id < 0) {
+        rc = -errno;
+        free(p);
+        return rc;
+    }
+    if (made) {
+        reg_prune();
+        rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges);
+        if (rc) {
+            shmctl(id, IPC_RMID, NULL);
+            reg_remove(id);
+            free(p);
+            return rc;
+        }
+        rashm_dbg("created shmid %d (%llu bytes, %s pages, %d plan entries)", id, (unsigned long long)size,
+                  hugetlb ? "huge" : "4 KiB", p->n);
+    }
+    free(p);
+    if (created)
+        *created = made;
+    return id;
+}
+
+int rashm_create(key_t key, uint64_t size, int shmflg, const struct rashm_range *ranges, int nranges,
+                 unsigned flags, const struct rashm_create_opts *opts, int *created)
+{
+    int rc = create(key, size, shmflg, ranges, nranges, flags, opts, created);
+    return rc < 0 ? rashm_fail(rc) : rc;
+}
+
+/* Per-attach policy for huge-page segments (the kernel keeps none on the
+ * segment): first-touch ranges get their MPOL_PREFERRED_MANY/LOCAL policy
+ * on every new mapping, so the pages each attacher touches first come from
+ * its nearest node of the set. */
+static void reapply(int shmid, void *p, int shmflg)
+{
+    (void)shmflg;
+    if (!reg_exists(shmid))
+        return;
+    struct reg_entry *e;
+    if (reg_load(shmid, p, &e))
+        return;
+    if (e->hugetlb && e->has_per_attach && apply_numa_available()) {
+        struct shmid_ds ds;
+        uint64_t maplen = shmctl(shmid, IPC_STAT, &ds) ? 0 : plan_end(ds.shm_segsz, e->page_size);
+        for (int i = 0; i < e->nranges; i++) {
+            struct reg_range *r = &e->r[i];
+            if (!r->per_attach || r->offset + r->length > maplen)
+                continue;
+            int rc = apply_mbind((char *)p + r->offset, r->length, r->mode, &r->mask, 0);
+            if (rc)
+                rashm_dbg("shmat: re-applying policy to shmid %d failed: %s", shmid, strerror(-rc));
+        }
+    }
+    free(e);
+}
+
+void *rashm_attach(int shmid, const void *addr, int shmflg)
+{
+    void *p = seg_shmat_raw(shmid, addr, shmflg);
+    if (p == (void *)-1)
+        return p;
+    int saved = errno;
+    reapply(shmid, p, shmflg);
+    errno = saved;
+    return p;
+}
+
+/* librashm's shmat: programs linked with -lrashm get per-attach placement
+ * of huge-page segments from their ordinary shmat calls. */
+RASHM_API void *shmat(int shmid, const void *addr, int shmflg);
+void *shmat(int shmid, const void *addr, int shmflg)
+{
+    void *p = seg_shmat_raw(shmid, addr, shmflg);
+    if (p == (void *)-1)
+        return p;
+    int saved = errno;
+    struct rashm_cfg c;
+    cfg_read(&c);
+    if (c.shmat_hook)
+        reapply(shmid, p, shmflg);
+    errno = saved;
+    return p;
+}
+
+int rashm_detach(const void *addr)
+{
+    return seg_shmdt_raw(addr) ? -1 : 0;
+}
+
+int rashm_populate(void *base, uint64_t offset, uint64_t length, const struct rashm_create_opts *opts)
+{
+    if (!base)
+        return rashm_fail(-EINVAL);
+    if (length == 0) {
+        /* to the end of the mapping: find it in /proc/self/maps */
+        FILE *f = fopen("/proc/self/maps", "re");
+        char line[512];
+        unsigned long lo, hi;
+        if (!f)
+            return rashm_fail(-errno);
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)base && hi > lo + offset) {
+                length = hi - lo - offset;
+                break;
+            }
+        fclose(f);
+        if (length == 0)
+            return rashm_fail(-EINVAL);
+    }
+    int rc = seg_populate(base, offset, length, opts, 0, length);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+static int owner_or_root(const struct shmid_ds *ds)
+{
+    uid_t u = geteuid();
+    return u == 0 || u == ds->shm_perm.uid || u == ds->shm_perm.cuid;
+}
+
+int rashm_lock(int shmid, const struct rashm_create_opts *opts)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -1;
+    if (shmctl(shmid, SHM_LOCK, NULL))
+        return -1;
+    void *base = rashm_attach(shmid, NULL, 0);
+    if (base == (void *)-1)
+        return -1;
+    struct reg_entry *e = NULL;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (reg_load(shmid, base, &e) == 0)
+        page = e->page_size;
+    else
+        seg_mapping_pagesize(base, &page);
+    free(e);
+    int rc = seg_populate(base, 0, plan_end(ds.shm_segsz, page), opts, 0, plan_end(ds.shm_segsz, page));
+    seg_shmdt_raw(base);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+/* Page size and hugetlb-ness of a segment: from its registry entry, else
+ * from the kernel's view of an attach. */
+static int seg_page_of(int shmid, void *base, uint64_t *page, int *hugetlb)
+{
+    struct reg_entry *e;
+    if (reg_load(shmid, base, &e) == 0) {
+        *page = e->page_size;
+        *hugetlb = e->hugetlb;
+        free(e);
+        return 0;
+    }
+    int rc = seg_mapping_pagesize(base, page);
+    if (rc)
+        return rc;
+    *hugetlb = *page != (uint64_t)sysconf(_SC_PAGESIZE);
+    return 0;
+}
+
+static int place(int shmid, const struct rashm_range *ranges, int nranges, int move)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rc;
+    if (!rashm_topo_is_this_system(t))
+        return -ENOTSUP;
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    if (!owner_or_root(&ds))
+        return -EPERM;
+    void *base = seg_shmat_raw(shmid, NULL, 0);
+    if (base == (void *)-1 && errno == EACCES)
+        base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+    if (base == (void *)-1)
+        return -errno;
+    uint64_t page;
+    int hugetlb;
+    struct plan *p = NULL;
+    rc = seg_page_of(shmid, base, &page, &hugetlb);
+    if (rc)
+        goto detach;
+    struct plan_input in;
+    plan_input_for(&in, t, &c, ds.shm_segsz, page, hugetlb, 0);
+    rc = plan_build(&in, ranges, nranges, &p);
+    if (rc)
+        goto detach;
+    if (apply_numa_available()) {
+        rc = apply_plan(base, p->e, p->n, 0, move ? APPLY_MOVE : 0);
+        if (rc)
+            goto detach;
+    }
+    if (hugetlb) {
+        /* keep the guarantee of rashm_create: fixed ranges are resident
+         * under their policy (the segment may be attached read-only here;
+         * then population is left to the attachers) */
+        rc = populate_plan(base, p, NULL);
+        if (rc == -EFAULT || rc == -EPERM)
+            rc = 0;
+        if (rc)
+            goto detach;
+    }
+    rc = reg_store(shmid, base, page, hugetlb, p, ranges, nranges);
+detach:
+    free(p);
+    seg_shmdt_raw(base);
+    return rc;
+}
+
+int rashm_place(int shmid, const struct rashm_range *ranges, int nranges, int move)
+{
+    int rc = place(shmid, ranges, nranges, move);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+int rashm_unplace(int shmid)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -1;
+    if (!owner_or_root(&ds))
+        return rashm_fail(-EPERM);
+    void *base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+    if (base == (void *)-1)
+        return -1;
+    uint64_t page = 4096;
+    int hugetlb = 0;
+    seg_page_of(shmid, base, &page, &hugetlb);
+    int rc = 0;
+    if (apply_numa_available()) {
+        rashm_nodeset_t none;
+        rashm_nodeset_zero(&none);
+        rc = apply_mbind(base, plan_end(ds.shm_segsz, page), 0 /* MPOL_DEFAULT */, &none, 0);
+    }
+    seg_shmdt_raw(base);
+    reg_remove(shmid);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+int rashm_remove(int shmid)
+{
+    if (shmctl(shmid, IPC_RMID, NULL))
+        return -1;
+    reg_remove(shmid);
+    return 0;
+}
+
+int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size, const struct rashm_range *r, int n,
+                      unsigned aflags)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rc;
+    struct plan_input in;
+    plan_input_for(&in, t, &c, len, page_size, page_size != (uint64_t)sysconf(_SC_PAGESIZE), 0);
+    struct plan *p;
+    rc = plan_build(&in, r, n, &p);
+    if (rc)
+        return rc;
+    if (!rashm_topo_is_this_system(t)) {
+        free(p);
+        return -ENOTSUP;
+    }
+    if (apply_numa_available()) {
+        for (int i = 0; i < p->n && !rc; i++) {
+            /* parts no range covers keep whatever policy they had */
+            if (p->e[i].range_index < 0)
+                continue;
+            rc = apply_mbind((char *)addr + p->e[i].offset, p->e[i].length, p->e[i].mode, &p->e[i].mask, aflags);
+        }
+    }
+    free(p);
+    return rc;
+}
+
+int seg_unplace_mapping(void *addr, uint64_t len)
+{
+    rashm_nodeset_t none;
+    rashm_nodeset_zero(&none);
+    return apply_numa_available() ? apply_mbind(addr, len, 0 /* MPOL_DEFAULT */, &none, 0) : 0;
+}
+
+/* ---- placement query ----------------------------------------------------- */
+
+/* Map into this (temporary, read-only) attach the pages the segment already
+ * has, without allocating any, so move_pages can see them:
+ *  - 4 KiB (shmem): mincore reports page-cache residency; runs of resident
+ *    pages are mapped with MADV_POPULATE_READ (one call per run).
+ *  - hugetlb: mincore only sees this mapping's page tables, so instead the
+ *    mapping is registered with userfaultfd in a mode where a missing page
+ *    makes the fault fail rather than allocate; MADV_POPULATE_READ per huge
+ *    page then maps exactly the pages that exist. */
+static int map_resident(int shmid, void *base, uint64_t len, uint64_t page, int hugetlb,
+                        const struct shmid_ds *ds)
+{
+    (void)shmid;
+    if (!hugetlb) {
+        /* mincore tells the truth about a file's page cache only to its
+         * owner, writers and CAP_SYS_ADMIN; for others it says "all
+         * resident", and populating would then allocate */
+        uid_t u = geteuid();
+        if (!(u == 0 || u == ds->shm_perm.uid || u == ds->shm_perm.cuid || (ds->shm_perm.mode & 0002)))
+            return -EACCES;
+        size_t n = (size_t)(len / page);
+        unsigned char *vec = malloc(n ? n : 1);
+        if (!vec)
+            return -ENOMEM;
+        if (mincore(base, len, vec)) {
+            int e = errno;
+            free(vec);
+            return -e;
+        }
+        for (size_t i = 0; i < n;) {
+            if (!(vec[i] & 1)) {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < n && (vec[j] & 1))
+                j++;
+            madvise((char *)base + i * page, (j - i) * page, MADV_POPULATE_READ);
+            i = j;
+        }
+        free(vec);
+        return 0;
+    }
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+    if (fd < 0)
+        fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_SIGBUS};
+    struct uffdio_register reg = {.range = {.start = (unsigned long)base, .len = len},
+                                  .mode = UFFDIO_REGISTER_MODE_MISSING};
+    int rc = 0;
+    if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+        rc = -errno;
+        goto close_fd;
+    }
+    for (uint64_t off = 0; off < len; off += page)
+        madvise((char *)base + off, page, MADV_POPULATE_READ); /* EFAULT: a hole, left a hole */
+close_fd:
+    close(fd);
+    return rc;
+}
+
+void rashm_placement_free(struct rashm_placement *p)
+{
+    if (!p)
+        return;
+    if (p->ranges)
+        for (int i = 0; i < p->nranges; i++)
+            free(p->ranges[i].node_pages);
+    free(p->ranges);
+    free(p);
+}
+
+static int query(int shmid, struct rashm_placement **out)
+{
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rc;
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    void *base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+    if (base == (void *)-1)
+        return -errno;
+    struct rashm_placement *p = calloc(1, sizeof *p);
+    struct reg_entry *e = NULL;
+    if (!p) {
+        rc = -ENOMEM;
+        goto detach;
+    }
+    p->shmid = shmid;
+    p->size = ds.shm_segsz;
+    if (reg_load(shmid, base, &e) == 0) {
+        p->registered = 1;
+        p->page_size = e->page_size;
+        p->hugetlb = e->hugetlb;
+    } else {
+        rc = seg_mapping_pagesize(base, &p->page_size);
+        if (rc)
+            goto fail;
+        p->hugetlb = p->page_size != (uint64_t)sysconf(_SC_PAGESIZE);
+    }
+    uint64_t len = plan_end(p->size, p->page_size);
+    int maxnode = -1;
+    for (int i = 0; i < rashm_topo_nnodes(t); i++) {
+        struct rashm_node_info ni;
+        rashm_topo_node(t, i, &ni);
+        if (ni.node > maxnode)
+            maxnode = ni.node;
+    }
+    p->node_slots = maxnode + 1;
+    p->nranges = e ? e->nranges : 1;
+    p->ranges = calloc((size_t)p->nranges, sizeof *p->ranges);
+    if (!p->ranges) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    rc = map_resident(shmid, base, len, p->page_size, p->hugetlb, &ds);
+    if (rc)
+        rashm_dbg("query: cannot map resident pages of shmid %d (%s): counts show none", shmid, strerror(-rc));
+    for (int i = 0; i < p->nranges; i++) {
+        struct rashm_range_placement *q = &p->ranges[i];
+        q->node_pages = calloc((size_t)p->node_slots, sizeof *q->node_pages);
+        if (!q->node_pages) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        if (e) {
+            struct reg_range *r = &e->r[i];
+            q->offset = r->offset;
+            q->length = r->length;
+            q->policy = r->policy;
+            q->origin = r->origin;
+            q->srad = r->srad;
+            q->nodes = r->nodes;
+            q->cpus = r->cpus;
+            q->mode = r->mode;
+            q->mode_nodes = r->mask;
+        } else {
+            q->offset = 0;
+            q->length = len;
+            q->policy = -1;
+            q->origin = RASHM_ORIGIN_NODES;
+            q->srad = -1;
+        }
+        if (!p->hugetlb && apply_get_policy((char *)base + q->offset, &q->mode, &q->mode_nodes) == 0)
+            q->mode_from_kernel = 1;
+        q->pages = q->length / p->page_size;
+        rc = apply_count_pages((char *)base + q->offset, q->length, p->page_size, p->node_slots, q->node_pages,
+                               &q->resident);
+        if (rc)
+            goto fail;
+    }
+    free(e);
+    seg_shmdt_raw(base);
+    *out = p;
+    return 0;
+fail:
+    rashm_placement_free(p);
+detach:
+    free(e);
+    seg_shmdt_raw(base);
+    return rc;
+}
+
+struct rashm_placement *rashm_query(int shmid)
+{
+    struct rashm_placement *p = NULL;
+    int rc = query(shmid, &p);
+    if (rc) {
+        errno = -rc;
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- listing -------------------------------------------------------------- */
+
+int rashm_list(struct rashm_seg_info **out)
+{
+    FILE *f = fopen("/proc/sysvipc/shm", "re");
+    if (!f)
+        return -1;
+    char line[1024];
+    int n = 0, cap = 16;
+    struct rashm_seg_info *v = malloc((size_t)cap * sizeof *v);
+    if (!v) {
+        fclose(f);
+        return rashm_fail(-ENOMEM);
+    }
+    if (!fgets(line, sizeof line, f))
+        line[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        long long key, id, size, cpid, lpid, nattch, uid, gid, cuid, cgid, at, dt, ct, rss;
+        unsigned perms;
+        if (sscanf(line, "%lld %lld %o %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld", &key, &id,
+                   &perms, &size, &cpid, &lpid, &nattch, &uid, &gid, &cuid, &cgid, &at, &dt, &ct, &rss) != 15)
+            continue;
+        if (n == cap) {
+            struct rashm_seg_info *nv = realloc(v, (size_t)cap * 2 * sizeof *v);
+            if (!nv) {
+                free(v);
+                fclose(f);
+                return rashm_fail(-ENOMEM);
+            }
+            v = nv;
+            cap *= 2;
+        }
+        struct rashm_seg_info *s = &v[n++];
+        memset(s, 0, sizeof *s);
+        s->shmid = (int)id;
+        s->key = (key_t)key;
+        s->size = (uint64_t)size;
+        s->perms = (int)(perms & 0777);
+        s->locked = (perms & 02000) != 0;
+        s->uid = (uid_t)uid;
+        s->gid = (gid_t)gid;
+        s->cpid = (pid_t)cpid;
+        s->lpid = (pid_t)lpid;
+        s->nattch = (uint64_t)nattch;
+        s->ctime = ct;
+        s->rss = (uint64_t)rss;
+        s->hugetlb = -1;
+    }
+    fclose(f);
+    for (int i = 0; i < n; i++) {
+        if (!reg_exists(v[i].shmid))
+            continue;
+        struct reg_entry *e;
+        if (reg_load(v[i].shmid, NULL, &e) == 0) {
+            v[i].registered = 1;
+            v[i].hugetlb = e->hugetlb;
+            v[i].nranges = e->nranges;
+            free(e);
+        }
+    }
+    reg_prune();
+    *out = v;
+    return n;
+}

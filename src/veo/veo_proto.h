@@ -44,7 +44,10 @@
 /* VE memory lives in the helper at RVE_MEM_BASE + venode * RVE_MEM_STRIDE;
  * the VH reserves the same range PROT_NONE so that dereferencing a VE address
  * on the VH faults instead of touching unrelated VH memory. */
-#define RVE_MEM_BASE 0x600000000000ULL
+/* 32 TiB: clear of the PIE/heap (0x55..) and mmap (0x7f..) areas, and of
+ * AddressSanitizer's shadow (below 0x10007fff8000) and its allocator
+ * (0x600000000000), so sanitizer builds can map it too. */
+#define RVE_MEM_BASE 0x200000000000ULL
 #define RVE_MEM_STRIDE 0x10000000000ULL /* 1 TiB per VE node */
 #define RVE_MAX_NODES 16
 

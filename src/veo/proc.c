@@ -201,6 +201,14 @@ static int read_config(int venode, struct ve_config *c)
         if (errno || *end || v < -1 || v > 1023)
             return -EINVAL;
         c->numa = (int)v;
+        if (c->numa >= 0) {
+            /* must be a host node with memory (mbind would silently accept
+             * a node that does not exist as a preference) */
+            char p[96];
+            snprintf(p, sizeof p, "/sys/devices/system/node/node%d/meminfo", c->numa);
+            if (access(p, R_OK) != 0)
+                return -EINVAL;
+        }
     }
     if ((rc = env_int("RASHM_VE_SPIN_US", 0, 1000000, DEFAULT_SPIN_US, &v)) < 0)
         return rc;

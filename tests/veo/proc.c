@@ -5,6 +5,23 @@
 #include <errno.h>
 #include <sys/wait.h>
 
+static long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    unsigned long ut = 0, st = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (long)(ut + st);
+}
+
 int main(void)
 {
     check_begin();
@@ -86,6 +103,52 @@ int main(void)
     CHECK_EQ(veo_get_max_proc_identifier(), -1);
     CHECK_EQ(veo_proc_destroy(NULL), -1);
     CHECK_EQ(veo_proc_identifier(NULL), -1);
+    /* An idle VE process sleeps: its workers spin only briefly. */
+    h = veo_proc_create(0);
+    CHECK(h != NULL);
+    if (h) {
+        lib = veo_load_library(h, VE_TESTLIB);
+        struct veo_thr_ctxt *c = veo_context_open(h);
+        struct veo_thr_ctxt *c2 = veo_context_open(h);
+        CHECK_EQ(veo_call_wait_result(c, veo_call_async(c, sym(h, lib, "ve_empty"), a), &r),
+                 VEO_COMMAND_OK);
+        CHECK_EQ(veo_call_wait_result(c2, veo_call_async(c2, sym(h, lib, "ve_empty"), a), &r),
+                 VEO_COMMAND_OK);
+        CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_pid"), a, &r), VEO_COMMAND_OK);
+        pid_t hp = (pid_t)r;
+        usleep(100000);
+        long t0 = cpu_ticks(hp);
+        usleep(500000);
+        long t1 = cpu_ticks(hp);
+        printf("idle helper used %ld clock ticks in 0.5 s\n", t1 - t0);
+        CHECK(t0 >= 0 && t1 - t0 <= 5); /* 5 ticks = 50 ms of 500 */
+        veo_proc_destroy(h);
+    }
+
+    /* a VE node tied to host NUMA node 0: memory policy and CPU affinity */
+    setenv("RASHM_VE_NUMA_NODE", "0", 1);
+    h = veo_proc_create(0);
+    CHECK(h != NULL);
+    if (h) {
+        lib = veo_load_library(h, VE_TESTLIB);
+        CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_pid"), a, &r), VEO_COMMAND_OK);
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%d/numa_maps", (int)r);
+        FILE *f = fopen(path, "r");
+        int found = 0;
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "200000000000 prefer:0", 21) == 0)
+                found = 1;
+        if (f)
+            fclose(f);
+        CHECK(found);
+        veo_proc_destroy(h);
+    }
+    setenv("RASHM_VE_NUMA_NODE", "1023", 1); /* no such node: refused */
+    CHECK(veo_proc_create(0) == NULL);
+    unsetenv("RASHM_VE_NUMA_NODE");
+    CHECK_EQ(count_helpers(me), 0);
+
     veo_args_free(a);
     return check_end();
 }

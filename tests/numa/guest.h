@@ -1,4 +1,4 @@
-/* Helpers for the multi-node guest tests (tests/numa/*.c).
+/* Helpers for the multi-node guest tests (the C programs in tests/numa).
  *
  * The guest tests run as root inside a QEMU guest (tests/numa/numa-vm.sh)
  * and establish the truth independently of librashm: the node layout comes

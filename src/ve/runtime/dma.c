@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,15 @@
 
 enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
 
-/* Spin budgets before sleeping. Short on purpose: a futex wake-up costs
- * ~15 us, and on a small machine a spinning waiter takes the core the engine
- * (or the VH) needs. A waiter for a transfer that takes longer than its
- * budget anyway (SPIN_MAX_BYTES at ~10 GB/s) does not spin at all. */
+/* Spin budgets before sleeping. A futex wake-up costs ~15 us plus the
+ * scheduler's delay, so short waits spin; spinning yields the CPU every few
+ * dozen rounds, so a spinner never keeps the engine (or the VH) off a core on
+ * a small machine. An idle engine spins ENGINE_SPIN_NS, then sleeps. A waiter
+ * spins for about the time its transfer should take (at 4 GB/s), at most
+ * WAITER_SPIN_MAX_NS. */
 #define ENGINE_SPIN_NS 30000
 #define WAITER_SPIN_NS 20000
-#define SPIN_MAX_BYTES (256 << 10)
+#define WAITER_SPIN_MAX_NS 2000000
 
 struct slot {
     _Atomic int state;
@@ -89,8 +92,14 @@ static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns)
         if (pred(arg))
             return 1;
         cpu_relax();
-        if ((i & 63) == 0 && now_ns() >= end)
-            return pred(arg);
+        if ((i & 63) == 0) {
+            if (now_ns() >= end)
+                return pred(arg);
+            /* let a runnable thread on this core (the engine, the VH) go
+             * first: with more spinners than cores, spinning alone only
+             * delays the thread being waited for */
+            sched_yield();
+        }
     }
 }
 
@@ -321,7 +330,8 @@ int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
     int r;
     if (index < 0 || index >= VE_DMA_NDESC)
         return -EINVAL;
-    if (e->slot[index].size <= SPIN_MAX_BYTES && spin_until(slot_finished, &pa, WAITER_SPIN_NS))
+    uint64_t budget = WAITER_SPIN_NS + (uint64_t)e->slot[index].size / 4;
+    if (spin_until(slot_finished, &pa, budget < WAITER_SPIN_MAX_NS ? budget : WAITER_SPIN_MAX_NS))
         return poll_h(e, index, h);
     for (;;) {
         atomic_fetch_add(&e->waiters, 1);

@@ -6,12 +6,16 @@
  *    shmget segment, no process sees the old attachment (the kernel lets
  *    root choose the next id through /proc/sys/kernel/shm_next_id, which is
  *    how the id is made to come back without 4 million create/remove
- *    rounds: Linux ids carry a sequence number). */
+ *    rounds: Linux ids carry a sequence number). Two reuses: by another
+ *    process, and by this process a second later. Note: the kernel sets the
+ *    shm file's inode number to the shmid (ipc/shm.c, newseg), so the inode
+ *    seen in /proc/PID/maps identifies the id, not the segment. */
 #define _GNU_SOURCE
 #include "check.h"
 #include "host.h"
 
 #include <numaif.h>
+#include <time.h>
 #include <sys/rset.h>
 
 static size_t pgsz;
@@ -70,8 +74,11 @@ static int query_main(int id, int expect_placed)
         errno = 0;
         attachinfo_t *ai = ra_get_attachinfo(R_SHM, shm_id(id), 0, 0, 0);
         if (ai != NULL) {
-            fprintf(stderr, "pid %d: shmid %d was reused by a plain segment but still reports %s\n",
-                    getpid(), id, ai == (attachinfo_t *)-1 ? strerror(errno) : "an attachment");
+            fprintf(stderr, "pid %d: shmid %d was reused by a plain segment but ra_get_attachinfo says %s",
+                    getpid(), id, ai == (attachinfo_t *)-1 ? strerror(errno) : "");
+            for (attachinfo_t *a = ai; a != (attachinfo_t *)-1 && a; a = a->next_resource)
+                fprintf(stderr, "[rstype %d policy %u] ", a->at_rstype, a->at_policy);
+            fputc('\n', stderr);
             if (ai != (attachinfo_t *)-1)
                 ra_free_attachinfo(ai);
             return 1;
@@ -173,53 +180,102 @@ static int set_next_id(int id)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* Creates a plain segment that gets shmid `want` (through shm_next_id);
+ * returns the id it got (another test may take `want` first: the caller
+ * retries), or -1. */
+static int plain_on_id(int want)
+{
+    if (set_next_id(want) != 0) {
+        fprintf(stderr, "cannot write /proc/sys/kernel/shm_next_id: %s\n", strerror(errno));
+        return -1;
+    }
+    return shmget(IPC_PRIVATE, 4 * pgsz, IPC_CREAT | hugeflag | 0600);
+}
+
+struct reuse_arg {
+    int want, fd;
+};
+
+/* Child: puts a plain segment on the id and reports it. */
+static int plain_on_id_child(void *p)
+{
+    struct reuse_arg *a = p;
+    int got = plain_on_id(a->want);
+    return write(a->fd, &got, sizeof got) == sizeof got ? 0 : 1;
+}
+
+/* Takes a placed segment's id away from it and gives it to a plain segment
+ * made by `by_child` ? another process : this one. Returns the reused id
+ * (the caller removes it) or -1. */
+static int reuse_id(int by_child)
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        int id = create_placed();
+        CHECK(id >= 0);
+        if (id < 0)
+            return -1;
+        CHECK(has_attach(id, 0, 2 * pgsz, R_RSET, P_BALANCED));
+        RMID(id);
+        int got;
+        if (by_child) {
+            int fds[2];
+            CHECK_EQ(pipe(fds), 0);
+            struct reuse_arg a = { id, fds[1] };
+            CHECK_EQ(in_child(plain_on_id_child, &a), 0);
+            got = -1;
+            CHECK_EQ(read(fds[0], &got, sizeof got), (long)sizeof got);
+            close(fds[0]);
+            close(fds[1]);
+        } else {
+            /* Identity can only rest on what IPC_STAT shows (key, creator,
+             * size, creation time in seconds): the same process reusing the
+             * id with the same key and size is distinguishable once the
+             * second has changed, which any real wrap-around of the 64x65536
+             * id space takes far longer than. */
+            time_t t0 = time(NULL);
+            while (time(NULL) == t0)
+                usleep(10000);
+            got = plain_on_id(id);
+        }
+        if (got == id)
+            return got;
+        if (got < 0)
+            return -1;
+        RMID(got);
+    }
+    fprintf(stderr, "could not get the id back in 20 tries\n");
+    return -1;
+}
+
 static void no_stale_attachment_after_reuse(void)
 {
-    int id = create_placed();
-    CHECK(id >= 0);
-    if (id < 0)
-        return;
-    CHECK(has_attach(id, 0, 0, R_RSET, P_BALANCED));
-    RMID(id);
-
-    /* Another test may create a segment between our write and our shmget
-     * and take the id: try a few times. */
-    int reused = -1;
-    for (int attempt = 0; attempt < 20 && reused < 0; attempt++) {
-        if (set_next_id(id) != 0) {
-            fprintf(stderr, "cannot write /proc/sys/kernel/shm_next_id (%s): id reuse not tested\n",
-                    strerror(errno));
+    for (int by_child = 1; by_child >= 0; by_child--) {
+        int reused = reuse_id(by_child);
+        CHECK(reused >= 0);
+        if (reused < 0)
+            continue;
+        /* here and in another process: a plain segment, no attachment */
+        errno = 0;
+        attachinfo_t *ai = ra_get_attachinfo(R_SHM, shm_id(reused), 0, 0, 0);
+        if (ai != NULL) {
+            fprintf(stderr, "shmid %d reused by a plain segment made by %s: ra_get_attachinfo reports %s\n", reused,
+                    by_child ? "another process" : "this process a second later",
+                    ai == (attachinfo_t *)-1 ? strerror(errno) : "the removed segment's attachment");
             check_failures++;
-            return;
+            if (ai != (attachinfo_t *)-1)
+                ra_free_attachinfo(ai);
         }
-        int got = shmget(IPC_PRIVATE, 4 * pgsz, IPC_CREAT | hugeflag | 0600);
-        CHECK(got >= 0);
-        if (got == id)
-            reused = got;
-        else if (got >= 0)
-            RMID(got);
+        CHECK_EQ(run_query(reused, 0), 0);
+        RMID(reused);
     }
-    CHECK_EQ(reused, id);
-    if (reused < 0)
-        return;
-    /* here and in another process: a plain segment, no attachment */
-    errno = 0;
-    attachinfo_t *ai = ra_get_attachinfo(R_SHM, shm_id(reused), 0, 0, 0);
-    CHECK(ai == NULL);
-    if (ai && ai != (attachinfo_t *)-1)
-        ra_free_attachinfo(ai);
-    CHECK_EQ(run_query(reused, 0), 0);
-    RMID(reused);
 
-    /* and a placed segment created on the reused id reports its own
-     * attachment, not the old one */
-    id = create_placed();
+    /* a placed segment created on a reused id reports its own attachment */
+    int id = create_placed();
     CHECK(id >= 0);
     if (id < 0)
         return;
     RMID(id);
     CHECK_EQ(set_next_id(id), 0);
-    memset(v, 0, sizeof v);
     rsid_t r;
     memset(&r, 0, sizeof r);
     r.at_sradid = 0;

@@ -24,7 +24,6 @@ pcdir=$(dirname "$(find "$prefix" -name rashm.pc | head -n 1)")
 # .pc file lies (what a relocated install needs). The flags must then point
 # into the temporary prefix, never into the source or build tree.
 export PKG_CONFIG_PATH=$pcdir
-export PKG_CONFIG_LIBDIR=$pcdir
 pc="pkg-config --define-prefix"
 $pc --exists rashm || { echo "FAIL: pkg-config does not find rashm"; exit 1; }
 cflags=$($pc --cflags rashm)
@@ -41,5 +40,8 @@ extra=""
 cc $extra -o "$tmp/prog" "$src" $cflags $libs || { echo "FAIL: the program does not compile against the installed copy"; exit 1; }
 
 libdir=$($pc --variable=libdir rashm)
+# the program must run on the installed library, not on the build tree's
+LD_LIBRARY_PATH=$libdir ldd "$tmp/prog" | grep -q "librashm.so.* => $prefix/" || {
+    LD_LIBRARY_PATH=$libdir ldd "$tmp/prog"; echo "FAIL: not linked with the installed librashm"; exit 1; }
 LD_LIBRARY_PATH=$libdir "$tmp/prog"
 echo "PASS: built and ran $(basename "$src") against $prefix"

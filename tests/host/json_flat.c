@@ -160,7 +160,7 @@ static void value(char *path, size_t plen)
             return;
         }
         for (int i = 0;; i++) {
-            snprintf(path + base, plen - base, "[%d]", i);
+            snprintf(path + base, plen - base, base ? "[%d]" : ".[%d]", i);
             value(path, plen);
             path[base] = 0;
             ws();

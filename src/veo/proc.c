@@ -391,6 +391,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     pthread_mutex_init(&h->lock, NULL);
     h->venode = venode;
     h->spin_us = cfg.spin_us;
+    h->no_pvm = getenv("RASHM_VE_NO_PVM") != NULL;
     h->pidfd = h->stop_efd = h->chan = -1;
 
     pthread_mutex_lock(&table_lock);
@@ -681,6 +682,8 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
         return -ESRCH;
     if (size <= RVE_INLINE_MAX)
         return veo_i_xfer(h, write, vh, ve, size);
+    if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
+        goto ring;
     while (done < size) {
         struct iovec l = {(char *)vh + done, size - done};
         struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};
@@ -689,11 +692,28 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            /* A seccomp filter (containers) or a kernel without the calls:
+             * fall back to the transfer ring for good. */
+            if ((errno == EPERM || errno == ENOSYS) && !veo_i_dead(h)) {
+                atomic_store(&h->no_pvm, 1);
+                goto ring;
+            }
             return -errno;
         }
         if (n == 0)
             return -EFAULT;
         done += (size_t)n;
+    }
+    return 0;
+
+ring:
+    /* Slower path: RVE_INLINE_MAX bytes per ring round trip. */
+    while (done < size) {
+        size_t n = size - done < RVE_INLINE_MAX ? size - done : RVE_INLINE_MAX;
+        int rc = veo_i_xfer(h, write, (char *)vh + done, ve + done, n);
+        if (rc < 0)
+            return rc;
+        done += n;
     }
     return 0;
 }

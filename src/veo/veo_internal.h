@@ -102,6 +102,7 @@ struct veo_proc_handle {
     void *shm;
     struct rve_header *hdr;
     _Atomic int dead;
+    _Atomic int no_pvm; /* process_vm_* refused here: copy through the ring */
     uint32_t spin_us;
     struct ve_alloc mem;
     struct veo_thr_ctxt *ctx[RVE_MAX_CTX]; /* by ring index; [0] = main */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TEST_SKIP 77
 
@@ -63,9 +64,34 @@ static int check_failures;
 struct shm_snapshot {
     int count;
     int ids[CHECK_MAX_SHM];
+    int cpids[CHECK_MAX_SHM];
 };
 
-/* Reads the shmid column of /proc/sysvipc/shm. */
+/* Is pid this process or a live descendant of it? Tests run in parallel
+ * (ctest -j): a segment created meanwhile by another test is not our leak.
+ * (A dead child's leftovers are caught by the leakcheck fixture.) */
+static inline int check_is_ours(int pid)
+{
+    for (int depth = 0; depth < 64 && pid > 1; depth++) {
+        char path[64], buf[512];
+        if (pid == (int)getpid())
+            return 1;
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return 0;
+        char *rp = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        char st;
+        int ppid;
+        if (!rp || sscanf(rp + 2, "%c %d", &st, &ppid) != 2)
+            return 0;
+        pid = ppid;
+    }
+    return 0;
+}
+
+/* Reads the shmid and cpid columns of /proc/sysvipc/shm. */
 static inline void shm_snapshot_take(struct shm_snapshot *s)
 {
     char line[512];
@@ -78,9 +104,12 @@ static inline void shm_snapshot_take(struct shm_snapshot *s)
         return;
     }
     while (fgets(line, sizeof line, f) && s->count < CHECK_MAX_SHM) {
-        int key, id;
-        if (sscanf(line, "%d %d", &key, &id) == 2)
+        int key, id, perms, cpid;
+        unsigned long size;
+        if (sscanf(line, "%d %d %o %lu %d", &key, &id, &perms, &size, &cpid) == 5) {
+            s->cpids[s->count] = cpid;
             s->ids[s->count++] = id;
+        }
     }
     fclose(f);
 }
@@ -95,7 +124,7 @@ static inline int shm_snapshot_leaks(const struct shm_snapshot *before)
         int seen = 0;
         for (int j = 0; j < before->count && !seen; j++)
             seen = before->ids[j] == now.ids[i];
-        if (!seen) {
+        if (!seen && check_is_ours(now.cpids[i])) {
             fprintf(stderr, "leak: System V segment shmid %d is left behind\n",
                     now.ids[i]);
             leaks++;

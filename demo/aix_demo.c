@@ -49,8 +49,8 @@ static int find_cli(const char *arg, char *out, size_t len)
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = 0;
-            snprintf(out, len, "%s/rashm", self);
-            if (access(out, X_OK) == 0)
+            int k = snprintf(out, len, "%s/rashm", self);
+            if (k > 0 && (size_t)k < len && access(out, X_OK) == 0)
                 return 0;
         }
     }
@@ -58,8 +58,8 @@ static int find_cli(const char *arg, char *out, size_t len)
     while (path && *path) {
         const char *colon = strchr(path, ':');
         size_t l = colon ? (size_t)(colon - path) : strlen(path);
-        snprintf(out, len, "%.*s/rashm", (int)l, path);
-        if (l && access(out, X_OK) == 0)
+        int k = snprintf(out, len, "%.*s/rashm", (int)l, path);
+        if (l && k > 0 && (size_t)k < len && access(out, X_OK) == 0)
             return 0;
         path = colon ? colon + 1 : NULL;
     }

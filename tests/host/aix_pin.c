@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 
     /* SHM_PIN collides with no Linux shmget flag */
     CHECK_EQ(SHM_PIN & (IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | 0777), 0);
-    CHECK_EQ(SHM_PIN & (0x3f << 26), 0);   /* SHM_HUGE_* page-size bits 26-31 */
+    CHECK_EQ((unsigned)SHM_PIN & (0x3fu << 26), 0);   /* SHM_HUGE_* page-size bits 26-31 */
 
     calibrate_rss();
     static const unsigned pols[] = { P_DEFAULT, P_FIRST_TOUCH, P_BALANCED };

@@ -125,7 +125,7 @@ if run 0 create "$key" 1M --range 0:512K:balanced:all --range 512K:0:first-touch
     awk -v id="$id" 'NR>1 && $2==id {f=1} END {exit !f}' /proc/sysvipc/shm || fail "shmid $id is not in /proc/sysvipc/shm"
     run 0 show "$id" && {
         out_has "shmid $id: 1 MiB in 4 KiB pages, 256 of 256 pages resident"
-        out_has "range 0: offset 0 B, length 512 KiB, 128 pages"
+        out_has "range 0: offset 0, length 512 KiB, 128 pages"
         out_has "policy balanced on nodes 0"
         out_has "range 1: offset 512 KiB, length 512 KiB, 128 pages"
         out_has "policy first-touch on SRAD 0"

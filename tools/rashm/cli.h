@@ -86,6 +86,8 @@ void json_int(struct json *j, const char *key, long long val);
 void json_uint(struct json *j, const char *key, unsigned long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* A short array of integers on one line: "key": [0, 2, 3]. */
+void json_int_array(struct json *j, const char *key, const long long *v, int n);
 void json_finish(struct json *j);                 /* trailing newline      */
 
 /* ---- progress bar (progress.c) ----------------------------------------- */

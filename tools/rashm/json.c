@@ -112,6 +112,15 @@ void json_null(struct json *j, const char *key)
     fputs("null", j->f);
 }
 
+void json_int_array(struct json *j, const char *key, const long long *v, int n)
+{
+    element(j, key);
+    fputc('[', j->f);
+    for (int i = 0; i < n; i++)
+        fprintf(j->f, "%s%lld", i ? ", " : "", v[i]);
+    fputc(']', j->f);
+}
+
 void json_finish(struct json *j)
 {
     fputc('\n', j->f);

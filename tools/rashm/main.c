@@ -153,18 +153,20 @@ static const char *policy_name(int policy)
 
 static void json_nodes(struct json *j, const char *key, const rashm_nodeset_t *s)
 {
-    json_arr(j, key);
-    for (int n = rashm_nodeset_next(s, -1); n >= 0; n = rashm_nodeset_next(s, n))
-        json_int(j, NULL, n);
-    json_end_arr(j);
+    long long v[RASHM_MAX_NODES];
+    int n = 0;
+    for (int i = rashm_nodeset_next(s, -1); i >= 0 && n < RASHM_MAX_NODES; i = rashm_nodeset_next(s, i))
+        v[n++] = i;
+    json_int_array(j, key, v, n);
 }
 
 static void json_cpus(struct json *j, const char *key, const rashm_cpuset_t *s)
 {
-    json_arr(j, key);
-    for (int c = rashm_cpuset_next(s, -1); c >= 0; c = rashm_cpuset_next(s, c))
-        json_int(j, NULL, c);
-    json_end_arr(j);
+    static long long v[RASHM_MAX_CPUS];
+    int n = 0;
+    for (int c = rashm_cpuset_next(s, -1); c >= 0 && n < RASHM_MAX_CPUS; c = rashm_cpuset_next(s, c))
+        v[n++] = c;
+    json_int_array(j, key, v, n);
 }
 
 static const char *user_name(uid_t uid, char *buf, size_t len)

@@ -296,7 +296,9 @@ void fmt_bytes(uint64_t b, char *buf, size_t len)
         v /= 1024;
         u++;
     }
-    if (u == 0)
+    if (b == 0)
+        snprintf(buf, len, "0");
+    else if (u == 0)
         snprintf(buf, len, "%" PRIu64 " B", b);
     else if (v == (double)(uint64_t)v)
         snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, units[u]);

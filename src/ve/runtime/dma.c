@@ -32,11 +32,12 @@ enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
  * scheduler's delay, so short waits spin; spinning yields the CPU every few
  * dozen rounds, so a spinner never keeps the engine (or the VH) off a core on
  * a small machine. An idle engine spins ENGINE_SPIN_NS, then sleeps. A waiter
- * spins for about the time its transfer should take (at 4 GB/s), at most
- * WAITER_SPIN_MAX_NS. */
+ * spins for twice the time its transfer should take (at 8 GB/s) plus
+ * WAITER_SPIN_NS; when that would exceed WAITER_SPIN_MAX_NS it sleeps at once
+ * (the wake-up is then a small fraction of the transfer). */
 #define ENGINE_SPIN_NS 30000
 #define WAITER_SPIN_NS 20000
-#define WAITER_SPIN_MAX_NS 2000000
+#define WAITER_SPIN_MAX_NS 500000
 
 struct slot {
     _Atomic int state;
@@ -331,7 +332,7 @@ int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
     if (index < 0 || index >= VE_DMA_NDESC)
         return -EINVAL;
     uint64_t budget = WAITER_SPIN_NS + (uint64_t)e->slot[index].size / 4;
-    if (spin_until(slot_finished, &pa, budget < WAITER_SPIN_MAX_NS ? budget : WAITER_SPIN_MAX_NS))
+    if (budget <= WAITER_SPIN_MAX_NS && spin_until(slot_finished, &pa, budget))
         return poll_h(e, index, h);
     for (;;) {
         atomic_fetch_add(&e->waiters, 1);

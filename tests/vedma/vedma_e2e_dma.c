@@ -6,6 +6,24 @@
  * reference counts; -EFAULT for a NULL handle. */
 #include "vedma_common.h"
 
+/* utime + stime of a process, in clock ticks */
+static long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    long u = -1, st = -1;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *p = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+    fclose(f);
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &u, &st) != 2)
+        return -1;
+    return u + st;
+}
+
 int main(void)
 {
     check_begin();
@@ -132,6 +150,13 @@ int main(void)
     CHECK_EQ(veo_dma_post_wait(h, sv, rov, 4096), 0x4000);
     CHECK_EQ(veo_shmdt(h, at), 0);
     CHECK_EQ(vt_nattch(id), 1);
+
+    /* an idle VE process (engine included) sleeps: no CPU time while idle */
+    pid_t pid = veo_get_pid_from_hmem(hm);
+    long c0 = cpu_ticks(pid);
+    usleep(500000);
+    long c1 = cpu_ticks(pid);
+    CHECK(c0 >= 0 && c1 - c0 <= 5); /* <= 50 ms of 500 ms; spinning would be ~50 */
 
     veo_args_free(a);
     veo_free_hmem(hm);

@@ -257,8 +257,12 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
         pthread_mutex_unlock(&e->post_lock);
         return -EAGAIN;
     }
-    if (st == S_DONE && s->owner)
-        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE); /* NEC: the old handle learns its result */
+    /* NEC: the old handle learns its result when its slot is reused. Only if
+     * it still looks like that handle: a caller that let it go out of scope
+     * (its stack reused) must not get a word of it overwritten. */
+    if (st == S_DONE && s->owner && s->owner->index == (int)i &&
+        __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
+        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
     s->dst = dst;
     s->src = src;
     s->size = size;

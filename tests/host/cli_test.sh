@@ -1,6 +1,6 @@
 #!/bin/sh
 # The rashm command end to end:
-#   cli_test.sh RASHM JSON_FLAT
+#   cli_test.sh RASHM JSON_FLAT [AIX_MAKE]
 # topo/create/show/ls/rm round trip (4 KiB and huge pages), --json output
 # that a strict parser accepts and whose values are checked, exit code 2 and
 # a clear message for each kind of bad input, 1 for runtime failures, and the
@@ -8,6 +8,7 @@
 set -u
 RASHM=$1
 JF=$2
+AIXMAKE=${3:-}
 tmp=$(mktemp -d /tmp/rashm-cli.XXXXXX)
 fails=0
 ids_made=""
@@ -196,6 +197,28 @@ if run 0 create private 64K; then
     run 0 show "$b" && out_has "policy default"
     run 0 rm "$a" "$b" && ids_made=""
     run 1 rm "$a" && err_has "no segment with shmid $a"
+fi
+
+# ---- a segment placed by an AIX program (ra_shmgetv, R_RSET + R_SRADID) -------
+if [ -n "$AIXMAKE" ]; then
+    if id=$("$AIXMAKE") && [ -n "$id" ]; then
+        ids_made="$ids_made $id"
+        run 0 show "$id" && {
+            out_has "range 0: offset 0, length 32 KiB, 8 pages"
+            out_has "policy balanced on rset cpus "
+            out_has "policy first-touch on SRAD 0 (node 0)"
+        }
+        run 0 show "$id" --json && json show && {
+            flat_has ".ranges[0].origin=\"rset\""
+            flat_has ".ranges[0].cpus[0]=0"
+            flat_has ".ranges[1].origin=\"srad\""
+            flat_has ".ranges[1].srad=0"
+        }
+        run 0 ls && { grep -w "$id" "$tmp/out" | grep -qF "balanced@0,first-touch@srad0" || fail "ls summary of the AIX segment"; }
+        run 0 rm "$id" && ids_made=""
+    else
+        fail "aix_make could not place a segment"
+    fi
 fi
 
 # ---- huge pages: --huge --pin ---------------------------------------------------

@@ -142,9 +142,18 @@ int main(void)
     CHECK_EQ(regs[2], regs[1]); /* full ring: the post index caught up with the engine */
     for (int i = 0; i < VE_DMA_NDESC; i++)
         CHECK_EQ(ve_dma_wait(&hs[i]), 0);
-    /* slot reuse writes the status back into the old handle */
-    CHECK_EQ(ve_dma_post(0x8f00000000ULL, v64, 64, &hs[VE_DMA_NDESC]), 0);
-    CHECK_EQ(ve_dma_wait(&hs[VE_DMA_NDESC]), 0x4000);
+    /* slot reuse writes the status back into the old handle (NEC) */
+    ve_dma_handle_t old, tmp;
+    CHECK_EQ(ve_dma_post(0x8f00000000ULL, v64, 64, &old), 0);
+    while (ve_dma_read_ctrl_reg(regs), regs[1] != regs[2]) /* engine idle again */
+        usleep(100);
+    CHECK_EQ(old.status, -1);
+    for (int i = 0; i < VE_DMA_NDESC; i++) {
+        CHECK_EQ(ve_dma_post(v64, (uint64_t)vehva, 64, &tmp), 0);
+        CHECK_EQ(ve_dma_wait(&tmp), 0);
+    }
+    CHECK_EQ(old.status, 0x4000);
+    CHECK_EQ(ve_dma_poll(&old), 0x4000);
 
     /* unregister; a DMA to it now misses */
     CHECK_EQ(ve_unregister_mem_from_dmaatb(v64), 0);

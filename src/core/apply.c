@@ -40,6 +40,14 @@ int apply_mbind(void *addr, uint64_t len, int mode, const rashm_nodeset_t *mask,
         m = (const unsigned long *)mask->bits;
         maxnode = MAXNODE;
     }
+    if (mode == MPOL_DEFAULT_) {
+        /* mbind skips a VMA whose own policy already equals the new one,
+         * and a fresh attach of a shm segment has no VMA policy (the
+         * segment's shared policy lives elsewhere), so MPOL_DEFAULT alone
+         * would never reach the shared policy. Set something first. */
+        if (sys_mbind(addr, len, MPOL_LOCAL_, NULL, 0, 0))
+            return -errno;
+    }
     long rc = sys_mbind(addr, len, mode, m, maxnode, flags);
     if (rc && errno == EPERM && (flags & MPOL_MF_MOVE_ALL_)) {
         /* MOVE_ALL (pages others map too) needs CAP_SYS_NICE; MOVE moves

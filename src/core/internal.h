@@ -118,8 +118,9 @@ RASHM_HIDDEN int apply_numa_available(void);
 /* shmat/shmdt without going through the exported shmat interposer. */
 RASHM_HIDDEN void *seg_shmat_raw(int shmid, const void *addr, int shmflg);
 RASHM_HIDDEN int seg_shmdt_raw(const void *addr);
-/* Inode of the mapping that starts at addr (from /proc/self/maps). */
-RASHM_HIDDEN int seg_mapping_inode(const void *addr, uint64_t *ino);
+/* Creation time (ns) of the shm file behind the mapping that starts at
+ * addr: the segment's identity (ids and inode numbers are reused). */
+RASHM_HIDDEN int seg_mapping_birth(const void *addr, uint64_t *birth);
 /* Page size of the mapping at addr (smaps KernelPageSize). */
 RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */
@@ -148,7 +149,7 @@ struct reg_entry {
     int32_t hugetlb;
     uint64_t segsz;
     int64_t ctime;
-    uint64_t ino;
+    uint64_t birth;            /* 0: unknown (no map_files access) */
     uint64_t page_size;
     int32_t nranges;
     int32_t has_per_attach;

@@ -4,9 +4,13 @@
  * can answer "what is this segment attached to" and re-apply per-attach
  * policies.
  *
- * Identity: System V ids are reused, so an entry is tied to the segment it
- * was written for: key, creator pid, size and the inode of the segment's
- * shm file (unique per segment; read from /proc/self/maps of an attach).
+ * Identity: System V ids are reused (and so are the inode numbers the
+ * kernel gives shm files: they are the id), so an entry is tied to the
+ * segment it was written for: key, creator pid, size, shm_ctime and the
+ * nanosecond creation time of the segment's shm file (read through
+ * /proc/self/map_files of an attach; needs CAP_CHECKPOINT_RESTORE or
+ * CAP_SYS_ADMIN, without which the other fields alone decide). librashm's
+ * shmctl also deletes the entry on IPC_RMID.
  * An entry whose segment is gone, or whose identity no longer matches, is
  * stale: it is ignored and deleted (pruned) when met. Files are replaced
  * with rename(), so readers never see half an entry. */
@@ -49,10 +53,10 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return -errno;
-    uint64_t ino = 0;
-    int rc = seg_mapping_inode(base, &ino);
-    if (rc)
-        return rc;
+    uint64_t birth = 0;
+    if (seg_mapping_birth(base, &birth))
+        birth = 0;
+    int rc;
     size_t sz = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
     struct reg_entry *e = calloc(1, sz);
     if (!e)
@@ -64,7 +68,7 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
     e->cpid = ds.shm_cpid;
     e->segsz = ds.shm_segsz;
     e->ctime = ds.shm_ctime;
-    e->ino = ino;
+    e->birth = birth;
     e->hugetlb = hugetlb;
     e->page_size = page_size;
     e->nranges = p->n;
@@ -159,22 +163,27 @@ static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? 0 : -errno;
-    if (ds.shm_perm.__key != e->key || ds.shm_cpid != e->cpid || ds.shm_segsz != e->segsz)
+    /* IPC_RMID turns the key into IPC_PRIVATE while attaches remain */
+    int removed = (ds.shm_perm.mode & SHM_DEST) != 0;
+    if ((!removed && ds.shm_perm.__key != e->key) || ds.shm_cpid != e->cpid || ds.shm_segsz != e->segsz ||
+        ds.shm_ctime < e->ctime)
         return 0;
-    uint64_t ino = 0;
+    if (!e->birth)
+        return 1;
+    uint64_t birth = 0;
     int rc;
     if (mapped) {
-        rc = seg_mapping_inode(mapped, &ino);
+        rc = seg_mapping_birth(mapped, &birth);
     } else {
         void *a = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
         if (a == (void *)-1)
-            return -errno;
-        rc = seg_mapping_inode(a, &ino);
+            return errno == EACCES ? 1 : -errno;
+        rc = seg_mapping_birth(a, &birth);
         seg_shmdt_raw(a);
     }
     if (rc)
-        return rc;
-    return ino == e->ino;
+        return 1;      /* cannot read the creation time here: trust the rest */
+    return birth == e->birth;
 }
 
 int reg_load(int shmid, const void *mapped, struct reg_entry **out)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <dlfcn.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,26 +38,35 @@ int seg_shmdt_raw(const void *addr)
     return (int)syscall(SYS_shmdt, addr);
 }
 
-int seg_mapping_inode(const void *addr, uint64_t *ino)
+int seg_mapping_birth(const void *addr, uint64_t *birth)
 {
+    /* The shm file's creation time in nanoseconds, through the mapping's
+     * /proc/self/map_files entry: statx btime for shmem (4 KiB); hugetlbfs
+     * has no btime but its ctime is never changed after creation (writes
+     * through mappings do not touch it, unlike shmem's). Reading
+     * map_files needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN. */
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return -errno;
     char line[512];
-    int rc = -ENOENT;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi, off, inode;
-        unsigned maj, mn;
-        char perms[8];
-        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &mn, &inode) == 7 &&
-            lo == (unsigned long)addr) {
-            *ino = inode;
-            rc = 0;
+    unsigned long lo = 0, hi = 0;
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)addr) {
+            found = 1;
             break;
         }
-    }
     fclose(f);
-    return rc;
+    if (!found)
+        return -ENOENT;
+    char path[96];
+    snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", lo, hi);
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_BTIME | STATX_CTIME, &sx))
+        return -errno;
+    const struct statx_timestamp *ts = (sx.stx_mask & STATX_BTIME) ? &sx.stx_btime : &sx.stx_ctime;
+    *birth = (uint64_t)ts->tv_sec * 1000000000u + ts->tv_nsec;
+    return 0;
 }
 
 int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
@@ -294,6 +305,28 @@ void *shmat(int shmid, const void *addr, int shmflg)
     return p;
 }
 
+/* librashm's shmctl: libc's, plus forgetting the registry entry of a
+ * segment removed with IPC_RMID, so the entry cannot outlive it. */
+RASHM_API int shmctl(int shmid, int cmd, struct shmid_ds *buf);
+int shmctl(int shmid, int cmd, struct shmid_ds *buf)
+{
+    static int (*real)(int, int, struct shmid_ds *);
+    if (!real) {
+        real = (int (*)(int, int, struct shmid_ds *))dlsym(RTLD_NEXT, "shmctl");
+        if (!real) {
+            errno = ENOSYS;
+            return -1;
+        }
+    }
+    int rc = real(shmid, cmd, buf);
+    if (rc == 0 && cmd == IPC_RMID) {
+        int saved = errno;
+        reg_remove(shmid);
+        errno = saved;
+    }
+    return rc;
+}
+
 int rashm_detach(const void *addr)
 {
     return seg_shmdt_raw(addr) ? -1 : 0;
@@ -310,12 +343,26 @@ int rashm_populate(void *base, uint64_t offset, uint64_t length, const struct ra
         unsigned long lo, hi;
         if (!f)
             return rashm_fail(-errno);
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)base && hi > lo + offset) {
-                length = hi - lo - offset;
+        /* the mapping may be several VMAs (one per policy): follow the
+         * contiguous ones of the same file */
+        unsigned long end = 0, ino = 0, i2;
+        char dev[32], d2[32];
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "%lx-%lx %*s %*x %31s %lu", &lo, &hi, d2, &i2) != 4)
+                continue;
+            if (!end && lo == (unsigned long)base) {
+                end = hi;
+                ino = i2;
+                snprintf(dev, sizeof dev, "%s", d2);
+            } else if (end && lo == end && i2 == ino && !strcmp(dev, d2)) {
+                end = hi;
+            } else if (end) {
                 break;
             }
+        }
         fclose(f);
+        if (end > (unsigned long)base + offset)
+            length = end - (unsigned long)base - offset;
         if (length == 0)
             return rashm_fail(-EINVAL);
     }
@@ -582,7 +629,11 @@ static int query(int shmid, struct rashm_placement **out)
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return -errno;
-    void *base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+    /* read-write when we may (userfaultfd registration, used to find the
+     * resident huge pages, wants a writable mapping); nothing is written */
+    void *base = seg_shmat_raw(shmid, NULL, 0);
+    if (base == (void *)-1 && errno == EACCES)
+        base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
     if (base == (void *)-1)
         return -errno;
     struct rashm_placement *p = calloc(1, sizeof *p);

@@ -210,6 +210,7 @@ static void order_of_checks(void)
 /* EACCES from shmget: an unprivileged user asks for root's 0600 segment. */
 struct eacces_arg {
     key_t key;
+    int id;
 };
 
 static int eacces_child(void *p)
@@ -227,6 +228,11 @@ static int eacces_child(void *p)
     CHECK_FAILS_CLEAN(ra_shmget(a->key, SEG, 0600, R_RSET, rset_id(part), P_BALANCED), EACCES);
     CHECK_FAILS_CLEAN(ra_shmget(a->key, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(0), P_DEFAULT), EACCES);
     CHECK_FAILS_CLEAN(ra_shmgetv(a->key, SEG, 0600, 2, v), EACCES);
+    /* and the placement of root's 0600 segment cannot be read either */
+    rsid_t r;
+    memset(&r, 0, sizeof r);
+    r.at_shmid = a->id;
+    CHECK_ERRNO(ra_get_attachinfo(R_SHM, r, 0, 0, 0), (attachinfo_t *)-1, EACCES);
     /* an unprivileged process may place its own new segments: nothing
      * stands for CAP_NUMA_ATTACH beyond the partition rule */
     int id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_RSET, rset_id(part), P_BALANCED);
@@ -241,9 +247,10 @@ static void eacces(void)
         fprintf(stderr, "not root: EACCES case skipped\n");
         return;
     }
-    struct eacces_arg a = { test_key(3) };
-    int id = shmget(a.key, SEG, IPC_CREAT | IPC_EXCL | 0600);
+    struct eacces_arg a = { test_key(3), -1 };
+    int id = ra_shmget(a.key, SEG, IPC_CREAT | IPC_EXCL | 0600, R_RSET, rset_id(part), P_BALANCED);
     CHECK(id >= 0);
+    a.id = id;
     CHECK_EQ(in_child(eacces_child, &a), 0);
     RMID(id);
 }

@@ -221,6 +221,20 @@ if [ -n "$AIXMAKE" ]; then
     fi
 fi
 
+# ---- an unprivileged user and root's 0600 segment ---------------------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && run 0 create private 64K --range 0:0:balanced:all; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$RASHM" "$@"; }
+    asnobody show "$id" > "$tmp/out" 2> "$tmp/err"
+    [ $? = 1 ] || fail "show as nobody: exit status"
+    err_has "shmid $id: Permission denied"
+    asnobody rm "$id" > "$tmp/out" 2> "$tmp/err"
+    [ $? = 1 ] || fail "rm as nobody: exit status"
+    err_has "only its owner, its creator or root may remove it"
+    asnobody ls > "$tmp/out" 2> "$tmp/err" || fail "ls as nobody failed"
+    run 0 rm "$id" && ids_made=""
+fi
+
 # ---- huge pages: --huge --pin ---------------------------------------------------
 hfree=$(cat /sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
 if [ "$hfree" -ge 4 ]; then

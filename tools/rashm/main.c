@@ -929,6 +929,8 @@ static int cmd_rm(int argc, char **argv)
             int e = errno;
             if (e == EINVAL || e == EIDRM)
                 cli_err("no segment with shmid %d", id);
+            else if (e == EPERM)   /* IPC_RMID: only the owner, the creator or root */
+                cli_err("shmid %d: permission denied: only its owner, its creator or root may remove it", id);
             else
                 cli_err("shmid %d: %s", id, rashm_strerror(e));
             rc = EXIT_RUNTIME;

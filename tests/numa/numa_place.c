@@ -19,7 +19,8 @@
  *   P_DEFAULT (round-robin by default; first-touch with RASHM_DEFAULT_POLICY)
  *   ra_shmgetv: subranges with different policies plus a gap, with
  *     ra_get_attachinfo checked from another process, rashm_query compared
- *     with move_pages, and `rashm show` when the CLI is in PATH.
+ *     with move_pages, and `rashm show` when the CLI is in PATH;
+ *   a process not linked with librashm (shm_toucher) attaching and touching.
  *
  * Helper modes (used by the test itself):
  *   numa_place touch SHMID CPU OFF LEN PAGE
@@ -123,6 +124,16 @@ static void attachinfo_from_child(int shmid, uint64_t off, uint64_t len, int rst
     int rc = g_run_self(NULL, argv);
     G_EXPECT(rc == 0, "ra_get_attachinfo from another process for [%llu,+%llu) failed",
              (unsigned long long)off, (unsigned long long)len);
+}
+
+/* Touch from a process that is not linked with librashm (shm_toucher,
+ * copied into the guest by the test registration). */
+static int touch_plain_from(int shmid, int node, uint64_t size)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "shm_toucher %d %d %llu 0 %llu", shmid, g_node[node].first_cpu,
+             (unsigned long long)page, (unsigned long long)size);
+    return g_system(cmd);
 }
 
 /* ---- rsets -------------------------------------------------------------- */
@@ -403,6 +414,58 @@ static void case_shmgetv(void)
     rm(shmid);
 }
 
+/* A program that is not linked with librashm attaches and touches. What
+ * must hold for it: everything on 4 KiB segments (the kernel keeps the
+ * policy on the segment); on huge-page segments the ranges librashm
+ * populates when it creates them (balanced, SRAD attachments). First-touch
+ * over an rset on huge pages needs librashm in the attaching process (its
+ * shmat re-applies the policy): reported, not asserted. */
+static void case_plain_process(void)
+{
+    if (g_system("command -v shm_toucher >/dev/null") != 0) {
+        G_EXPECT(0, "shm_toucher is not in the guest (numa-vm.sh -x build/bin/shm_toucher)");
+        return;
+    }
+    int last = last_srad();
+    struct gcount c;
+    uint64_t size = chunk * (uint64_t)g_nsrads + page;
+    rsethandle_t part = rs_alloc(RS_PARTITION);
+    int shmid = create1(size, R_RSET, (rsid_t){.at_rset = part}, P_BALANCED);
+    rs_free(part);
+    if (shmid >= 0) {
+        G_EXPECT(touch_plain_from(shmid, g_srad_node[0], size) == 0, "shm_toucher failed");
+        CHECK_EQ(g_count_seg(shmid, 0, size, page, &c), 0);
+        g_expect_balanced("plain process: balanced rset=partition", &c, node_mask_of_srads(all_srads()));
+        g_report("plain process: balanced rset=partition", &c);
+        rm(shmid);
+    }
+    shmid = create1(2 * chunk, R_SRADID, (rsid_t){.at_sradid = (sradid_t)last}, P_FIRST_TOUCH);
+    if (shmid >= 0) {
+        G_EXPECT(touch_plain_from(shmid, g_srad_node[0], 2 * chunk) == 0, "shm_toucher failed");
+        CHECK_EQ(g_count_seg(shmid, 0, 2 * chunk, page, &c), 0);
+        g_expect_on("plain process: first-touch R_SRADID last", &c, g_srad_node[last]);
+        g_report("plain process: first-touch R_SRADID last", &c);
+        rm(shmid);
+    }
+    rsethandle_t rs = rset_of_srads(1ULL << last);
+    shmid = create1(2 * chunk, R_RSET, (rsid_t){.at_rset = rs}, P_FIRST_TOUCH);
+    rs_free(rs);
+    if (shmid >= 0) {
+        G_EXPECT(touch_plain_from(shmid, g_srad_node[0], 2 * chunk) == 0, "shm_toucher failed");
+        CHECK_EQ(g_count_seg(shmid, 0, 2 * chunk, page, &c), 0);
+        if (!hugeflag) {
+            g_expect_on("plain process: first-touch rset={srad last}", &c, g_srad_node[last]);
+            g_report("plain process: first-touch rset={srad last}", &c);
+        } else {
+            char s[512];
+            g_count_str(&c, s, sizeof s);
+            printf("note   plain process: first-touch rset={srad last} on huge pages needs librashm in the"
+                   " attacher; got %s\n", s);
+        }
+        rm(shmid);
+    }
+}
+
 /* Runs in a process started with RASHM_DEFAULT_POLICY=first-touch. */
 static int helper_default_ft(void)
 {
@@ -471,5 +534,6 @@ int main(int argc, char **argv)
         G_EXPECT(rc == 0, "P_DEFAULT with RASHM_DEFAULT_POLICY=first-touch: helper exited %d", rc);
     }
     case_shmgetv();
+    case_plain_process();
     return check_end();
 }

@@ -241,6 +241,56 @@ static int eacces_child(void *p)
     return check_failures ? 1 : 0;
 }
 
+/* ENOSPC from shmget: the limits are per IPC namespace, so a child in a new
+ * namespace lowers them without touching the machine's: shmmni = 1 with one
+ * segment already there, then shmall smaller than the segment. Segments
+ * left in that namespace die with it; the cpid count still checks the call
+ * itself left nothing. */
+static int write_sysctl(const char *name, const char *val)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/sys/kernel/%s", name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(val, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int enospc_child(void *unused)
+{
+    if (unshare(CLONE_NEWIPC) != 0) {
+        perror("unshare(CLONE_NEWIPC)");
+        return 77;
+    }
+    subrange_t v[2];
+    good_vec(v);
+    CHECK_EQ(write_sysctl("shmmni", "1"), 0);
+    int id = shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600);
+    CHECK(id >= 0);
+    CHECK_FAILS_CLEAN(ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_RSET, rset_id(part), P_BALANCED), ENOSPC);
+    CHECK_FAILS_CLEAN(ra_shmgetv(IPC_PRIVATE, SEG, IPC_CREAT | SHM_PIN | 0600, 2, v), ENOSPC);
+    RMID(id);
+    CHECK_EQ(write_sysctl("shmmni", "16"), 0);
+    CHECK_EQ(write_sysctl("shmall", "4"), 0);          /* pages: less than SEG */
+    CHECK_FAILS_CLEAN(ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(0), P_FIRST_TOUCH), ENOSPC);
+    CHECK_FAILS_CLEAN(ra_shmgetv(IPC_PRIVATE, SEG, IPC_CREAT | 0600, 2, v), ENOSPC);
+    return check_failures ? 1 : 0;
+}
+
+static void enospc(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "not root: ENOSPC case skipped\n");
+        return;
+    }
+    int rc = in_child(enospc_child, NULL);
+    if (rc == 77)
+        fprintf(stderr, "note: no IPC namespace here: ENOSPC case skipped\n");
+    else
+        CHECK_EQ(rc, 0);
+}
+
 static void eacces(void)
 {
     if (geteuid() != 0) {
@@ -357,6 +407,7 @@ int main(void)
     shmget_errors();
     order_of_checks();
     eacces();
+    enospc();
 
     rs_free(part);
     return check_end();

@@ -593,7 +593,8 @@ static void show_text(const struct rashm_placement *p, int width)
         const struct rashm_range_placement *rp = &p->ranges[r];
         fmt_bytes(rp->offset, b1, sizeof b1);
         fmt_bytes(rp->length, b2, sizeof b2);
-        printf("\nrange %d: offset %s, length %s, %" PRIu64 " pages\n", r, b1, b2, rp->pages);
+        printf("\nrange %d: offset %s, length %s, %" PRIu64 " page%s\n", r, b1, b2, rp->pages,
+               rp->pages == 1 ? "" : "s");
         rashm_nodeset_format(&rp->nodes, nb, sizeof nb);
         printf("  policy %s", policy_name(rp->policy));
         if (rp->origin == RASHM_ORIGIN_SRAD)
@@ -615,11 +616,12 @@ static void show_text(const struct rashm_placement *p, int width)
             if (!np && !rashm_nodeset_isset(&rp->nodes, n))
                 continue;
             fmt_bar(np, rp->pages, width, bar, sizeof bar);
-            printf("  node %-3d [%s] %" PRIu64 " pages (%.1f%%)\n", n, bar, np,
+            printf("  node %-3d [%s] %" PRIu64 " page%s (%.1f%%)\n", n, bar, np, np == 1 ? "" : "s",
                    rp->pages ? 100.0 * (double)np / (double)rp->pages : 0.0);
         }
         if (rp->resident < rp->pages)
-            printf("  not resident: %" PRIu64 " pages\n", rp->pages - rp->resident);
+            printf("  not resident: %" PRIu64 " page%s\n", rp->pages - rp->resident,
+                   rp->pages - rp->resident == 1 ? "" : "s");
     }
 }
 

@@ -23,6 +23,8 @@
 #   -k FILE   guest kernel (bzImage or PVH vmlinux). Default: $RASHM_NUMA_VM_KERNEL,
 #             else the kernel tests/numa/fetch-kernel.sh caches (it downloads
 #             Debian's image once if the cache is empty), else /boot/vmlinuz-*
+#   -B        use the bookworm-backports kernel (fetch-kernel.sh -b: 6.12, which
+#             has MPOL_WEIGHTED_INTERLEAVE) instead of the release's
 #   -a STR    extra kernel command line (the defaults include
 #             numa_balancing=disable; '-a numa_balancing=enable' undoes it)
 #   -f FILE   copy FILE into the guest as /data/<basename> (repeatable);
@@ -63,14 +65,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "$prog: error: $*" >&2; exit 125; }
 usage() { sed -n '2,/^set -u/p' "$0" | sed -e 's/^# \{0,1\}//' -e '/^set -u/d' >&2; exit "${1:-125}"; }
 
-cpn=1 memonly=0 tiny=0 mem=512 huge=0 tmo=600 kernel=${RASHM_NUMA_VM_KERNEL:-} extra="" accel=auto verbose=0 stats=0 check=0
+cpn=1 memonly=0 tiny=0 mem=512 huge=0 tmo=600 kernel=${RASHM_NUMA_VM_KERNEL:-} extra="" accel=auto verbose=0 stats=0 check=0 backports=0
 files=() exes=() envs=()
-while getopts ":c:z:T:m:H:t:k:a:f:x:e:A:vsCh" o; do
+while getopts ":c:z:T:m:H:t:k:Ba:f:x:e:A:vsCh" o; do
   case $o in
     c) cpn=$OPTARG ;; z) memonly=$OPTARG ;; T) tiny=$OPTARG ;; m) mem=$OPTARG ;; H) huge=$OPTARG ;;
     t) tmo=$OPTARG ;; k) kernel=$OPTARG ;; a) extra=$OPTARG ;; f) files+=("$OPTARG") ;;
     x) exes+=("$OPTARG") ;; e) envs+=("$OPTARG") ;;
-    A) accel=$OPTARG ;; C) check=1 ;; v) verbose=1 ;; s) stats=1 ;; h) usage 0 ;;
+    A) accel=$OPTARG ;; B) backports=1 ;; C) check=1 ;; v) verbose=1 ;; s) stats=1 ;; h) usage 0 ;;
     :) die "option -$OPTARG needs an argument (see -h)" ;;
     *) die "unknown option -$OPTARG (see -h)" ;;
   esac
@@ -115,9 +117,12 @@ fi
 cache=${RASHM_NUMA_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rashm-numa-vm}
 if [ -z "$kernel" ]; then
   # fetch-kernel.sh reuses its cache and only downloads when it is empty.
+  fk_opts=(-q)
+  [ "$backports" = 1 ] && fk_opts+=(-b)
   if [ -x "$here/fetch-kernel.sh" ]; then
-    kernel=$(RASHM_NUMA_VM_CACHE=$cache "$here/fetch-kernel.sh" -q) || kernel=""
+    kernel=$(RASHM_NUMA_VM_CACHE=$cache "$here/fetch-kernel.sh" "${fk_opts[@]}") || kernel=""
   fi
+  [ "$backports" = 1 ] && [ -z "$kernel" ] && die "-B: the bookworm-backports kernel could not be fetched (see the message above)"
   [ -n "$kernel" ] || kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
   [ -n "$kernel" ] || die "no guest kernel: tests/numa/fetch-kernel.sh could not download one (it needs apt and a Debian mirror) and /boot has none. Pass one with -k or RASHM_NUMA_VM_KERNEL, or: apt-get install linux-image-amd64"
 fi

@@ -466,6 +466,64 @@ static void case_plain_process(void)
     }
 }
 
+/* RASHM_BALANCED=weighted on a kernel with MPOL_WEIGHTED_INTERLEAVE (6.9+,
+ * the backports guest): node 0 weighted 3, the others 1, so node 0 gets
+ * 3/(n+2) of a balanced range and every other node 1/(n+2). */
+#define WI_DIR "/sys/kernel/mm/mempolicy/weighted_interleave"
+static int write_weight(int node, int w)
+{
+    char path[128];
+    snprintf(path, sizeof path, WI_DIR "/node%d", node);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = fprintf(f, "%d\n", w) > 0 ? 0 : -1;
+    return fclose(f) == 0 ? rc : -1;
+}
+
+static void case_weighted(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, WI_DIR "/node%d", g_srad_node[0]);
+    if (access(path, F_OK) != 0) {
+        G_EXPECT(0, "RASHM_BALANCED=weighted, but this kernel has no %s (a 6.9+ guest kernel is needed: numa-vm.sh -B)",
+                 WI_DIR);
+        return;
+    }
+    int n = g_nsrads, denom = n + 2;
+    uint64_t size = (uint64_t)denom * 100 * page;
+    CHECK_EQ(write_weight(g_srad_node[0], 3), 0);
+    rsethandle_t rs = rs_alloc(RS_PARTITION);
+    int shmid = create1(size, R_RSET, (rsid_t){.at_rset = rs}, P_BALANCED);
+    rs_free(rs);
+    if (shmid >= 0) {
+        /* the policy in force on the segment is weighted interleave */
+        char *p = shmat(shmid, NULL, SHM_RDONLY);
+        int mode = -1;
+        unsigned long mask[16] = {0};
+        if (p != (void *)-1) {
+            if (syscall(SYS_get_mempolicy, &mode, mask, 1024UL, p, 2UL /* MPOL_F_ADDR */) != 0)
+                mode = -1;
+            shmdt(p);
+        }
+        G_EXPECT(mode == 6, "policy in force is %d, expected MPOL_WEIGHTED_INTERLEAVE (6)", mode);
+        touch_from(shmid, g_srad_node[last_srad()], 0, size);
+        struct gcount c;
+        char s[512];
+        CHECK_EQ(g_count_seg(shmid, 0, size, page, &c), 0);
+        g_count_str(&c, s, sizeof s);
+        G_EXPECT(c.resident == c.pages, "weighted: not all resident (%s)", s);
+        for (int k = 0; k < n; k++) {
+            long long want = (long long)c.pages * (k == 0 ? 3 : 1) / denom, got = (long long)c.node[g_srad_node[k]];
+            G_EXPECT(got >= want - 1 && got <= want + 1, "weighted: node %d has %lld pages, expected %lld (%s)",
+                     g_srad_node[k], got, want, s);
+        }
+        g_report("balanced, RASHM_BALANCED=weighted, weights 3:1:..", &c);
+        rm(shmid);
+    }
+    CHECK_EQ(write_weight(g_srad_node[0], 1), 0);
+}
+
 /* Runs in a process started with RASHM_DEFAULT_POLICY=first-touch. */
 static int helper_default_ft(void)
 {
@@ -535,5 +593,8 @@ int main(int argc, char **argv)
     }
     case_shmgetv();
     case_plain_process();
+    const char *bal = getenv("RASHM_BALANCED");
+    if (bal && !strcmp(bal, "weighted") && !hugeflag)
+        case_weighted();
     return check_end();
 }

@@ -36,6 +36,55 @@ static int nodes_with_memory(void)
     return n;
 }
 
+/* Number of entries of a sysfs node list ("0-2,4"). */
+static int sysfs_list_count(const char *path)
+{
+    char buf[256];
+    int n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, sizeof buf, f)) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    for (char *p = buf; *p && *p != '\n';) {
+        long a = strtol(p, &p, 10), b = a;
+        if (*p == '-')
+            b = strtol(p + 1, &p, 10);
+        n += (int)(b - a + 1);
+        if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+/* The SRAD the kernel puts `cpu` in: its node's rank among the nodes that
+ * have CPUs (sradids are dense, in increasing node number). */
+static int srad_of_cpu(int cpu)
+{
+    char path[128];
+    int node = -1;
+    for (int n = 0; n < 1024 && node < 0; n++) {
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/node%d", cpu, n);
+        if (access(path, F_OK) == 0)
+            node = n;
+    }
+    if (node < 0)
+        return -1;
+    int rank = 0;
+    for (int n = 0; n < node; n++) {
+        snprintf(path, sizeof path, "/sys/devices/system/node/node%d/cpulist", n);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        int c = fgetc(f);
+        fclose(f);
+        rank += c != '\n' && c != EOF;
+    }
+    return rank;
+}
+
 static int count_cpus(rsethandle_t r)
 {
     int n = 0, max = rs_getinfo(NULL, R_MAXPROCS, 0);
@@ -193,10 +242,18 @@ int main(void)
     CHECK_EQ(rs_getpartition(getpid(), b) >= 0, 1);
     CHECK_ERRNO(rs_getpartition(0x3fffffff, b), -1, ESRCH);
 
-    /* rs_get_homesrad: the SRAD of the CPU we run on; one node here, so 0 */
+    /* rs_get_homesrad: the SRAD of the CPU we run on (pinned there first so
+     * the answer cannot change under us) */
+    int cpu = sched_getcpu();
+    cpu_set_t here;
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    CHECK_EQ(sched_setaffinity(0, sizeof here, &here), 0);
     sradid_t home = rs_get_homesrad();
-    CHECK_EQ(home, 0);
-    CHECK_EQ(rs_numrads(all, (unsigned)sradsdl, 0), 1);
+    CHECK_EQ(home, srad_of_cpu(cpu));
+    CHECK_EQ(sched_setaffinity(0, sizeof aff, &aff), 0);
+    /* one RAD per node with CPUs at the SRAD level */
+    CHECK_EQ(rs_numrads(all, (unsigned)sradsdl, 0), sysfs_list_count("/sys/devices/system/node/has_cpu"));
 
     rs_free(all);
     rs_free(sys);

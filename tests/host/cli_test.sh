@@ -267,6 +267,23 @@ if run 0 create private 256K --pin; then
     run 0 rm "$id" && ids_made=""
 fi
 
+# ---- a signal during create: the new segment does not outlive the command ----------
+"$RASHM" create private 1G --populate > "$tmp/out" 2> "$tmp/err" &
+pid=$!
+sleep 0.2
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" = 143 ]; then
+    err_has "interrupted: the new segment (shmid"
+    awk -v p="$pid" 'NR>1 && $5==p {f=1} END {exit !f}' /proc/sysvipc/shm && fail "the interrupted create left its segment"
+elif [ "$rc" = 0 ]; then
+    echo "note: the populate finished before SIGTERM arrived"
+    "$RASHM" rm "$(cat "$tmp/out")"
+else
+    fail "create interrupted by SIGTERM: exit $rc"
+fi
+
 # ---- progress bar on a terminal ------------------------------------------------
 if command -v script >/dev/null 2>&1; then
     script -qec "$RASHM create private 512M --populate" "$tmp/typescript" > "$tmp/tty" 2>&1

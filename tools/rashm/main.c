@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,9 +547,45 @@ static int cmd_create(int argc, char **argv)
                   isatty(STDERR_FILENO) && size >= (256u << 20));
     struct rashm_create_opts copts = { .progress = on_progress, .progress_arg = &prog, .progress_step = 0 };
     int created = 0;
+    /* A segment is created before it is placed and populated; a signal that
+     * killed us in between would leave it behind with nobody knowing its id.
+     * So the usual termination signals wait until rashm_create returns, and
+     * if one came meanwhile the new segment is removed before we go. */
+    sigset_t term, old, pending;
+    sigemptyset(&term);
+    sigaddset(&term, SIGINT);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGHUP);
+    sigaddset(&term, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &term, &old);
     int id = rashm_create((key_t)key, size, shmflg, rr, nranges, flags, flags ? &copts : NULL, &created);
+    int create_errno = errno;
     progress_done(&prog);
+    sigpending(&pending);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (!sigismember(&term, sig) || !sigismember(&pending, sig))
+            continue;
+        if (id >= 0 && created) {
+            if (rashm_remove(id) == 0)
+                cli_err("interrupted: the new segment (shmid %d) was removed", id);
+            else
+                cli_err("interrupted: could not remove the new segment (shmid %d): %s", id, rashm_strerror(errno));
+        } else {
+            cli_err("interrupted");
+        }
+        free(rr);
+        free(cr);
+        free(crtext);
+        fflush(stdout);
+        /* die of the signal, as the caller expects (exit status 128+sig) */
+        signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        raise(sig);
+        return 128 + sig;
+    }
+    errno = create_errno;
     if (id < 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
         int e = errno;
         if (e == EEXIST)
             cli_err("key 0x%08x already exists (--excl)", (unsigned)key);
@@ -561,6 +598,9 @@ static int cmd_create(int argc, char **argv)
         cli_err("note: key 0x%08x already exists: its shmid is printed and its placement is left as it was",
                 (unsigned)key);
     printf("%d\n", id);
+    fflush(stdout);
+    /* from here on a signal may end us: the id is out */
+    sigprocmask(SIG_SETMASK, &old, NULL);
     rc = 0;
     goto out_free;
 out_usage:

@@ -46,9 +46,10 @@ static int restricted(void *arg)
     /* the library sees the narrowed partition */
     CHECK_EQ(rs_getinfo(part, R_NUMPROCS, 0), 1);
     CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, 0), 1);
-    CHECK_EQ(rs_getpartition(0, cpu0 /* overwritten below */), RS_PARTITION_RSET);
-    CHECK_EQ(rs_init(cpu0, RS_EMPTY), 0);
-    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu0, NULL, R_PROCS, 0), 0);
+    rsethandle_t got = rs_alloc(RS_EMPTY);
+    CHECK_EQ(rs_getpartition(0, got), RS_PARTITION_RSET);   /* narrower than the system */
+    CHECK_EQ(rs_op(RS_ISEQUAL, got, part, 0, 0), 1);
+    rs_free(got);
 
     /* outside: a CPU the process may not use, alone or with allowed ones */
     for (unsigned pol = P_DEFAULT; pol <= P_BALANCED; pol++) {

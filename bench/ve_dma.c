@@ -1,5 +1,6 @@
 /* VE library of bench-veo-dma (lib/libbench-ve-dma.so): times VE DMA from
  * inside the VE process, without a VH round trip per transfer. */
+#include <errno.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,7 +22,7 @@ int64_t bench_ve_dma(uint64_t dst, uint64_t src, int64_t size, int64_t reps)
         clock_gettime(CLOCK_MONOTONIC, &a);
         for (int64_t off = 0; off < size; off += chunk) {
             int64_t len = size - off < chunk ? size - off : chunk;
-            while (ve_dma_post(dst + off, src + off, (int)len, &h[n]) == -11 /* EAGAIN */)
+            while (ve_dma_post(dst + off, src + off, (int)len, &h[n]) == -EAGAIN)
                 ;
             n++;
         }

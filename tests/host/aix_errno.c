@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/rset.h>
 
 #include <rashm.h>   /* RASHM_MAX_RANGES: the documented bound of rangecnt */
@@ -291,6 +292,46 @@ static void enospc(void)
         CHECK_EQ(rc, 0);
 }
 
+/* Failures after the segment exists (docs/aix.md, stage 6): SHM_PIN for a
+ * user without CAP_IPC_LOCK. With RLIMIT_MEMLOCK 0 the kernel refuses
+ * SHM_LOCK (EPERM); with a limit smaller than the segment, locking runs out
+ * (ENOMEM). Either way the segment the call made must be gone. */
+static int pin_refused_child(void *unused)
+{
+    struct passwd *pw = getpwnam("nobody");
+    if (setgroups(0, NULL) != 0 || setgid(pw ? pw->pw_gid : 65534) != 0 || setuid(pw ? pw->pw_uid : 65534) != 0) {
+        perror("dropping to nobody");
+        return 2;
+    }
+    struct rlimit rl = { 0, 4096 };          /* soft 0 now, 4 KiB allowed later */
+    CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+    CHECK_FAILS_CLEAN(ra_shmget(IPC_PRIVATE, 16 * SEG, IPC_CREAT | SHM_PIN | 0600, R_SRADID, srad_id(0), P_BALANCED), EPERM);
+    subrange_t v[2];
+    good_vec(v);
+    CHECK_FAILS_CLEAN(ra_shmgetv(IPC_PRIVATE, SEG, IPC_CREAT | SHM_PIN | 0600, 2, v), EPERM);
+    /* a keyed segment goes too, and the key is free again afterwards */
+    key_t key = test_key(13);
+    CHECK_FAILS_CLEAN(ra_shmget(key, SEG, IPC_CREAT | SHM_PIN | 0600, R_RSET, rset_id(part), P_FIRST_TOUCH), EPERM);
+    CHECK_ERRNO(shmget(key, 0, 0), -1, ENOENT);
+    rl.rlim_cur = 4096;
+    CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+    CHECK_FAILS_CLEAN(ra_shmget(IPC_PRIVATE, 16 * SEG, IPC_CREAT | SHM_PIN | 0600, R_SRADID, srad_id(0), P_BALANCED), ENOMEM);
+    /* without SHM_PIN the same user is fine */
+    int id = ra_shmget(IPC_PRIVATE, 16 * SEG, IPC_CREAT | 0600, R_SRADID, srad_id(0), P_BALANCED);
+    CHECK(id >= 0);
+    RMID(id);
+    return check_failures ? 1 : 0;
+}
+
+static void pin_refused(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "not root: SHM_PIN refusal case skipped\n");
+        return;
+    }
+    CHECK_EQ(in_child(pin_refused_child, NULL), 0);
+}
+
 static void eacces(void)
 {
     if (geteuid() != 0) {
@@ -408,6 +449,7 @@ int main(void)
     order_of_checks();
     eacces();
     enospc();
+    pin_refused();
 
     rs_free(part);
     return check_end();

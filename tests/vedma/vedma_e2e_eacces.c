@@ -3,8 +3,64 @@
  * segments: 0600 (no access at all) and 0444 (read only: SHM_RDONLY works,
  * and a DMA writing into it gets exception 0x8000). */
 #include "vedma_common.h"
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
+#include <sys/stat.h>
+
+/* The build tree may not be readable by nobody (a clone under /root): the
+ * VE process, which runs as nobody too, gets its own copies of the helper and
+ * the VE-side runtime in a world-readable temporary folder. */
+static char tmpdir[] = "/tmp/vedma-eacces.XXXXXX";
+static char helper_copy[PATH_MAX], runtime_copy[PATH_MAX];
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+    char buf[1 << 16];
+    ssize_t n;
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    int rc = in >= 0 && out >= 0 ? 0 : -1;
+    while (!rc && (n = read(in, buf, sizeof buf)) > 0)
+        rc = write(out, buf, (size_t)n) == n ? 0 : -1;
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+    return rc || chmod(to, mode) ? -1 : 0;
+}
+
+static int stage_copies(void)
+{
+    Dl_info info;
+    char dir[PATH_MAX], from[PATH_MAX + 32];
+    if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755))
+        return -1;
+    if (!dladdr((void *)veo_proc_create, &info) || !info.dli_fname)
+        return -1;
+    snprintf(dir, sizeof dir, "%s", info.dli_fname);
+    *strrchr(dir, '/') = 0;
+    const char *env = getenv("RASHM_VE_HELPER");
+    if (env && *env)
+        snprintf(from, sizeof from, "%s", env);
+    else
+        snprintf(from, sizeof from, "%s/../bin/rashm-ve", dir);
+    snprintf(helper_copy, sizeof helper_copy, "%s/rashm-ve", tmpdir);
+    if (copy_file(from, helper_copy, 0755))
+        return -1;
+    /* the helper's DT_NEEDED name; LD_LIBRARY_PATH finds it before RUNPATH */
+    snprintf(from, sizeof from, "%s/librashm-ve.so.0", dir);
+    snprintf(runtime_copy, sizeof runtime_copy, "%s/librashm-ve.so.0", tmpdir);
+    return copy_file(from, runtime_copy, 0755);
+}
+
+static void unstage_copies(void)
+{
+    unlink(helper_copy);
+    unlink(runtime_copy);
+    rmdir(tmpdir);
+}
 
 static int child(key_t k600, int id600, key_t k444, int id444)
 {
@@ -15,6 +71,9 @@ static int child(key_t k600, int id600, key_t k444, int id444)
         perror("dropping privileges");
         return 1;
     }
+    setenv("RASHM_VE_HELPER", helper_copy, 1);
+    setenv("RASHM_VE_RUNTIME_LIB", runtime_copy, 1);
+    setenv("LD_LIBRARY_PATH", tmpdir, 1);
     struct veo_proc_handle *h = vt_proc();
     void *v;
     /* shmget checks the access mode asked for in shmflag */
@@ -60,6 +119,7 @@ int main(void)
     p[1024] = 0x12345678;
     shmdt(p);
 
+    CHECK_EQ(stage_copies(), 0);
     pid_t pid = fork();
     if (pid == 0)
         _exit(child(k600, id600, k444, id444));
@@ -69,6 +129,7 @@ int main(void)
     p = shmat(id444, NULL, SHM_RDONLY);
     CHECK_EQ(p[1024], 0x12345678); /* the refused DMA wrote nothing */
     shmdt(p);
+    unstage_copies();
     shmctl(id600, IPC_RMID, NULL);
     shmctl(id444, IPC_RMID, NULL);
     return check_end();

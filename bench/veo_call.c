@@ -156,6 +156,30 @@ int main(int argc, char **argv)
     }
     double sync = median(t, n);
 
+    /* 8 scalar arguments; one 64-byte INOUT stack argument */
+    uint64_t f8 = veo_get_sym(h, lib, "bench_args8"), fio = veo_get_sym(h, lib, "bench_inout");
+    struct veo_args *a8 = veo_args_alloc(), *aio = veo_args_alloc();
+    uint64_t iobuf[8] = {0};
+    for (int i = 0; i < 8; i++)
+        veo_args_set_u64(a8, i, (uint64_t)i);
+    veo_args_set_stack(aio, VEO_INTENT_INOUT, 0, (char *)iobuf, sizeof iobuf);
+    veo_args_set_u64(aio, 1, 8);
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        bad += veo_call_wait_result(ctx, veo_call_async(ctx, f8, a8), &r) != VEO_COMMAND_OK;
+        t[i] = now_ns() - t0;
+    }
+    double args8 = median(t, n);
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ns();
+        bad += veo_call_wait_result(ctx, veo_call_async(ctx, fio, aio), &r) != VEO_COMMAND_OK;
+        t[i] = now_ns() - t0;
+    }
+    double inout = median(t, n);
+    bad += iobuf[0] != (uint64_t)n;
+    veo_args_free(a8);
+    veo_args_free(aio);
+
     /* a second context opened: calls on it cost the same */
     struct veo_thr_ctxt *ctx2 = veo_context_open(h);
     for (int i = 0; i < n; i++) {
@@ -187,6 +211,8 @@ int main(int argc, char **argv)
     printf("  veo_call_sync (main context)          %8.3f us  ratio to spin ping-pong %.2fx\n",
            sync / 1e3, sync / spin);
     printf("  async+wait on a second context        %8.3f us\n", async2 / 1e3);
+    printf("  call with 8 u64 arguments             %8.3f us\n", args8 / 1e3);
+    printf("  call with a 64-byte INOUT stack arg   %8.3f us\n", inout / 1e3);
     printf("  pipelined (64 in flight), per call    %8.3f us\n", per_call_pipelined / 1e3);
     if (bad)
         printf("  ERROR: %d calls did not return VEO_COMMAND_OK\n", bad);

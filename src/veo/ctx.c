@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,11 @@ static void harvest(struct veo_thr_ctxt *c)
         if (q->kind == RVE_REQ_CALL) {
             for (int i = 0; i < q->ncopies; i++) {
                 struct stack_copy *sc = &q->copies[i];
+                if (sc->in_slot) {
+                    if (sc->vh && status == VEO_COMMAND_OK)
+                        memcpy(sc->vh, s->payload + sc->ve, sc->len);
+                    continue;
+                }
                 if (sc->vh && status == VEO_COMMAND_OK &&
                     veo_i_rw(h, 0, sc->vh, sc->ve, sc->len) < 0)
                     status = VEO_COMMAND_ERROR;
@@ -185,6 +191,10 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
     for (unsigned i = 0;; i++) {
         if (atomic_load_explicit(&r->ev, memory_order_acquire) != seen || veo_i_dead(c->proc))
             return;
+        /* On a machine with more runnable threads than cores, the side
+         * we wait for may need this core: offer it now and then. */
+        if ((i & 1023) == 1023)
+            sched_yield();
         if ((i & 63) == 63) {
             uint64_t t = veo_i_now_ns();
             if (!t0)
@@ -281,7 +291,25 @@ VEO_API uint64_t veo_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct ve
     }
     uint64_t vaddr[RVE_MAX_ARGS];
     int k = 0;
-    for (int i = 0; i < nargs; i++) {
+    /* Small stack arguments ride in the slot itself. */
+    size_t inl = 0;
+    for (int i = 0; i < nargs && ncopies; i++)
+        if (args->a[i].type == RVE_ARG_STACK)
+            inl += (args->a[i].len + 7) & ~(size_t)7;
+    bool in_slot = ncopies && inl <= RVE_PAYLOAD;
+    for (int i = 0, off = 0; i < nargs && in_slot; i++) {
+        if (args->a[i].type != RVE_ARG_STACK)
+            continue;
+        struct stack_copy *sc = &copies[k++];
+        sc->in_slot = 1;
+        sc->ve = (uint64_t)off;
+        sc->len = args->a[i].len;
+        vaddr[i] = (uint64_t)off;
+        if (args->intent[i] != VEO_INTENT_IN)
+            sc->vh = args->buf[i];
+        off += (int)((sc->len + 7) & ~(size_t)7);
+    }
+    for (int i = 0; i < nargs && !in_slot; i++) {
         if (args->a[i].type != RVE_ARG_STACK)
             continue;
         struct stack_copy *sc = &copies[k++];
@@ -321,6 +349,11 @@ VEO_API uint64_t veo_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct ve
         if (args->a[i].type == RVE_ARG_STACK) {
             s->args[i].val = vaddr[i];
             s->args[i].flags = args->intent[i] == VEO_INTENT_OUT ? RVE_ARGF_ZERO : 0;
+            if (in_slot) {
+                s->args[i].flags |= RVE_ARGF_INLINE;
+                if (args->intent[i] != VEO_INTENT_OUT && args->a[i].len)
+                    memcpy(s->payload + vaddr[i], args->buf[i], args->a[i].len);
+            }
         }
     }
     publish(c);
@@ -328,7 +361,7 @@ VEO_API uint64_t veo_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct ve
     return id;
 
 out_undo:
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < k && !in_slot; i++)
         ve_alloc_put(&h->mem, copies[i].ve);
     free(copies);
     return VEO_REQUEST_ID_INVALID;

@@ -49,9 +49,10 @@ enum vh_op {
 };
 
 struct stack_copy {
-    uint64_t ve; /* VE copy (freed at harvest) */
+    uint64_t ve; /* VE copy (freed at harvest), or offset in the slot payload */
     char *vh;    /* VH buffer to write back, NULL for IN */
     size_t len;
+    int in_slot; /* the copy is in the slot's payload */
 };
 
 struct vh_req {

@@ -66,7 +66,12 @@ enum rve_argtype {
     RVE_ARG_STACK, /* val = VE address of the copy, len = its size */
 };
 
-#define RVE_ARGF_ZERO 1u /* OUT buffer: the worker zero-fills it first */
+#define RVE_ARGF_ZERO 1u   /* OUT buffer: the worker zero-fills it first */
+#define RVE_ARGF_INLINE 2u /* val is an offset into the slot's payload */
+
+/* Stack arguments of a call that fit here together (each rounded up to 8
+ * bytes) travel inside the slot: no VE allocation, no extra copy request. */
+#define RVE_PAYLOAD 4096
 
 struct rve_arg {
     uint64_t val; /* the value's bits (integers sign/zero-extended) */
@@ -105,6 +110,7 @@ struct rve_slot {
     uint64_t retval;
     uint64_t reserved[4];
     struct rve_arg args[RVE_MAX_ARGS];
+    alignas(64) unsigned char payload[RVE_PAYLOAD];
 };
 
 enum rve_ctx_state { RVE_CTX_FREE = 0, RVE_CTX_RUNNING = 1, RVE_CTX_EXIT = 4 };

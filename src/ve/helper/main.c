@@ -193,7 +193,15 @@ static void do_call(struct rve_slot *s)
         }
         case RVE_ARG_STACK:
             types[i] = &ffi_type_pointer;
-            v->p = (void *)(uintptr_t)a->val;
+            if (a->flags & RVE_ARGF_INLINE) {
+                if (a->val > RVE_PAYLOAD || a->len > RVE_PAYLOAD - a->val) {
+                    s->status = CMD_ERROR;
+                    return;
+                }
+                v->p = s->payload + a->val;
+            } else {
+                v->p = (void *)(uintptr_t)a->val;
+            }
             if (a->flags & RVE_ARGF_ZERO)
                 memset(v->p, 0, a->len); /* OUT buffers start zero-filled */
             break;
@@ -249,6 +257,10 @@ static void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val
         if (atomic_load_explicit(word, memory_order_acquire) != val ||
             atomic_load_explicit(&r->stop, memory_order_relaxed))
             return;
+        /* On a machine with more runnable threads than cores, the side
+         * we wait for may need this core: offer it now and then. */
+        if ((i & 1023) == 1023)
+            sched_yield();
         if ((i & 63) == 63) {
             uint64_t t = now_ns();
             if (!t0)

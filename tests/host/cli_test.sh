@@ -79,6 +79,9 @@ run 2 create "$key" 1M --range 0:4K:balanced:x && err_has "is not a node list"
 run 2 create "$key" 1M --range 0:4K:balanced:1000 && err_has "there is no NUMA node 1000"
 run 2 create "$key" 1M --range 0:4K:balanced:srad:999 && err_has "there is no SRAD 999"
 run 2 create "$key" 3M --huge && err_has "multiple of the huge page size"
+RASHM_ENHANCED_AFFINITY=0 "$RASHM" create "$key" 1M --range 0:0:balanced:srad:0 > "$tmp/out" 2> "$tmp/err"
+[ $? = 2 ] || fail "srad: with enhanced affinity off: exit status"
+err_has "SRAD ids are switched off (RASHM_ENHANCED_AFFINITY=0)"
 run 2 create "$key" 4M --huge --range 4K:2M:balanced:0 && err_has "multiples of the page size"
 run 2 show && err_has "give its shmid"
 run 2 show abc && err_has "'abc' is not a shmid"
@@ -180,6 +183,7 @@ if run 0 create "$key" 1M --range 0:512K:balanced:all --range 512K:0:first-touch
     run 0 create "$key" 1M --range 0:0:first-touch:0 && { out_has "$id"; err_has "already exists"; }
     run 0 show "$id" --json && json show && flat_has ".ranges[0].policy=\"balanced\""
     run 1 create "$key" 1M --excl && err_has "already exists (--excl)"
+    run 1 create "$key" 2M && err_has "already exists with a smaller size (1048576 bytes, shmid $id)"
     # removed by key; afterwards gone for show, ls and rm
     run 0 rm -k "$key"
     ids_made=""

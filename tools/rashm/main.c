@@ -407,6 +407,11 @@ static int build_range(const rashm_topo_t *t, const struct cli_range *cr, const 
         break;
     case CLI_NODES_SRADS: {
         int nsrad = 0, last = -1;
+        if (!rashm_config_enhanced_affinity()) {
+            cli_err("--range %s: SRAD ids are switched off (RASHM_ENHANCED_AFFINITY=0); name the nodes instead",
+                    text);
+            return -1;
+        }
         for (int s = 0; s < CLI_MAX_NODES; s++) {
             if (!cli_nodes_test(&cr->nodes, s))
                 continue;
@@ -587,8 +592,18 @@ static int cmd_create(int argc, char **argv)
     if (id < 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         int e = errno;
+        struct shmid_ds ds;
+        int existing = key != IPC_PRIVATE ? shmget((key_t)key, 0, 0) : -1;
         if (e == EEXIST)
             cli_err("key 0x%08x already exists (--excl)", (unsigned)key);
+        else if (e == EINVAL && existing >= 0 && shmctl(existing, IPC_STAT, &ds) == 0 && ds.shm_segsz < size)
+            cli_err("key 0x%08x already exists with a smaller size (%zu bytes, shmid %d)", (unsigned)key,
+                    (size_t)ds.shm_segsz, existing);
+        else if (e == ENOMEM && !huge)
+            cli_err("cannot create the segment: out of memory%s", flags ? " while populating it" : "");
+        else if (e == EPERM && pin)
+            cli_err("cannot lock the segment (--pin): locking needs CAP_IPC_LOCK or a large enough "
+                    "RLIMIT_MEMLOCK (ulimit -l)");
         else
             cli_err("cannot create the segment: %s", rashm_strerror(e));
         rc = EXIT_RUNTIME;

@@ -276,8 +276,7 @@ fi
 pid=$!
 sleep 0.2
 kill -TERM "$pid" 2>/dev/null
-wait "$pid"
-rc=$?
+{ wait "$pid"; rc=$?; } 2>/dev/null      # (the shell's own "Terminated" note)
 if [ "$rc" = 143 ]; then
     err_has "interrupted: the new segment (shmid"
     awk -v p="$pid" 'NR>1 && $5==p {f=1} END {exit !f}' /proc/sysvipc/shm && fail "the interrupted create left its segment"

@@ -641,9 +641,9 @@ static void show_text(const struct rashm_placement *p, int width)
     fmt_bytes(p->size, b1, sizeof b1);
     fmt_bytes(p->page_size, b2, sizeof b2);
     fmt_bytes(resident * p->page_size, b3, sizeof b3);
-    printf("shmid %d: %s in %s pages%s, %" PRIu64 " of %" PRIu64 " pages resident (%s)%s\n", p->shmid, b1, b2,
-           p->hugetlb ? " (hugetlb)" : "", resident, pages, b3,
-           p->registered ? "" : "; not placed by rashm");
+    printf("shmid %d: %s in %s pages%s, %" PRIu64 " of %" PRIu64 " pages resident%s%s%s%s\n", p->shmid, b1, b2,
+           p->hugetlb ? " (hugetlb)" : "", resident, pages, resident ? " (" : "", resident ? b3 : "",
+           resident ? ")" : "", p->registered ? "" : "; not placed by rashm");
     for (int r = 0; r < p->nranges; r++) {
         const struct rashm_range_placement *rp = &p->ranges[r];
         fmt_bytes(rp->offset, b1, sizeof b1);

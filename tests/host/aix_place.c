@@ -174,6 +174,12 @@ static void subranges(void)
     CHECK_ERRNO(ra_get_attachinfo(R_SHM, r, 0, 0, 1), (attachinfo_t *)-1, EINVAL);
     CHECK_ERRNO(ra_get_attachinfo(R_SHM, r, (off64_t)size, pgsz, 0), (attachinfo_t *)-1, EINVAL);
     CHECK_ERRNO(ra_free_attachinfo(NULL), -1, EINVAL);
+    CHECK_ERRNO(ra_free_attachinfo((attachinfo_t *)-1), -1, EINVAL);
+    CHECK_ERRNO(ra_get_attachinfo(R_PROCESS, r, 0, 0, 0), (attachinfo_t *)-1, EINVAL);
+    rsid_t gone;
+    memset(&gone, 0, sizeof gone);
+    gone.at_shmid = 0x7ffffff0;                 /* no such segment */
+    CHECK_ERRNO(ra_get_attachinfo(R_SHM, gone, 0, 0, 0), (attachinfo_t *)-1, EINVAL);
 
     expect_resident_on_node0(id, size);
     RMID(id);

@@ -315,6 +315,10 @@ struct rashm_placement {
     int node_slots;                /* length of each node_pages array */
     int nranges;
     struct rashm_range_placement *ranges;
+    int counts_valid;              /* 0: residency could not be read (4 KiB
+                                      segment of another user without write
+                                      permission, or userfaultfd refused for
+                                      huge pages): counts show 0 */
 };
 
 /* Per range: the policy in force and the pages resident on each node, read

@@ -670,6 +670,7 @@ static int query(int shmid, struct rashm_placement **out)
         goto fail;
     }
     rc = map_resident(shmid, base, len, p->page_size, p->hugetlb, &ds);
+    p->counts_valid = rc == 0;
     if (rc)
         rashm_dbg("query: cannot map resident pages of shmid %d (%s): counts show none", shmid, strerror(-rc));
     for (int i = 0; i < p->nranges; i++) {

@@ -82,6 +82,7 @@ static void create_and_query(void)
     CHECK(p != NULL);
     if (p) {
         CHECK_EQ(p->registered, 1);
+        CHECK_EQ(p->counts_valid, 1);
         CHECK_EQ(p->hugetlb, huge);
         CHECK_EQ(p->page_size, page);
         CHECK_EQ(p->nranges, 2);

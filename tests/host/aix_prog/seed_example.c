@@ -42,7 +42,7 @@ int main(void)
     }
 
     /* "a shmat attachable shared memory region" */
-    shm_at = shmat(shm_id, NULL, 0);
+    shm_at = (char *)shmat(shm_id, NULL, 0);
     if (shm_at == (char *)-1) {
         perror("shmat");
         shmctl(shm_id, IPC_RMID, NULL);

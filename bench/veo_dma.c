@@ -130,7 +130,12 @@ int main(void)
     char *seg = shmat(id, NULL, 0);
     shmctl(id, IPC_RMID, NULL); /* goes away with the last detach */
     memset(seg, 0x3c, MAXSZ);
-    char *vhbuf = aligned_alloc(2 << 20, MAXSZ);
+    /* the baseline's destination is memory like the VE memory it stands for
+     * (anonymous, transparent huge pages asked for) */
+    char *vhbuf = mmap(NULL, MAXSZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (vhbuf == MAP_FAILED)
+        return 1;
+    madvise(vhbuf, MAXSZ, MADV_HUGEPAGE);
     memset(vhbuf, 0x11, MAXSZ);
 
     struct veo_proc_handle *h = veo_proc_create(0);
@@ -245,6 +250,6 @@ int main(void)
     veo_free_hmem(hm);
     veo_proc_destroy(h);
     shmdt(seg);
-    free(vhbuf);
+    munmap(vhbuf, MAXSZ);
     return 0;
 }

@@ -371,32 +371,42 @@ out_undo:
  * travels inline in the slot). Returns 0 or -errno. */
 int veo_i_xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size)
 {
+    /* Up to RVE_XFER_PIPE bytes, in RVE_INLINE_MAX pieces that are all in
+     * flight at once: the worker copies one while the VH fills the next. */
+    enum { MAXCH = RVE_XFER_PIPE / RVE_INLINE_MAX };
     struct veo_thr_ctxt *c = h->xfer;
-    uint64_t val = 0;
+    uint64_t ids[MAXCH], val = 0;
+    int n = 0, rc = 0;
+    if (size > RVE_XFER_PIPE)
+        return -EINVAL;
     pthread_mutex_lock(&c->lock);
-    uint64_t id = reserve(c);
-    if (id == VEO_REQUEST_ID_INVALID) {
-        pthread_mutex_unlock(&c->lock);
-        return -ESRCH;
+    for (size_t off = 0; off < size; off += RVE_INLINE_MAX) {
+        size_t len = size - off < RVE_INLINE_MAX ? size - off : RVE_INLINE_MAX;
+        uint64_t id = reserve(c);
+        if (id == VEO_REQUEST_ID_INVALID) {
+            rc = -ESRCH;
+            break;
+        }
+        struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+        struct vh_req *q = &c->req[id % RVE_NSLOT];
+        memset(q, 0, sizeof *q);
+        q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
+        q->hptr = (char *)vh + off;
+        q->size = len;
+        s->kind = (uint32_t)q->kind;
+        s->addr = ve + off;
+        s->reserved[0] = len;
+        s->status = VEO_COMMAND_ERROR;
+        if (write)
+            memcpy(s->args, (char *)vh + off, len);
+        publish(c);
+        ids[n++] = id;
     }
-    struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
-    struct vh_req *q = &c->req[id % RVE_NSLOT];
-    memset(q, 0, sizeof *q);
-    q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
-    q->hptr = vh;
-    q->size = size;
-    s->kind = (uint32_t)q->kind;
-    s->addr = ve;
-    s->reserved[0] = size;
-    s->status = VEO_COMMAND_ERROR;
-    if (write)
-        memcpy(s->args, vh, size);
-    publish(c);
     pthread_mutex_unlock(&c->lock);
-    int st = collect(c, id, &val, 1);
-    if (st == VEO_COMMAND_OK)
-        return 0;
-    return veo_i_dead(h) ? -ESRCH : -EFAULT;
+    for (int i = 0; i < n; i++)
+        if (collect(c, ids[i], &val, 1) != VEO_COMMAND_OK && rc == 0)
+            rc = veo_i_dead(h) ? -ESRCH : -EFAULT;
+    return rc;
 }
 
 VEO_API uint64_t veo_call_async_by_name(struct veo_thr_ctxt *c, uint64_t libhdl,

@@ -680,7 +680,7 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     size_t done = 0;
     if (veo_i_dead(h))
         return -ESRCH;
-    if (size <= RVE_INLINE_MAX)
+    if (size <= RVE_XFER_PIPE)
         return veo_i_xfer(h, write, vh, ve, size);
     if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
         goto ring;
@@ -707,9 +707,9 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     return 0;
 
 ring:
-    /* Slower path: RVE_INLINE_MAX bytes per ring round trip. */
+    /* Slower path: RVE_XFER_PIPE bytes per batch of ring requests. */
     while (done < size) {
-        size_t n = size - done < RVE_INLINE_MAX ? size - done : RVE_INLINE_MAX;
+        size_t n = size - done < RVE_XFER_PIPE ? size - done : RVE_XFER_PIPE;
         int rc = veo_i_xfer(h, write, (char *)vh + done, ve + done, n);
         if (rc < 0)
             return rc;

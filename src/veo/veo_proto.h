@@ -93,6 +93,9 @@ enum rve_kind {
  * process_vm_readv/writev directly. */
 #define RVE_XFER_CTX (RVE_MAX_CTX - 1)
 #define RVE_INLINE_MAX 4096
+#ifndef RVE_XFER_PIPE
+#define RVE_XFER_PIPE (32 * 1024) /* up to this, pieces of RVE_INLINE_MAX in flight */
+#endif
 
 enum rve_slot_state {
     RVE_SLOT_IDLE = 0,

@@ -85,22 +85,22 @@ static inline uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Spins until pred(arg) or budget_ns passed; returns pred's last value. */
-static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns)
+/* Spins until pred(arg) or budget_ns passed; returns pred's last value.
+ * yield_every (a power of 2, or 0 for never): call sched_yield() that often.
+ * A waiter yields, so that on a small machine the engine it waits for gets
+ * a core even when the VH thread spins too (three spinners, two cores); the
+ * idle engine does not, it only waits for work. */
+static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns, unsigned yield_every)
 {
     uint64_t end = now_ns() + budget_ns;
     for (unsigned i = 1;; i++) {
         if (pred(arg))
             return 1;
         cpu_relax();
-        if ((i & 63) == 0) {
-            if (now_ns() >= end)
-                return pred(arg);
-            /* let a runnable thread on this core (the engine, the VH) go
-             * first: with more spinners than cores, spinning alone only
-             * delays the thread being waited for */
+        if (yield_every && (i & (yield_every - 1)) == 0)
             sched_yield();
-        }
+        if ((i & 63) == 0 && now_ns() >= end)
+            return pred(arg);
     }
 }
 
@@ -161,7 +161,7 @@ static void *engine_main(void *arg)
         /* idle: spin a little, then sleep until the next post */
         uint32_t seq = atomic_load(&e->post_seq);
         struct slot_wait sw = { e, s };
-        if (spin_until(engine_has_work, &sw, ENGINE_SPIN_NS))
+        if (spin_until(engine_has_work, &sw, ENGINE_SPIN_NS, 0))
             continue;
         atomic_store(&e->engine_sleeping, 1);
         if (atomic_load(&s->state) != S_POSTED && !atomic_load(&e->stop))
@@ -336,7 +336,7 @@ int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
     if (index < 0 || index >= VE_DMA_NDESC)
         return -EINVAL;
     uint64_t budget = WAITER_SPIN_NS + (uint64_t)e->slot[index].size / 4;
-    if (budget <= WAITER_SPIN_MAX_NS && spin_until(slot_finished, &pa, budget))
+    if (budget <= WAITER_SPIN_MAX_NS && spin_until(slot_finished, &pa, budget, 16))
         return poll_h(e, index, h);
     for (;;) {
         atomic_fetch_add(&e->waiters, 1);

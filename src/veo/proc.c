@@ -680,7 +680,9 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     size_t done = 0;
     if (veo_i_dead(h))
         return -ESRCH;
-    if (size <= RVE_XFER_PIPE)
+    /* Measured: beyond one slot, pipelining pieces through the ring is no
+     * faster than one process_vm_* call, so only the smallest go inline. */
+    if (size <= RVE_INLINE_MAX)
         return veo_i_xfer(h, write, vh, ve, size);
     if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
         goto ring;

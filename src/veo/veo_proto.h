@@ -94,7 +94,7 @@ enum rve_kind {
 #define RVE_XFER_CTX (RVE_MAX_CTX - 1)
 #define RVE_INLINE_MAX 4096
 #ifndef RVE_XFER_PIPE
-#define RVE_XFER_PIPE (32 * 1024) /* up to this, pieces of RVE_INLINE_MAX in flight */
+#define RVE_XFER_PIPE (32 * 1024) /* ring-only mode: pieces in flight per batch */
 #endif
 
 enum rve_slot_state {

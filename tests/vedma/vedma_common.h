@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
@@ -98,6 +99,34 @@ static inline pid_t vt_helper_pid(struct veo_proc_handle *h)
         veo_free_hmem(hm);
     }
     return pid;
+}
+
+/* rashm-ve processes (zombies included) whose parent is this process */
+static inline int vt_helpers_of_mine(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d))) {
+        char path[300], buf[512];
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(buf, sizeof buf, f)) {
+            char *rp = strrchr(buf, ')');
+            int ppid = 0;
+            if (rp && strstr(buf, "(rashm-ve)") && sscanf(rp + 2, "%*c %d", &ppid) == 1 &&
+                ppid == (int)getpid())
+                n++;
+        }
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 #endif

@@ -164,5 +164,6 @@ int main(void)
     free(buf);
     shmdt(seg);
     shmctl(id, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

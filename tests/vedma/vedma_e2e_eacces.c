@@ -132,5 +132,6 @@ int main(void)
     unstage_copies();
     shmctl(id600, IPC_RMID, NULL);
     shmctl(id444, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

@@ -77,5 +77,6 @@ int main(void)
     veo_proc_destroy(h);
 
     shmctl(id, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

@@ -98,5 +98,6 @@ int main(void)
     CHECK_ERRNO(shmctl(idb, IPC_STAT, &ds), -1, EINVAL);
     if (hp_free() != free0)
         fprintf(stderr, "note: HugePages_Free %ld -> %ld (other tests running?)\n", free0, hp_free());
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

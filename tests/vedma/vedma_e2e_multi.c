@@ -113,5 +113,6 @@ int main(void)
     }
     shmdt(seg);
     shmctl(segid, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

@@ -111,5 +111,6 @@ int main(void)
 
     shmctl(id, IPC_RMID, NULL);
     shmctl(id4k, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

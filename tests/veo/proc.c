@@ -103,6 +103,32 @@ int main(void)
     CHECK_EQ(veo_get_max_proc_identifier(), -1);
     CHECK_EQ(veo_proc_destroy(NULL), -1);
     CHECK_EQ(veo_proc_identifier(NULL), -1);
+    /* per-node memory sizes; each node's VE memory has its own range */
+    setenv("RASHM_VE_NODES", "2", 1);
+    setenv("RASHM_VE_MEM_SIZE", "128M,64M", 1);
+    struct veo_proc_handle *n0 = veo_proc_create(0), *n1 = veo_proc_create(1);
+    CHECK(n0 && n1);
+    if (n0 && n1) {
+        uint64_t x0, x1, big;
+        CHECK_EQ(veo_alloc_mem(n0, &x0, 100u << 20), 0);
+        CHECK_ERRNO(veo_alloc_mem(n1, &big, 100u << 20), -1, ENOMEM);
+        CHECK_EQ(veo_alloc_mem(n1, &x1, 60u << 20), 0);
+        CHECK_EQ(x1 - x0, 1ull << 40); /* 1 TiB apart */
+        uint64_t v = 77, w = 0;
+        CHECK_EQ(veo_write_mem(n1, x1 + (60u << 20) - 8, &v, 8), 0);
+        CHECK_EQ(veo_read_mem(n1, &w, x1 + (60u << 20) - 8, 8), 0);
+        CHECK_EQ(w, 77);
+        CHECK(veo_read_mem(n1, &w, x1 + (64u << 20), 8) < 0); /* past the node's memory */
+    }
+    if (n0)
+        veo_proc_destroy(n0);
+    if (n1)
+        veo_proc_destroy(n1);
+    setenv("RASHM_VE_MEM_SIZE", "64M,64M,64M", 1);
+    CHECK_ERRNO(veo_proc_create(2), NULL, EINVAL); /* only 2 nodes */
+    unsetenv("RASHM_VE_MEM_SIZE");
+    unsetenv("RASHM_VE_NODES");
+
     /* An idle VE process sleeps: its workers spin only briefly. */
     h = veo_proc_create(0);
     CHECK(h != NULL);

@@ -6,11 +6,12 @@
  *
  * Identity: System V ids are reused (and so are the inode numbers the
  * kernel gives shm files: they are the id), so an entry is tied to the
- * segment it was written for: key, creator pid, size, shm_ctime and the
- * nanosecond creation time of the segment's shm file (read through
- * /proc/self/map_files of an attach; needs CAP_CHECKPOINT_RESTORE or
- * CAP_SYS_ADMIN, without which the other fields alone decide). librashm's
- * shmctl also deletes the entry on IPC_RMID.
+ * segment it was written for: key, creator pid, size, shm_ctime and an
+ * identity of the segment's shm file read through /proc/self/map_files of
+ * an attach (seg_mapping_birth: the tmpfs inode's random generation number
+ * for 4 KiB segments, the creation time for hugetlb; needs
+ * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN, without which the other fields
+ * alone decide). librashm's shmctl also deletes the entry on IPC_RMID.
  * An entry whose segment is gone, or whose identity no longer matches, is
  * stale: it is ignored and deleted (pruned) when met. Files are replaced
  * with rename(), so readers never see half an entry. */

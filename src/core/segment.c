@@ -40,11 +40,14 @@ int seg_shmdt_raw(const void *addr)
 
 int seg_mapping_birth(const void *addr, uint64_t *birth)
 {
-    /* The shm file's creation time in nanoseconds, through the mapping's
-     * /proc/self/map_files entry: statx btime for shmem (4 KiB); hugetlbfs
-     * has no btime but its ctime is never changed after creation (writes
-     * through mappings do not touch it, unlike shmem's). Reading
-     * map_files needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN. */
+    /* Identity of the shm file behind a mapping, through its
+     * /proc/self/map_files entry (needs CAP_CHECKPOINT_RESTORE or
+     * CAP_SYS_ADMIN). Inode numbers are useless (the kernel sets them to
+     * the shm id) and file times tick with the coarse clock (a jiffy), so:
+     *  - shmem (4 KiB): the random generation number every tmpfs inode gets,
+     *    from its file handle, with the creation time;
+     *  - hugetlbfs (no file handles): the creation time (ctime, which
+     *    nothing changes afterwards) - one-tick resolution. */
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return -errno;
@@ -65,7 +68,19 @@ int seg_mapping_birth(const void *addr, uint64_t *birth)
     if (statx(AT_FDCWD, path, 0, STATX_BTIME | STATX_CTIME, &sx))
         return -errno;
     const struct statx_timestamp *ts = (sx.stx_mask & STATX_BTIME) ? &sx.stx_btime : &sx.stx_ctime;
-    *birth = (uint64_t)ts->tv_sec * 1000000000u + ts->tv_nsec;
+    uint64_t id = (uint64_t)ts->tv_sec * 1000000000u + ts->tv_nsec;
+    union {
+        struct file_handle fh;
+        char buf[sizeof(struct file_handle) + 64];
+    } h;
+    int mnt;
+    h.fh.handle_bytes = 64;
+    if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, AT_SYMLINK_FOLLOW) == 0 && h.fh.handle_bytes >= 4) {
+        uint32_t gen;
+        memcpy(&gen, h.fh.f_handle, sizeof gen);
+        id = (uint64_t)gen << 32 ^ (id & 0xffffffffu);
+    }
+    *birth = id ? id : 1;
     return 0;
 }
 

@@ -165,7 +165,8 @@ RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int 
 RASHM_HIDDEN int reg_load(int shmid, const void *mapped, struct reg_entry **out);
 /* Cheap check: does a registry file exist for shmid (no validation). */
 RASHM_HIDDEN int reg_exists(int shmid);
-RASHM_HIDDEN void reg_remove(int shmid);
+/* Deletes the entry of shmid created by cuid. */
+RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
 /* Removes entries whose segment is gone or was replaced. */
 RASHM_HIDDEN void reg_prune(void);
 

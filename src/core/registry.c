@@ -14,7 +14,14 @@
  * alone decide). librashm's shmctl also deletes the entry on IPC_RMID.
  * An entry whose segment is gone, or whose identity no longer matches, is
  * stale: it is ignored and deleted (pruned) when met. Files are replaced
- * with rename(), so readers never see half an entry. */
+ * with rename(), so readers never see half an entry.
+ *
+ * Layout: <dir>/<creator uid>/seg.<shmid>. The top directory is sticky and
+ * world-writable like /tmp; each creator's directory belongs to that uid, so
+ * nobody can plant or block another user's entries, and an entry left by
+ * one user never stands in the way of another user's segment that gets the
+ * same id. Entries are trusted only when the file and its directory belong
+ * to the segment's creator or to root. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -30,20 +37,34 @@
 #define REG_MAGIC 0x72617368u /* "rash" */
 #define REG_VERSION 1
 
-static void reg_path(const struct rashm_cfg *c, int shmid, char *buf, size_t len)
+static void reg_path(const struct rashm_cfg *c, uid_t cuid, int shmid, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/seg.%d", c->registry_dir, shmid);
+    snprintf(buf, len, "%s/%u/seg.%d", c->registry_dir, (unsigned)cuid, shmid);
 }
 
-static int ensure_dir(const char *dir)
+/* Creates <dir> (sticky, world-writable) and <dir>/<cuid> (owned by cuid). */
+static int ensure_dirs(const struct rashm_cfg *c, uid_t cuid)
 {
-    if (mkdir(dir, 01777) == 0) {
-        /* sticky and world-writable like /tmp: every user records their
-         * own segments, nobody can delete another's entry */
-        chmod(dir, 01777);
+    if (mkdir(c->registry_dir, 01777) == 0)
+        chmod(c->registry_dir, 01777);  /* not narrowed by the umask */
+    else if (errno != EEXIST)
+        return -errno;
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/%u", c->registry_dir, (unsigned)cuid);
+    if (mkdir(sub, 0755) == 0) {
+        if (geteuid() != cuid && chown(sub, cuid, (gid_t)-1)) {
+            int e = errno;
+            rmdir(sub);
+            return -e;
+        }
         return 0;
     }
-    return errno == EEXIST ? 0 : -errno;
+    if (errno != EEXIST)
+        return -errno;
+    struct stat st;
+    if (stat(sub, &st) || !S_ISDIR(st.st_mode) || (st.st_uid != cuid && st.st_uid != 0))
+        return -EPERM;
+    return 0;
 }
 
 int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
@@ -93,11 +114,11 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
         if (pe->per_attach)
             e->has_per_attach = 1;
     }
-    rc = ensure_dir(c.registry_dir);
+    rc = ensure_dirs(&c, ds.shm_perm.cuid);
     if (rc)
         goto free_entry;
     char path[320], tmp[352];
-    reg_path(&c, shmid, path, sizeof path);
+    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -123,13 +144,14 @@ free_entry:
     return rc;
 }
 
-static int read_entry(const char *path, struct reg_entry **out)
+static int read_entry(const char *path, uid_t cuid, struct reg_entry **out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return -errno;
     struct stat st;
-    if (fstat(fd, &st) || st.st_size < (off_t)sizeof(struct reg_entry) || st.st_size > (64 << 20)) {
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid != cuid && st.st_uid != 0) ||
+        st.st_size < (off_t)sizeof(struct reg_entry) || st.st_size > (64 << 20)) {
         close(fd);
         return -ENOENT;
     }
@@ -153,8 +175,11 @@ int reg_exists(int shmid)
 {
     struct rashm_cfg c;
     cfg_read(&c);
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return 0;
     char path[320];
-    reg_path(&c, shmid, path, sizeof path);
+    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
     return access(path, F_OK) == 0;
 }
 
@@ -191,10 +216,13 @@ int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 {
     struct rashm_cfg c;
     cfg_read(&c);
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return (errno == EINVAL || errno == EIDRM) ? -ENOENT : -errno;
     char path[320];
-    reg_path(&c, shmid, path, sizeof path);
+    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
     struct reg_entry *e = NULL;
-    int rc = read_entry(path, &e);
+    int rc = read_entry(path, ds.shm_perm.cuid, &e);
     if (rc)
         return rc == -ENOMEM ? rc : -ENOENT;
     rc = e->shmid == shmid ? entry_valid(e, shmid, mapped) : 0;
@@ -210,28 +238,27 @@ int reg_load(int shmid, const void *mapped, struct reg_entry **out)
     return rc < 0 ? rc : -ENOENT;
 }
 
-void reg_remove(int shmid)
+void reg_remove(int shmid, uid_t cuid)
 {
     struct rashm_cfg c;
     cfg_read(&c);
     char path[320];
-    reg_path(&c, shmid, path, sizeof path);
+    reg_path(&c, cuid, shmid, path, sizeof path);
     unlink(path);
 }
 
-void reg_prune(void)
+/* Prunes one creator's directory. */
+static void prune_dir(const char *dir)
 {
-    struct rashm_cfg c;
-    cfg_read(&c);
-    DIR *d = opendir(c.registry_dir);
+    DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *de;
     while ((de = readdir(d))) {
         int id;
         char extra;
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s", c.registry_dir, de->d_name);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (sscanf(de->d_name, "seg.%d%c", &id, &extra) == 1) {
             struct shmid_ds ds;
             /* only the cheap test here: the segment is gone */
@@ -243,6 +270,29 @@ void reg_prune(void)
             if (pid > 0 && kill(pid, 0) && errno == ESRCH)
                 unlink(path);
         }
+    }
+    closedir(d);
+}
+
+void reg_prune(void)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    DIR *d = opendir(c.registry_dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        unsigned uid;
+        char extra;
+        if (sscanf(de->d_name, "%u%c", &uid, &extra) != 1)
+            continue;
+        /* unlink works only where we may: our own directory, or all as root */
+        if (geteuid() != 0 && uid != (unsigned)geteuid())
+            continue;
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/%s", c.registry_dir, de->d_name);
+        prune_dir(sub);
     }
     closedir(d);
 }

@@ -26,6 +26,8 @@
 
 #define DEFAULT_STEP (64ull << 20)
 
+static int rmid_and_forget(int shmid);
+
 void *seg_shmat_raw(int shmid, const void *addr, int shmflg)
 {
     /* syscall, not libc's shmat: librashm exports its own shmat */
@@ -244,8 +246,7 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
         reg_prune();
         rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges);
         if (rc) {
-            shmctl(id, IPC_RMID, NULL);
-            reg_remove(id);
+            rmid_and_forget(id);
             free(p);
             return rc;
         }
@@ -320,10 +321,8 @@ void *shmat(int shmid, const void *addr, int shmflg)
     return p;
 }
 
-/* librashm's shmctl: libc's, plus forgetting the registry entry of a
- * segment removed with IPC_RMID, so the entry cannot outlive it. */
-RASHM_API int shmctl(int shmid, int cmd, struct shmid_ds *buf);
-int shmctl(int shmid, int cmd, struct shmid_ds *buf)
+/* libc's shmctl (librashm exports its own, below). */
+static int real_shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
     static int (*real)(int, int, struct shmid_ds *);
     if (!real) {
@@ -333,13 +332,32 @@ int shmctl(int shmid, int cmd, struct shmid_ds *buf)
             return -1;
         }
     }
-    int rc = real(shmid, cmd, buf);
-    if (rc == 0 && cmd == IPC_RMID) {
+    return real(shmid, cmd, buf);
+}
+
+/* IPC_RMID and the registry entry with it (its path needs the creator's
+ * uid, so read it first). */
+static int rmid_and_forget(int shmid)
+{
+    struct shmid_ds ds;
+    int have = real_shmctl(shmid, IPC_STAT, &ds) == 0;
+    int rc = real_shmctl(shmid, IPC_RMID, NULL);
+    if (rc == 0 && have) {
         int saved = errno;
-        reg_remove(shmid);
+        reg_remove(shmid, ds.shm_perm.cuid);
         errno = saved;
     }
     return rc;
+}
+
+/* librashm's shmctl: libc's, plus forgetting the registry entry of a
+ * segment removed with IPC_RMID, so the entry cannot outlive it. */
+RASHM_API int shmctl(int shmid, int cmd, struct shmid_ds *buf);
+int shmctl(int shmid, int cmd, struct shmid_ds *buf)
+{
+    if (cmd == IPC_RMID)
+        return rmid_and_forget(shmid);
+    return real_shmctl(shmid, cmd, buf);
 }
 
 int rashm_detach(const void *addr)
@@ -510,16 +528,13 @@ int rashm_unplace(int shmid)
         rc = apply_mbind(base, plan_end(ds.shm_segsz, page), 0 /* MPOL_DEFAULT */, &none, 0);
     }
     seg_shmdt_raw(base);
-    reg_remove(shmid);
+    reg_remove(shmid, ds.shm_perm.cuid);
     return rc ? rashm_fail(rc) : 0;
 }
 
 int rashm_remove(int shmid)
 {
-    if (shmctl(shmid, IPC_RMID, NULL))
-        return -1;
-    reg_remove(shmid);
-    return 0;
+    return rmid_and_forget(shmid) ? -1 : 0;
 }
 
 int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size, const struct rashm_range *r, int n,

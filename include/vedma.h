@@ -22,7 +22,11 @@
  *   VE_DMA_EXC_MISSING_SPACE 0x2000 src or dst is outside every VEHVA region,
  *                                   or [addr, addr+size) runs past the end of
  *                                   the entry it starts in
+ *   VE_DMA_EXC_MEM_ACCESS 0x1000  the DMA was still queued when the VE process
+ *                                 shut down (it never ran)
  * Bits of src and dst are ORed. A transfer with any bit set copies nothing.
+ * A DMA is validated when the engine reaches it: unregistering or detaching
+ * what a queued DMA refers to makes it miss (0x4000), never touch freed memory.
  */
 #ifndef RASHM_VEDMA_H
 #define RASHM_VEDMA_H
@@ -48,10 +52,11 @@ typedef struct ve_dma_handle {
 #define VE_DMA_EXC_PROTECTION   0x8000
 #define VE_DMA_EXC_MISSING_PAGE 0x4000
 #define VE_DMA_EXC_MISSING_SPACE 0x2000
-#define VE_DMA_EXC_MEM_ACCESS   0x1000   /* defined by the card; not raised here */
+#define VE_DMA_EXC_MEM_ACCESS   0x1000   /* here: DMA still queued when the VE process shut down */
 #define VE_DMA_EXC_IO_ACCESS    0x0800   /* defined by the card; not raised here */
 
-/* Makes the DMA engine usable by the caller. Idempotent. 0 or -errno. */
+/* Makes the DMA engine usable by the caller. Idempotent. 0, or -1 with errno
+ * (ESHUTDOWN once the VE process is shutting down). */
 int ve_dma_init(void);
 
 /* Posts a DMA into the next ring slot. 0 and *handle = {-1, slot} on success;

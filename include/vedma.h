@@ -61,7 +61,8 @@ int ve_dma_init(void);
 
 /* Posts a DMA into the next ring slot. 0 and *handle = {-1, slot} on success;
  * -EAGAIN (nothing posted) when that slot's previous DMA has not completed;
- * -EINVAL when the transfer breaks the rules above; -EFAULT for a NULL handle.
+ * -EINVAL when the transfer breaks the rules above; -EFAULT for a NULL handle;
+ * -ESHUTDOWN once the VE process is shutting down.
  * The handle must stay valid until it has been polled: when its slot is
  * reused, the completion status of its DMA is written into handle->status. */
 int ve_dma_post(uint64_t dst, uint64_t src, int size, ve_dma_handle_t *handle);

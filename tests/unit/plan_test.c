@@ -383,9 +383,54 @@ static void sets(void)
     CHECK(rashm_nodeset_isempty(&n));
 }
 
+static const char *item(const char *name, int *from_env)
+{
+    const struct rashm_config_item *it;
+    int n = rashm_config_items(&it);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(it[i].name, name)) {
+            *from_env = it[i].from_env;
+            return it[i].value;
+        }
+    return NULL;
+}
+
+static void config(void)
+{
+    int env = -1;
+    unsetenv("RASHM_DEFAULT_POLICY");
+    CHECK_EQ(rashm_config_default_policy(), RASHM_POLICY_BALANCED);
+    const char *v = item("RASHM_DEFAULT_POLICY", &env);
+    CHECK(v && !strcmp(v, "balanced"));
+    CHECK_EQ(env, 0);
+    setenv("RASHM_DEFAULT_POLICY", "first-touch", 1);
+    CHECK_EQ(rashm_config_default_policy(), RASHM_POLICY_FIRST_TOUCH);
+    v = item("RASHM_DEFAULT_POLICY", &env);
+    CHECK(v && !strcmp(v, "first-touch"));
+    CHECK_EQ(env, 1);
+    setenv("RASHM_DEFAULT_POLICY", "bogus", 1);   /* unknown: AIX's round robin */
+    CHECK_EQ(rashm_config_default_policy(), RASHM_POLICY_BALANCED);
+    unsetenv("RASHM_DEFAULT_POLICY");
+    setenv("RASHM_ENHANCED_AFFINITY", "0", 1);
+    CHECK_EQ(rashm_config_enhanced_affinity(), 0);
+    v = item("RASHM_ENHANCED_AFFINITY", &env);
+    CHECK(v && !strcmp(v, "0"));
+    unsetenv("RASHM_ENHANCED_AFFINITY");
+    CHECK_EQ(rashm_config_enhanced_affinity(), 1);
+    setenv("RASHM_REGISTRY_DIR", "relative/not/allowed", 1);
+    v = item("RASHM_REGISTRY_DIR", &env);
+    CHECK(v && !strcmp(v, "/dev/shm/rashm-registry"));
+    unsetenv("RASHM_REGISTRY_DIR");
+    CHECK(item("RASHM_BALANCED", &env) && item("RASHM_SHMAT", &env) && item("RASHM_DEBUG", &env) &&
+          item("RASHM_TOPOLOGY_SYNTHETIC", &env) && item("RASHM_TOPOLOGY_XML", &env));
+    CHECK(!strcmp(rashm_policy_name(RASHM_POLICY_DEFAULT), "default"));
+    CHECK(!strcmp(rashm_policy_name(9), "unknown"));
+}
+
 int main(void)
 {
     check_begin();
+    config();
     sets();
     model_pack2();
     model_numa4();

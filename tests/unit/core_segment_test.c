@@ -327,6 +327,28 @@ static void stale_after_reuse(void)
         shmctl(id2, IPC_RMID, NULL);
 }
 
+/* RASHM_BALANCED=weighted: MPOL_WEIGHTED_INTERLEAVE where the kernel has
+ * it (sysfs knob), plain interleave elsewhere. */
+static void weighted(void)
+{
+    int have = access("/sys/kernel/mm/mempolicy/weighted_interleave", F_OK) == 0;
+    setenv("RASHM_BALANCED", "weighted", 1);
+    struct rashm_range r = rng(0, 0, RASHM_POLICY_BALANCED);
+    int id = rashm_create(IPC_PRIVATE, SEG, shmflg(), &r, 1, RASHM_POPULATE, NULL, NULL);
+    unsetenv("RASHM_BALANCED");
+    CHECK(id >= 0);
+    if (id < 0)
+        return;
+    struct rashm_placement *p = rashm_query(id);
+    CHECK(p != NULL);
+    if (p) {
+        CHECK_EQ(p->ranges[0].mode, have ? 6 : MPOL_INTERLEAVE_);
+        CHECK_EQ(p->ranges[0].resident, SEG / page);
+    }
+    rashm_placement_free(p);
+    CHECK_EQ(rashm_remove(id), 0);
+}
+
 static void place_existing(void)
 {
     int id = shmget(IPC_PRIVATE, SEG, shmflg());
@@ -405,6 +427,7 @@ int main(int argc, char **argv)
     failure_after_creation();
     stale_after_reuse();
     place_existing();
+    weighted();
     if (huge)
         per_attach();
     return check_end();

@@ -62,6 +62,8 @@ static void unstage_copies(void)
     rmdir(tmpdir);
 }
 
+static int id4k; /* a 0444 segment of 4 KiB pages */
+
 static int child(key_t k600, int id600, key_t k444, int id444)
 {
     struct passwd *pw = getpwnam("nobody");
@@ -85,6 +87,10 @@ static int child(key_t k600, int id600, key_t k444, int id444)
     CHECK_ERRNO(veo_shmat(h, id600, NULL, 0, &v), -1, EACCES);
     CHECK_ERRNO(veo_shmat(h, id600, NULL, SHM_RDONLY, &v), -1, EACCES);
     CHECK_ERRNO(veo_shmat(h, id444, NULL, 0, &v), -1, EACCES);
+    /* unprivileged, the VE process checks the page size through smaps (the
+     * map_files fast path needs CAP_SYS_ADMIN): still EFAULT for 4 KiB pages */
+    CHECK_ERRNO(veo_shmat(h, id4k, NULL, SHM_RDONLY, &v), -1, EFAULT);
+    CHECK_EQ(vt_nattch(id4k), 0);
     void *at = veo_shmat(h, id444, NULL, SHM_RDONLY, &v);
     CHECK(at != (void *)-1);
     CHECK_EQ(vt_nattch(id444), 1);
@@ -114,6 +120,8 @@ int main(void)
     key_t k600 = vt_key(5), k444 = vt_key(5);
     int id600 = vt_hugeseg(k600, 2 * MB, 0600);
     int id444 = vt_hugeseg(k444, 2 * MB, 0444);
+    id4k = shmget(vt_key(5), 2 * MB, IPC_CREAT | IPC_EXCL | 0444);
+    CHECK(id4k >= 0);
     uint32_t *p = shmat(id444, NULL, 0); /* root may write anyway */
     CHECK(p != (void *)-1);
     p[1024] = 0x12345678;
@@ -132,6 +140,7 @@ int main(void)
     unstage_copies();
     shmctl(id600, IPC_RMID, NULL);
     shmctl(id444, IPC_RMID, NULL);
+    shmctl(id4k, IPC_RMID, NULL);
     CHECK_EQ(vt_helpers_of_mine(), 0); /* every VE process ended and was reaped */
     return check_end();
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "rt.h"
 
@@ -33,6 +35,28 @@ int vhshm_get(int64_t key, uint64_t size, int64_t flag)
      * the access mode bits of flag (EACCES); a smaller size is accepted. */
     id = shmget((key_t)key, (size_t)size, (int)flag);
     return id < 0 ? -errno : id;
+}
+
+/* Fast path (privileged): the mapping's file in /proc/self/map_files is the
+ * segment's file; its file system says whether it is hugetlbfs and with
+ * which page size. Following those links needs CAP_SYS_ADMIN (or
+ * CAP_CHECKPOINT_RESTORE): without it, or when the name does not match,
+ * -1 sends the caller to smaps. 1: 2 MiB hugetlb; 0: something else. */
+static int map_files_2m(const void *addr, size_t segsz)
+{
+    static const size_t rounding[] = { 2u << 20, 4096 };
+    for (size_t i = 0; i < sizeof rounding / sizeof rounding[0]; i++) {
+        char path[96];
+        struct statfs sf;
+        size_t len = (segsz + rounding[i] - 1) & ~(rounding[i] - 1);
+        snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)addr,
+                 (unsigned long)addr + len);
+        if (statfs(path, &sf) == 0)
+            return sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize == (2 << 20);
+        if (errno != ENOENT)
+            return -1;
+    }
+    return -1;
 }
 
 /* Is the mapping that starts at addr backed by 2 MiB pages? The kernel says
@@ -89,7 +113,9 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
         rc = -err;
         goto detach;
     }
-    rc = backed_by_2m(a);
+    rc = map_files_2m(a, ds.shm_segsz);
+    if (rc < 0)
+        rc = backed_by_2m(a);
     if (rc <= 0) {
         rc = rc < 0 ? rc : -EFAULT;
         goto detach;

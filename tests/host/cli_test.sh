@@ -237,6 +237,21 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && run 0 create priv
     err_has "only its owner, its creator or root may remove it"
     asnobody ls > "$tmp/out" 2> "$tmp/err" || fail "ls as nobody failed"
     run 0 rm "$id" && ids_made=""
+    # readable but not writable: the library cannot read residency (mincore
+    # would lie), and the command says "unknown" rather than 0
+    if run 0 create private 64K --mode 644 --populate; then
+        id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+        asnobody show "$id" > "$tmp/out" 2> "$tmp/err" || fail "show as nobody of a 0644 segment failed"
+        out_has "16 pages; resident pages unknown to this user"
+        grep -q "node 0 *\[" "$tmp/out" && fail "bars drawn without residency"
+        asnobody show "$id" --json > "$tmp/out" 2> "$tmp/err" && json show && {
+            flat_has ".counts_valid=false"
+            flat_has ".ranges[0].resident=null"
+        }
+        asnobody ls > "$tmp/out" 2> "$tmp/err" && { grep -w "$id" "$tmp/out" | grep -q "residency unknown" || fail "ls as nobody: residency"; }
+        run 0 show "$id" --json && json show && { flat_has ".counts_valid=true"; flat_has ".ranges[0].resident=16"; }
+        run 0 rm "$id" && ids_made=""
+    fi
 fi
 
 # ---- huge pages: --huge --pin ---------------------------------------------------

@@ -641,9 +641,15 @@ static void show_text(const struct rashm_placement *p, int width)
     fmt_bytes(p->size, b1, sizeof b1);
     fmt_bytes(p->page_size, b2, sizeof b2);
     fmt_bytes(resident * p->page_size, b3, sizeof b3);
-    printf("shmid %d: %s in %s pages%s, %" PRIu64 " of %" PRIu64 " pages resident%s%s%s%s\n", p->shmid, b1, b2,
-           p->hugetlb ? " (hugetlb)" : "", resident, pages, resident ? " (" : "", resident ? b3 : "",
-           resident ? ")" : "", p->registered ? "" : "; not placed by rashm");
+    if (p->counts_valid)
+        printf("shmid %d: %s in %s pages%s, %" PRIu64 " of %" PRIu64 " pages resident%s%s%s%s\n", p->shmid, b1, b2,
+               p->hugetlb ? " (hugetlb)" : "", resident, pages, resident ? " (" : "", resident ? b3 : "",
+               resident ? ")" : "", p->registered ? "" : "; not placed by rashm");
+    else
+        /* rashm_query could not read residency here (see docs/aix.md): say
+         * so rather than draw empty bars */
+        printf("shmid %d: %s in %s pages%s, %" PRIu64 " pages; resident pages unknown to this user%s\n", p->shmid,
+               b1, b2, p->hugetlb ? " (hugetlb)" : "", pages, p->registered ? "" : "; not placed by rashm");
     for (int r = 0; r < p->nranges; r++) {
         const struct rashm_range_placement *rp = &p->ranges[r];
         fmt_bytes(rp->offset, b1, sizeof b1);
@@ -665,6 +671,8 @@ static void show_text(const struct rashm_placement *p, int width)
         rashm_nodeset_format(&rp->mode_nodes, nb, sizeof nb);
         printf("; in force: %s%s%s (%s)\n", mpol_name(rp->mode), nb[0] ? " " : "", nb,
                rp->mode_from_kernel ? "read from the kernel" : "from the registry");
+        if (!p->counts_valid)
+            continue;
         /* a bar for every node of the range and every node holding pages */
         for (int n = 0; n < p->node_slots; n++) {
             uint64_t np = rp->node_pages ? rp->node_pages[n] : 0;
@@ -690,6 +698,7 @@ static void show_json(const struct rashm_placement *p)
     json_uint(&j, "page_size", p->page_size);
     json_bool(&j, "hugetlb", p->hugetlb != 0);
     json_bool(&j, "registered", p->registered != 0);
+    json_bool(&j, "counts_valid", p->counts_valid != 0);
     json_arr(&j, "ranges");
     for (int r = 0; r < p->nranges; r++) {
         const struct rashm_range_placement *rp = &p->ranges[r];
@@ -707,6 +716,12 @@ static void show_json(const struct rashm_placement *p)
         json_nodes(&j, "mode_nodes", &rp->mode_nodes);
         json_bool(&j, "mode_from_kernel", rp->mode_from_kernel != 0);
         json_uint(&j, "pages", rp->pages);
+        if (!p->counts_valid) {        /* unknown, not zero */
+            json_null(&j, "resident");
+            json_null(&j, "node_pages");
+            json_end_obj(&j);
+            continue;
+        }
         json_uint(&j, "resident", rp->resident);
         json_arr(&j, "node_pages");
         for (int n = 0; n < p->node_slots; n++) {
@@ -810,7 +825,9 @@ static void summarise(const struct rashm_placement *p, char *ranges, size_t rlen
             break;
         u += (size_t)w;
     }
-    if (!total)
+    if (!p->counts_valid)
+        snprintf(where, wlen, "residency unknown");
+    else if (!total)
         snprintf(where, wlen, "none resident");
     free(per);
 }
@@ -885,6 +902,7 @@ static int cmd_ls(int argc, char **argv)
                 json_null(&j, "page_size");
             json_bool(&j, "placed", s->registered != 0);
             if (p) {
+                json_bool(&j, "counts_valid", p->counts_valid != 0);
                 json_arr(&j, "ranges");
                 for (int r = 0; r < p->nranges; r++) {
                     const struct rashm_range_placement *rp = &p->ranges[r];
@@ -894,10 +912,19 @@ static int cmd_ls(int argc, char **argv)
                     json_str(&j, "policy", rp->policy >= 0 ? policy_name(rp->policy) : NULL);
                     json_str(&j, "origin", origin_name(rp->origin));
                     json_nodes(&j, "nodes", &rp->nodes);
-                    json_uint(&j, "resident", rp->resident);
+                    if (p->counts_valid)
+                        json_uint(&j, "resident", rp->resident);
+                    else
+                        json_null(&j, "resident");
                     json_end_obj(&j);
                 }
                 json_end_arr(&j);
+                if (!p->counts_valid) {
+                    json_null(&j, "resident_per_node");
+                    json_end_obj(&j);
+                    rashm_placement_free(p);
+                    continue;
+                }
                 json_arr(&j, "resident_per_node");
                 for (int nn = 0; nn < p->node_slots; nn++) {
                     uint64_t tot = 0;

@@ -7,7 +7,8 @@
  *     the L2 level; cores; and PUs (the last SDL, one CPU per RAD). Levels
  *     are ordered by how many RADs they have, so every SDL refines the one
  *     before it. Absent levels (e.g. no L2 in a synthetic topology) are left
- *     out and rashm_topo_sdl_of() returns -1 for them.
+ *     out and rashm_topo_sdl_of() returns -1 for them; package, group and L2
+ *     levels identical to another level are folded into it.
  *   - an SRAD is a NUMA node with CPUs. sradids are dense, 0..n-1, in
  *     increasing Linux node number (node numbers may be sparse). Nodes
  *     without CPUs (CXL, HBM) are memory-only nodes: no SRAD, but they can be
@@ -115,7 +116,9 @@ RASHM_API int rashm_topo_nsdl(const rashm_topo_t *t);
 /* Kind of an SDL, or -1/EINVAL if sdl is out of range. */
 RASHM_API int rashm_topo_sdl_kind(const rashm_topo_t *t, int sdl);
 /* SDL of a kind; -1 (errno ENOENT) when the level is absent. For PACKAGE /
- * GROUP with several such levels: the first (coarsest). */
+ * GROUP with several such levels: the first (coarsest). A package, group or
+ * L2 level identical to another level (same RADs) is folded into it and
+ * answers with that level's SDL. */
 RASHM_API int rashm_topo_sdl_of(const rashm_topo_t *t, enum rashm_sdl_kind kind);
 /* Name of a kind: "machine", "package", "group", "numa", "l2", "core", "pu". */
 RASHM_API const char *rashm_sdl_kind_name(int kind);

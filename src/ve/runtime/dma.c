@@ -28,14 +28,18 @@
 
 enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
 
-/* Spin budgets before sleeping. A futex wake-up costs ~15 us plus the
- * scheduler's delay, so short waits spin; spinning yields the CPU every few
- * dozen rounds, so a spinner never keeps the engine (or the VH) off a core on
- * a small machine. An idle engine spins ENGINE_SPIN_NS, then sleeps. A waiter
- * spins for twice the time its transfer should take (at 8 GB/s) plus
- * WAITER_SPIN_NS; when that would exceed WAITER_SPIN_MAX_NS it sleeps at once
- * (the wake-up is then a small fraction of the transfer). */
-#define ENGINE_SPIN_NS 30000
+/* Spin budgets before sleeping. A futex wake-up costs a few microseconds
+ * plus the scheduler's delay, so short waits spin. But every spinner holds a
+ * core: in a VEO call that DMAs, the VH thread spins for the call's result and
+ * the VE thread for the DMA, so on a 2-core machine an engine that also spun
+ * while idle would find no core when work arrives (measured: a 4 KiB
+ * veo_dma_post_wait took ~40 us with a 30 us idle spin, ~8 us with none).
+ * So the idle engine spins only ENGINE_SPIN_NS before it sleeps, and waiters
+ * yield the CPU as they spin. A waiter spins for twice the time its transfer
+ * should take (at 8 GB/s) plus WAITER_SPIN_NS; when that would exceed
+ * WAITER_SPIN_MAX_NS it sleeps at once (the wake-up is then a small fraction
+ * of the transfer). */
+#define ENGINE_SPIN_NS 2000
 #define WAITER_SPIN_NS 20000
 #define WAITER_SPIN_MAX_NS 500000
 

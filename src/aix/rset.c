@@ -9,7 +9,6 @@
 
 #include "aix.h"
 
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
 
 struct rset *rset_of(rsethandle_t h)
 {
@@ -392,35 +391,6 @@ int rs_op(uint_t cmd, rsethandle_t h1, rsethandle_t h2, uint_t flags, uint_t id)
     }
 }
 
-/* Partition of another process: its allowed CPUs and nodes from
- * /proc/PID/status (Cpus_allowed_list is its affinity within its cpuset). */
-static int partition_of_pid(pid_t pid, struct rset *r)
-{
-    char path[64], line[8192];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno == ENOENT ? -ESRCH : -errno;
-    int got = 0;
-    struct rset tmp = *r;
-    rashm_cpuset_zero(&tmp.cpus);
-    rashm_nodeset_zero(&tmp.mems);
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "Cpus_allowed_list:", 18)) {
-            if (sets_parse_cpulist(line + 18, &tmp.cpus) == 0)
-                got |= 1;
-        } else if (!strncmp(line, "Mems_allowed_list:", 18)) {
-            if (rashm_nodeset_parse(line + 18, &tmp.mems) == 0)
-                got |= 2;
-        }
-    }
-    fclose(f);
-    if (got != 3)
-        return -ESRCH;
-    *r = tmp;
-    return 0;
-}
-
 int rs_getpartition(pid_t pid, rsethandle_t h)
 {
     struct rset *r = rset_of(h);
@@ -431,20 +401,15 @@ int rs_getpartition(pid_t pid, rsethandle_t h)
     if (rc)
         return rashm_fail(rc);
     struct rset tmp = *r;
-    if (pid == 0 || pid == RS_MYSELF || pid == getpid()) {
-        if (rashm_topo_partition(t, &tmp.cpus, &tmp.mems))
-            return -1;
-    } else {
-        if (pid < 0)
-            return rashm_fail(-ESRCH);
-        rc = partition_of_pid(pid, &tmp);
-        if (rc)
-            return rashm_fail(rc);
-        rashm_nodeset_t all;
-        rashm_topo_all_nodes(t, &all);
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            tmp.mems.bits[w] &= all.bits[w];
-    }
+    /* the partition is the process's cpuset (CPUs and mems), not its
+     * affinity mask: bindprocessor/sched_setaffinity do not narrow it */
+    if (pid == RS_MYSELF || pid == getpid())
+        pid = 0;
+    if (pid < 0)
+        return rashm_fail(-ESRCH);
+    rc = topo_partition_pid(t, pid, &tmp.cpus, &tmp.mems);
+    if (rc)
+        return rashm_fail(rc);
     *r = tmp;
     rashm_cpuset_t allc;
     rashm_nodeset_t alln;

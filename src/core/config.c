@@ -148,7 +148,7 @@ const char *rashm_strerror(int err)
     case ENODEV:
         return "no such SRAD or NUMA node";
     case EPERM:
-        return "resource outside this process's partition (its cpuset/affinity CPUs and allowed nodes), or not the owner";
+        return "resource outside this process's partition (the CPUs and memory nodes of its cpuset cgroup), or not the owner";
     case ENOMEM:
         return "out of memory (for huge pages: not enough reserved huge pages, see /proc/sys/vm/nr_hugepages)";
     default:

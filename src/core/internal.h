@@ -51,6 +51,15 @@ RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 
 RASHM_HIDDEN int topo_get(const rashm_topo_t **out);     /* rashm_topo(), -errno */
 /* hwloc's allowed CPUs and nodes (cgroup cpuset), without the affinity mask. */
 RASHM_HIDDEN void topo_allowed(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes);
+/* The partition of process PID (0: this one), see partition.c: the CPUs of
+ * its cpuset cgroup (-ESRCH: no such process; -ENOENT: no cpuset
+ * controller, the caller uses the whole system) and the nodes of its
+ * Mems_allowed_list. For this system's topology. */
+RASHM_HIDDEN int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus,
+                                    rashm_nodeset_t *nodes);
+/* partition.c */
+RASHM_HIDDEN int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out);
+RASHM_HIDDEN int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out);
 /* Default huge page size in bytes (from /proc/meminfo; 2 MiB if unknown). */
 RASHM_HIDDEN uint64_t sys_huge_page_size(void);
 /* Page size of a segment created with shmflg (SHM_HUGETLB + SHM_HUGE_*). */

@@ -559,31 +559,50 @@ void rashm_topo_all_cpus(const rashm_topo_t *t, rashm_cpuset_t *out) { *out = t-
 void rashm_topo_all_nodes(const rashm_topo_t *t, rashm_nodeset_t *out) { *out = t->mem_nodes; }
 void rashm_topo_srad_nodes(const rashm_topo_t *t, rashm_nodeset_t *out) { *out = t->srad_nodes; }
 
-int rashm_topo_partition(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
+/* The partition follows the cpuset cgroup, never the affinity mask: see
+ * partition.c for why (AIX's bindprocessor does not narrow the partition). */
+int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
 {
     rashm_cpuset_t c = t->allowed_cpus;
     rashm_nodeset_t n = t->allowed_nodes;
     if (t->this_system) {
-        cpu_set_t *aff = CPU_ALLOC(RASHM_MAX_CPUS);
-        size_t sz = CPU_ALLOC_SIZE(RASHM_MAX_CPUS);
-        if (!aff)
-            return rashm_fail(-ENOMEM);
-        if (sched_getaffinity(0, sz, aff) == 0) {
-            for (int i = 0; i < RASHM_MAX_CPUS; i++)
-                if (!CPU_ISSET_S((size_t)i, sz, aff))
-                    rashm_cpuset_clr(&c, i);
-        }
-        CPU_FREE(aff);
+        rashm_cpuset_t cg;
+        int rc = sys_cpuset_cpus(pid, &cg);
+        if (rc == -ESRCH)
+            return rc;
+        if (rc == 0)   /* else no cpuset controller: the whole system */
+            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
+                c.bits[w] = cg.bits[w] & t->all_cpus.bits[w];
         rashm_nodeset_t mems;
-        if (apply_mems_allowed(&mems) == 0)
-            for (int i = 0; i < RASHM_MAX_NODES / 64; i++)
-                n.bits[i] &= mems.bits[i];
+        /* this process: get_mempolicy(MPOL_F_MEMS_ALLOWED); another, or
+         * where the NUMA calls are refused: /proc/PID/status */
+        if (pid == 0 && apply_mems_allowed(&mems) == 0)
+            rc = 0;
+        else
+            rc = sys_mems_allowed(pid, &mems);
+        if (rc == -ESRCH)
+            return rc;
+        if (rc == 0)
+            for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
+                n.bits[w] = mems.bits[w] & t->mem_nodes.bits[w];
+    } else if (pid != 0) {
+        /* a fake topology: any process that exists has its allowed sets */
+        char path[32];
+        snprintf(path, sizeof path, "/proc/%d", (int)pid);
+        if (access(path, F_OK) != 0)
+            return -ESRCH;
     }
     if (cpus)
         *cpus = c;
     if (nodes)
         *nodes = n;
     return 0;
+}
+
+int rashm_topo_partition(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
+{
+    int rc = topo_partition_pid(t, 0, cpus, nodes);
+    return rc ? rashm_fail(rc) : 0;
 }
 
 void topo_allowed(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)

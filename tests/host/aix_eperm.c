@@ -1,22 +1,25 @@
 /* EPERM: an attachment to resources outside the calling process's partition.
- * The partition is what the process may use (sys/rset.h): the CPUs of its
- * cpuset cgroup and its affinity mask, the nodes of its mems_allowed. A child
- * is narrowed to CPU 0 two ways, and asks for CPU 1:
- *   1. sched_setaffinity (always possible);
- *   2. a cgroup v1/v2 cpuset holding only CPU 0 (when one can be made here).
- * Also checked: EPERM's place in the order of checks (after EINVAL, ENODEV;
- * before shmget's errors), and that a set inside the partition works. */
+ * The partition is what the process's cpuset cgroup allows (sys/rset.h):
+ * its CPUs and memory nodes. The affinity mask does not narrow it (AIX:
+ * bindprocessor keeps the partition; host.aix.pinned checks that side), so
+ * the test narrows a child for real: a child cpuset cgroup holding one CPU
+ * (IN) and the parent's mems, made at the top of the cpuset hierarchy (v1 or
+ * v2), a forked child moved into it by the parent. The child asks for
+ * another CPU (OUT). Also checked: rs_getpartition of the child, from the
+ * child and from the parent; EPERM's place in the order of checks (after
+ * EINVAL, ENODEV; before shmget's errors); that a set inside the partition
+ * works; that the cgroup is gone afterwards. Skips (77) only where no
+ * cpuset cgroup can be made (not root, no cpuset controller). */
 #define _GNU_SOURCE
 #include "check.h"
-#include "host.h"
+#include "cpuset.h"
 
-#include <fcntl.h>
 #include <sys/rset.h>
-#include <sys/stat.h>
 
 #define SEG (8 * 4096L)
 
-static int top_cpu;   /* a CPU other than 0 */
+static int in_cpu, out_cpu;   /* the child cpuset's CPU; another one */
+static key_t key;
 
 static rsid_t rset_id(rsethandle_t r)
 {
@@ -34,21 +37,28 @@ static rsid_t srad_id(sradid_t s)
     return id;
 }
 
-/* Runs in a process whose partition holds CPU 0 only. */
+/* Runs in a process whose partition holds IN only. */
 static int restricted(void *arg)
 {
-    key_t key = *(key_t *)arg;
+    (void)arg;   /* the key is the global one */
     rsethandle_t cpu1 = rs_alloc(RS_EMPTY), cpu0 = rs_alloc(RS_EMPTY), all = rs_alloc(RS_ALL),
                  part = rs_alloc(RS_PARTITION);
     CHECK(cpu1 && cpu0 && all && part);
-    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu1, NULL, R_PROCS, (unsigned)top_cpu), 0);
-    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu0, NULL, R_PROCS, 0), 0);
+    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu1, NULL, R_PROCS, (unsigned)out_cpu), 0);
+    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu0, NULL, R_PROCS, (unsigned)in_cpu), 0);
     /* the library sees the narrowed partition */
     CHECK_EQ(rs_getinfo(part, R_NUMPROCS, 0), 1);
-    CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, 0), 1);
+    CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, (unsigned)in_cpu), 1);
+    CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, (unsigned)out_cpu), 0);
     rsethandle_t got = rs_alloc(RS_EMPTY);
     CHECK_EQ(rs_getpartition(0, got), RS_PARTITION_RSET);   /* narrower than the system */
     CHECK_EQ(rs_op(RS_ISEQUAL, got, part, 0, 0), 1);
+    CHECK_EQ(rs_getpartition(getpid(), got), RS_PARTITION_RSET);
+    CHECK_EQ(rs_op(RS_ISEQUAL, got, part, 0, 0), 1);
+    CHECK_EQ(rs_getpartition(RS_MYSELF, got), RS_PARTITION_RSET);
+    CHECK_EQ(rs_op(RS_ISEQUAL, got, part, 0, 0), 1);
+    /* the nodes are the cpuset's mems, copied from the top: all of them */
+    CHECK_EQ(rs_getinfo(got, R_NUMMEMPS, 0), rs_getinfo(all, R_NUMMEMPS, 0));
     rs_free(got);
 
     /* outside: a CPU the process may not use, alone or with allowed ones */
@@ -82,15 +92,25 @@ static int restricted(void *arg)
     CHECK_FAILS_CLEAN(ra_shmget(key, SEG, IPC_CREAT | IPC_EXCL | 0600, R_RSET, rset_id(cpu1), P_DEFAULT), EPERM);
     RMID(id);
 
-    /* inside: the partition itself, and CPU 0 */
+    /* inside: the partition itself, and IN */
     id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_RSET, rset_id(part), P_BALANCED);
     CHECK(id >= 0);
     RMID(id);
     id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_RSET, rset_id(cpu0), P_FIRST_TOUCH);
     CHECK(id >= 0);
     RMID(id);
-    /* SRAD 0 holds node 0, which the process may use (mems_allowed) */
-    id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(0), P_BALANCED);
+    /* the SRAD of IN: its node is in the cpuset's mems, one of its CPUs in
+     * the cpuset */
+    sradid_t home = -1;
+    int sradsdl = rs_getinfo(NULL, R_SRADSDL, 0), nsrad = rs_numrads(all, (unsigned)sradsdl, 0);
+    rsethandle_t rad = rs_alloc(RS_EMPTY);
+    for (int s = 0; s < nsrad; s++)
+        if (rs_getrad(all, rad, (unsigned)sradsdl, (unsigned)s, 0) == 0 &&
+            rs_op(RS_TESTRESOURCE, rad, NULL, R_PROCS, (unsigned)in_cpu) == 1)
+            home = s;
+    rs_free(rad);
+    CHECK(home >= 0);
+    id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(home), P_BALANCED);
     CHECK(id >= 0);
     RMID(id);
 
@@ -101,72 +121,15 @@ static int restricted(void *arg)
     return check_failures ? 1 : 0;
 }
 
-static int by_affinity(void *arg)
+/* The child: waits until the parent has moved it into the cpuset. */
+static int child(void *arg)
 {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(0, &one);
-    if (sched_setaffinity(0, sizeof one, &one) != 0) {
-        perror("sched_setaffinity");
-        return 2;
-    }
-    return restricted(arg);
-}
-
-/* ---- cgroup cpuset --------------------------------------------------- */
-
-static int write_file(const char *path, const char *s)
-{
-    int fd = open(path, O_WRONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, s, strlen(s));
-    int e = errno;
-    close(fd);
-    errno = e;
-    return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static char cg_dir[256];
-static int cg_v2;
-
-/* Makes a cpuset cgroup with CPU 0 and node 0; 0 when it exists. */
-static int make_cpuset(void)
-{
-    struct stat st;
-    if (stat("/sys/fs/cgroup/cpuset/cpuset.cpus", &st) == 0) {
-        snprintf(cg_dir, sizeof cg_dir, "/sys/fs/cgroup/cpuset/rashm-test-%d", getpid());
-        cg_v2 = 0;
-    } else if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {
-        snprintf(cg_dir, sizeof cg_dir, "/sys/fs/cgroup/rashm-test-%d", getpid());
-        cg_v2 = 1;
-        write_file("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset");
-    } else {
-        return -1;
-    }
-    if (mkdir(cg_dir, 0755) != 0)
-        return -1;
-    char p[300];
-    snprintf(p, sizeof p, "%s/cpuset.cpus", cg_dir);
-    if (write_file(p, "0") != 0)
-        goto fail;
-    snprintf(p, sizeof p, "%s/cpuset.mems", cg_dir);
-    if (write_file(p, "0") != 0)
-        goto fail;
-    return 0;
-fail:
-    rmdir(cg_dir);
-    return -1;
-}
-
-static int by_cgroup(void *arg)
-{
-    char p[300], pid[32];
-    snprintf(p, sizeof p, "%s/%s", cg_dir, cg_v2 ? "cgroup.procs" : "tasks");
-    snprintf(pid, sizeof pid, "%d\n", getpid());
-    if (write_file(p, pid) != 0) {
-        perror("joining the cpuset");
-        return 2;
+    int *fds = arg;
+    char c;
+    close(fds[1]);
+    if (read(fds[0], &c, 1) != 1 || c != 'g') {
+        fprintf(stderr, "child: the parent could not move it into the cpuset\n");
+        return 3;
     }
     /* joining the cpuset narrows the affinity mask too (the kernel clamps
      * it to the cpuset's CPUs) */
@@ -174,39 +137,87 @@ static int by_cgroup(void *arg)
     CPU_ZERO(&mask);
     CHECK_EQ(sched_getaffinity(0, sizeof mask, &mask), 0);
     CHECK_EQ(CPU_COUNT(&mask), 1);
-    return restricted(arg);
+    CHECK(CPU_ISSET(in_cpu, &mask));
+    return restricted(&key);
 }
 
 int main(void)
 {
     check_begin();
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the CPUs this process's cpuset allows: IN and OUT among them */
     cpu_set_t mine;
-    CHECK_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
-    if (ncpu < 2 || CPU_COUNT(&mine) < 2 || !CPU_ISSET(0, &mine)) {
-        fprintf(stderr, "needs CPU 0 and another CPU to narrow the partition\n");
+    if (cg_cpus_of(0, &mine) != 0) {
+        fprintf(stderr, "SKIP: no cpuset cgroup controller here (v1 or v2); EPERM needs one to narrow "
+                        "the partition\n");
         return TEST_SKIP;
     }
-    for (int c = 1; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &mine))
-            top_cpu = c;
+    if (CPU_COUNT(&mine) < 2) {
+        fprintf(stderr, "SKIP: the cpuset holds one CPU; EPERM needs two to narrow the partition\n");
+        return TEST_SKIP;
+    }
+    in_cpu = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &mine)) {
+            if (in_cpu < 0)
+                in_cpu = c;
+            out_cpu = c;
+        }
 
-    key_t key = test_key(9);
-    CHECK_EQ(in_child(by_affinity, &key), 0);
+    /* the topology is loaded (and cached) before the fork: the child must
+     * still see the cpuset it is moved into afterwards */
+    rsethandle_t before = rs_alloc(RS_PARTITION);
+    CHECK(before);
+    CHECK_EQ(rs_getinfo(before, R_NUMPROCS, 0), CPU_COUNT(&mine));
+    rs_free(before);
 
-    if (geteuid() == 0 && make_cpuset() == 0) {
-        CHECK_EQ(in_child(by_cgroup, &key), 0);
-        if (rmdir(cg_dir) != 0) {
-            perror("removing the test cpuset");
+    struct cg_child cg;
+    if (cg_make_one_cpu(&cg, in_cpu) != 0) {
+        fprintf(stderr, "SKIP: cannot make a cpuset cgroup (see above); EPERM needs one\n");
+        return TEST_SKIP;
+    }
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    key = test_key(9);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(child(fds));
+    close(fds[0]);
+    CHECK(pid > 0);
+    if (pid > 0) {
+        if (cg_enter(&cg, pid) == 0) {
+            /* the parent's view of the child: /proc/PID/cpuset and the
+             * cgroup files; the parent itself is not narrowed */
+            rsethandle_t got = rs_alloc(RS_EMPTY), me = rs_alloc(RS_PARTITION);
+            CHECK_EQ(rs_getpartition(pid, got), RS_PARTITION_RSET);
+            CHECK_EQ(rs_getinfo(got, R_NUMPROCS, 0), 1);
+            CHECK_EQ(rs_op(RS_TESTRESOURCE, got, NULL, R_PROCS, (unsigned)in_cpu), 1);
+            CHECK_EQ(rs_getinfo(got, R_NUMMEMPS, 0), rs_getinfo(me, R_NUMMEMPS, 0));
+            CHECK_EQ(rs_getinfo(me, R_NUMPROCS, 0), CPU_COUNT(&mine));
+            rs_free(got);
+            rs_free(me);
+            CHECK_EQ(write(fds[1], "g", 1), 1);
+        } else {
+            fprintf(stderr, "moving the child into %s: %s\n", cg.dir, strerror(errno));
             check_failures++;
         }
-    } else {
-        fprintf(stderr, "note: no writable cpuset cgroup here; only the affinity-mask case ran\n");
+        close(fds[1]);   /* the child reads EOF when it was not moved */
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
+    char dir[sizeof cg.dir];
+    snprintf(dir, sizeof dir, "%s", cg.dir);
+    if (cg_remove(&cg) != 0)
+        check_failures++;
+    struct stat sb;
+    CHECK(stat(dir, &sb) != 0 && errno == ENOENT);
 
     /* unrestricted, the same sets are fine */
     rsethandle_t cpu1 = rs_alloc(RS_EMPTY);
-    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu1, NULL, R_PROCS, (unsigned)top_cpu), 0);
+    CHECK_EQ(rs_op(RS_ADDRESOURCE, cpu1, NULL, R_PROCS, (unsigned)out_cpu), 0);
     int id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_RSET, rset_id(cpu1), P_BALANCED);
     CHECK(id >= 0);
     RMID(id);

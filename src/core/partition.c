@@ -1,0 +1,175 @@
+/* The partition of a process on this machine: the CPUs of its cpuset cgroup
+ * and the memory nodes of its cpuset (mems_allowed).
+ *
+ * Why not the affinity mask: on AIX the partition rset is set by
+ * rs_setpartition/WLM and bindprocessor() does not narrow it; a process
+ * bound to one CPU keeps its whole partition. The Linux counterpart of the
+ * partition is the cpuset cgroup; sched_setaffinity (taskset, MPI/OpenMP
+ * binding) is the counterpart of bindprocessor. hwloc's allowed cpuset is
+ * the same thing (hwloc 2.x reads the cpuset cgroup, not the affinity
+ * mask), but it is fixed when the topology is loaded, and the topology is
+ * cached per process: a forked child moved into another cpuset after its
+ * parent loaded it would see the parent's. So the cgroup files are read on
+ * every call. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
+
+/* Reads the first line of a file (without its newline). */
+static int read_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    int rc = 0;
+    if (!fgets(buf, (int)len, f))
+        rc = ferror(f) ? -EIO : -ENODATA;
+    fclose(f);
+    if (!rc)
+        buf[strcspn(buf, "\n")] = 0;
+    return rc;
+}
+
+/* Is TOKEN one of the comma-separated words of LIST? */
+static int has_word(const char *list, const char *token)
+{
+    size_t n = strlen(token);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && !strncmp(p, token, n))
+            return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+struct cg_mount {
+    char dir[512];     /* mount point */
+    char root[512];    /* the cgroup the mount shows at its top */
+    int v2;
+};
+
+/* The hierarchy that holds the cpuset controller: a cgroup v1 mount with
+ * the "cpuset" option, else a cgroup2 mount whose root lists "cpuset" in
+ * cgroup.controllers (a controller bound to v1 does not show in v2). */
+static int find_cpuset_mount(struct cg_mount *out)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return -ENOENT;
+    char *line = NULL;
+    size_t cap = 0;
+    struct cg_mount v2;
+    int have_v1 = 0, have_v2 = 0;
+    while (!have_v1 && getline(&line, &cap, f) > 0) {
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+        char root[512], dir[512], fstype[64], super[512];
+        const char *sep = strstr(line, " - ");
+        if (!sep || sscanf(line, "%*s %*s %*s %511s %511s", root, dir) != 2 ||
+            sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2)
+            continue;
+        if (!strcmp(fstype, "cgroup") && has_word(super, "cpuset")) {
+            snprintf(out->dir, sizeof out->dir, "%s", dir);
+            snprintf(out->root, sizeof out->root, "%s", root);
+            out->v2 = 0;
+            have_v1 = 1;
+        } else if (!strcmp(fstype, "cgroup2") && !have_v2) {
+            char p[600], ctl[512];
+            snprintf(p, sizeof p, "%s/cgroup.controllers", dir);
+            if (read_line(p, ctl, sizeof ctl) == 0 && strstr(ctl, "cpuset")) {
+                snprintf(v2.dir, sizeof v2.dir, "%s", dir);
+                snprintf(v2.root, sizeof v2.root, "%s", root);
+                v2.v2 = 1;
+                have_v2 = 1;
+            }
+        }
+    }
+    free(line);
+    fclose(f);
+    if (have_v1)
+        return 0;
+    if (!have_v2)
+        return -ENOENT;
+    *out = v2;
+    return 0;
+}
+
+int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out)
+{
+    char p[1200], cg[512];
+    if (pid)
+        snprintf(p, sizeof p, "/proc/%d/cpuset", (int)pid);
+    else
+        snprintf(p, sizeof p, "/proc/self/cpuset");
+    int rc = read_line(p, cg, sizeof cg);
+    if (rc) {
+        /* no /proc/PID: no such process; no cpuset file: a kernel without
+         * cpusets (the caller falls back to the whole system) */
+        struct stat st;
+        snprintf(p, sizeof p, "/proc/%d", pid ? (int)pid : (int)getpid());
+        return stat(p, &st) != 0 ? -ESRCH : -ENOENT;
+    }
+    struct cg_mount m;
+    if ((rc = find_cpuset_mount(&m)))
+        return rc;
+    /* /proc/PID/cpuset is the path from the root of the hierarchy (as seen
+     * in our cgroup namespace); a mount of a sub-cgroup shows it at the top */
+    const char *rel = cg;
+    size_t rl = strlen(m.root);
+    if (strcmp(m.root, "/") != 0 && !strncmp(cg, m.root, rl) && (cg[rl] == '/' || cg[rl] == 0))
+        rel = cg + rl;
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s%s%s", m.dir, *rel == '/' ? "" : "/", rel);
+    size_t top = strlen(m.dir);
+    /* v2: the nearest cgroup up the tree that has the cpuset files (they
+     * exist only where the controller is enabled, and at the root) */
+    for (;;) {
+        static const char *const v1_files[] = {"cpuset.effective_cpus", "cpuset.cpus", NULL};
+        static const char *const v2_files[] = {"cpuset.cpus.effective", NULL};
+        char buf[4096];
+        for (const char *const *fn = m.v2 ? v2_files : v1_files; *fn; fn++) {
+            snprintf(p, sizeof p, "%s/%s", dir, *fn);
+            rashm_cpuset_t c;
+            if (read_line(p, buf, sizeof buf) == 0 && sets_parse_cpulist(buf, &c) == 0 &&
+                rashm_cpuset_count(&c) > 0) {
+                *out = c;
+                return 0;
+            }
+        }
+        if (!m.v2 || strlen(dir) <= top)
+            return -ENOENT;
+        char *slash = strrchr(dir, '/');
+        if (!slash || (size_t)(slash - dir) < top)
+            dir[top] = 0;
+        else
+            *slash = 0;
+    }
+}
+
+int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out)
+{
+    char p[64], line[8192];
+    snprintf(p, sizeof p, "/proc/%d/status", pid ? (int)pid : (int)getpid());
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return errno == ENOENT ? -ESRCH : -errno;
+    int rc = -ENOENT;
+    rashm_nodeset_t n;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "Mems_allowed_list:", 18)) {
+            if (rashm_nodeset_parse(line + 18, &n) == 0)
+                rc = 0;
+            break;
+        }
+    fclose(f);
+    if (!rc)
+        *out = n;
+    return rc;
+}

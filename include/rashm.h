@@ -150,10 +150,12 @@ RASHM_API int rashm_topo_nnodes(const rashm_topo_t *t);
 /* Node by position 0..nnodes-1 (increasing node number). EINVAL. */
 RASHM_API int rashm_topo_node(const rashm_topo_t *t, int index, struct rashm_node_info *out);
 
-/* Whole-machine and partition sets. The partition is what this process may
- * use: CPUs of its cpuset cgroup ∩ its affinity mask (sched_getaffinity at the
- * time of the call), nodes of its mems_allowed. For a fake topology the
- * partition is the topology's allowed sets. */
+/* Whole-machine and partition sets. The partition is what this process's
+ * cpuset cgroup allows, read at the time of the call: the CPUs of the cpuset
+ * (the whole system without a cpuset controller) and the nodes of its
+ * mems_allowed. The affinity mask (sched_setaffinity, taskset) does not
+ * narrow it. For a fake topology the partition is the topology's allowed
+ * sets. */
 RASHM_API void rashm_topo_all_cpus(const rashm_topo_t *t, rashm_cpuset_t *out);
 RASHM_API void rashm_topo_all_nodes(const rashm_topo_t *t, rashm_nodeset_t *out); /* nodes with memory */
 RASHM_API void rashm_topo_srad_nodes(const rashm_topo_t *t, rashm_nodeset_t *out); /* nodes with CPUs */

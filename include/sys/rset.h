@@ -18,8 +18,10 @@
  *     increasing Linux node number. Memory-only nodes are not SRADs.
  *   - an rset holds CPUs (R_PROCS, Linux CPU numbers) and memory pools
  *     (R_MEMPS, Linux NUMA node numbers).
- *   - the partition (RS_PARTITION) is what this process may use: the CPUs of
- *     its cpuset cgroup and its affinity mask, the nodes of its mems_allowed.
+ *   - the partition (RS_PARTITION) is what this process's cpuset cgroup
+ *     allows: its CPUs and its memory nodes (mems). The affinity mask does
+ *     not narrow it: sched_setaffinity is AIX's bindprocessor, which leaves
+ *     the partition alone.
  */
 #ifndef RASHM_SYS_RSET_H
 #define RASHM_SYS_RSET_H
@@ -249,7 +251,9 @@ RASHM_API int rs_getrad(rsethandle_t in, rsethandle_t out, uint_t sdl, uint_t in
  * bad resource type, id out of range (>= R_MAXPROCS / R_MAXMEMPS of RS_ALL). */
 RASHM_API int rs_op(uint_t cmd, rsethandle_t r1, rsethandle_t r2, uint_t flags, uint_t id);
 /* Fills `rset` with the partition of `pid` (0 or RS_MYSELF or getpid():
- * this process; another pid: from /proc). Returns RS_PARTITION_RSET when the
+ * this process; another pid: /proc/PID/cpuset and the cgroup's cpuset files
+ * for the CPUs, Mems_allowed_list for the nodes; the whole system where
+ * there is no cpuset controller). Returns RS_PARTITION_RSET when the
  * partition is narrower than the system, else RS_DEFAULT_RSET.
  * ESRCH: no such process; EFAULT/EINVAL: bad handle. */
 RASHM_API int rs_getpartition(pid_t pid, rsethandle_t rset);

@@ -1,10 +1,10 @@
 /* rs_* on the real topology of this machine: rs_alloc/rs_init kinds,
  * rs_getinfo, rs_numrads/rs_getrad at every SDL, the rs_op algebra,
  * rs_getpartition and rs_get_homesrad. Expected values come from Linux
- * itself (sysconf, sched_getaffinity, sysfs), never from the library. */
+ * itself (sysconf, the cpuset cgroup files, sysfs), never from the library. */
 #define _GNU_SOURCE
 #include "check.h"
-#include "host.h"
+#include "cpuset.h"
 
 #include <sys/rset.h>
 
@@ -117,13 +117,18 @@ int main(void)
     CHECK(rs_getinfo(NULL, R_MAXMEMPS, 0) >= nodes_with_memory());
     CHECK(rs_getinfo(all, R_MEMSIZE, 0) > 0);
 
-    /* the partition is what sched_getaffinity allows (no cpuset narrower
-     * than the machine here unless the runner set one) */
-    cpu_set_t aff;
+    /* the partition is what the cpuset cgroup allows (the whole machine
+     * without a cpuset controller), whatever the affinity mask says */
+    cpu_set_t aff, cg;
     CHECK_EQ(sched_getaffinity(0, sizeof aff, &aff), 0);
-    CHECK_EQ(rs_getinfo(part, R_NUMPROCS, 0), CPU_COUNT(&aff));
+    if (cg_cpus_of(0, &cg) != 0) {
+        CPU_ZERO(&cg);
+        for (int c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+            CPU_SET(c, &cg);
+    }
+    CHECK_EQ(rs_getinfo(part, R_NUMPROCS, 0), CPU_COUNT(&cg));
     for (int c = 0; c < rs_getinfo(NULL, R_MAXPROCS, 0) && c < CPU_SETSIZE; c++)
-        CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, (unsigned)c), CPU_ISSET(c, &aff) ? 1 : 0);
+        CHECK_EQ(rs_op(RS_TESTRESOURCE, part, NULL, R_PROCS, (unsigned)c), CPU_ISSET(c, &cg) ? 1 : 0);
 
     /* SDLs: 0 is the whole machine (one RAD), R_MAXSDL has one RAD per CPU */
     int maxsdl = rs_getinfo(NULL, R_MAXSDL, 0);
@@ -238,7 +243,7 @@ int main(void)
     int pt = rs_getpartition(0, b);
     CHECK(pt == RS_PARTITION_RSET || pt == RS_DEFAULT_RSET);
     CHECK_EQ(rs_op(RS_ISEQUAL, part, b, 0, 0), 1);
-    CHECK_EQ(count_cpus(b), CPU_COUNT(&aff));
+    CHECK_EQ(count_cpus(b), CPU_COUNT(&cg));
     CHECK_EQ(rs_getpartition(getpid(), b) >= 0, 1);
     CHECK_ERRNO(rs_getpartition(0x3fffffff, b), -1, ESRCH);
 

@@ -124,23 +124,34 @@ int main(int argc, char **argv)
     check_begin();
     g_print_topology();
     int last = g_nsrads - 1, lastnode = g_srad_node[last];
-    /* The creator is not pinned: in rashm the partition (RS_PARTITION, and
-     * the EPERM check) is the cpuset cgroup intersected with the calling
-     * thread's affinity mask, so pinning it would shrink the partition to one
-     * SRAD. Only the case about the creator's own node pins it. */
-    /* balanced over the partition */
+    /* The partition (RS_PARTITION, and the EPERM check) is the cpuset
+     * cgroup; pinning does not narrow it (AIX: bindprocessor keeps the
+     * partition). So a creator pinned to one CPU of SRAD 0, like an MPI
+     * rank, still balances over every SRAD. */
+    /* balanced over the partition, the creator pinned on SRAD 0 */
     {
         uint64_t size = chunk * (uint64_t)g_nsrads + page;
-        rsethandle_t rs = rs_alloc(RS_PARTITION);
+        cpu_set_t saved;
+        CHECK_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+        CHECK_EQ(g_pin_cpu(g_node[g_srad_node[0]].first_cpu), 0);
+        rsethandle_t rs = rs_alloc(RS_PARTITION), all = rs_alloc(RS_ALL);
+        CHECK_EQ(rs_getinfo(rs, R_NUMPROCS, 0), rs_getinfo(all, R_NUMPROCS, 0));
         int shmid = pinned_create(size, R_RSET, (rsid_t){.at_rset = rs}, P_BALANCED);
         rs_free(rs);
+        rs_free(all);
+        CHECK_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
         if (shmid >= 0) {
-            after_pin("SHM_PIN balanced rset=partition", shmid, size, check_balanced_all, 0);
+            after_pin("SHM_PIN balanced rset=partition, creator pinned on SRAD 0", shmid, size,
+                      check_balanced_all, 0);
             CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
         }
     }
-    /* first-touch on the last SRAD, by sradid and by rset */
+    /* first-touch on the last SRAD, by sradid and by rset, the creator
+     * pinned on SRAD 0: another node is no EPERM */
     {
+        cpu_set_t saved;
+        CHECK_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+        CHECK_EQ(g_pin_cpu(g_node[g_srad_node[0]].first_cpu), 0);
         int shmid = pinned_create(2 * chunk, R_SRADID, (rsid_t){.at_sradid = (sradid_t)last}, P_FIRST_TOUCH);
         if (shmid >= 0) {
             after_pin("SHM_PIN first-touch R_SRADID last", shmid, 2 * chunk, check_on, lastnode);
@@ -149,21 +160,24 @@ int main(int argc, char **argv)
         rsethandle_t rs = rset_of_srad(last);
         shmid = pinned_create(2 * chunk, R_RSET, (rsid_t){.at_rset = rs}, P_FIRST_TOUCH);
         rs_free(rs);
+        CHECK_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
         if (shmid >= 0) {
             after_pin("SHM_PIN first-touch rset={srad last}", shmid, 2 * chunk, check_on, lastnode);
             CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
         }
     }
     /* first-touch over the partition: the creator populates, so its node
-     * (pinned, its partition is that node's SRAD: the pages must be there) */
+     * (pinned there; its partition is still every SRAD, and first touch
+     * takes the local one: the pages must be there) */
     {
         cpu_set_t saved;
         CHECK_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
         CHECK_EQ(g_pin_cpu(g_node[lastnode].first_cpu), 0);
-        rsethandle_t rs = rs_alloc(RS_PARTITION);
-        CHECK_EQ(rs_getinfo(rs, R_NUMPROCS, 0), 1);
+        rsethandle_t rs = rs_alloc(RS_PARTITION), all = rs_alloc(RS_ALL);
+        CHECK_EQ(rs_getinfo(rs, R_NUMPROCS, 0), rs_getinfo(all, R_NUMPROCS, 0));
         int shmid = pinned_create(2 * chunk, R_RSET, (rsid_t){.at_rset = rs}, P_FIRST_TOUCH);
         rs_free(rs);
+        rs_free(all);
         CHECK_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
         if (shmid >= 0) {
             after_pin("SHM_PIN first-touch rset=partition, creator pinned on last node", shmid, 2 * chunk,

@@ -209,6 +209,14 @@ static int build_levels(rashm_topo_t *t)
             }
             l->nrads++;
         }
+        /* A level none of whose objects has CPUs is no SDL: hwloc puts a
+         * CPU-less (memory-only) node under a Group of its own (kind
+         * HWLOC_GROUP_KIND_MEMORY) at a depth of its own, which would
+         * otherwise become a 0-RAD SDL sorted ahead of the machine. */
+        if (l->nrads == 0) {
+            level_free(l);
+            continue;
+        }
         nc++;
     }
     /* the NUMA level: one RAD per SRAD */
@@ -225,7 +233,10 @@ static int build_levels(rashm_topo_t *t)
             rashm_nodeset_set(&l->nodes[s], t->srad_node[s]);
         }
         l->nrads = t->nsrads;
-        nc++;
+        if (l->nrads)
+            nc++;
+        else
+            level_free(l);   /* no node has CPUs: no NUMA SDL */
     }
     /* order: fewer RADs first; ties by kind (machine, package, group, numa,
      * l2, core, pu). Insertion sort keeps hwloc's order otherwise. */

@@ -174,9 +174,14 @@ RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int 
 RASHM_HIDDEN int reg_load(int shmid, const void *mapped, struct reg_entry **out);
 /* Cheap check: does a registry file exist for shmid (no validation). */
 RASHM_HIDDEN int reg_exists(int shmid);
-/* Deletes the entry of shmid created by cuid. */
+/* Records "shmid is being created by this process" (new.<shmid>, see
+ * registry.c), so that the segment is collected if the process dies before
+ * reg_store; reg_store and reg_remove delete the record. */
+RASHM_HIDDEN int reg_pending_store(int shmid);
+/* Deletes the entry (and any creation record) of shmid created by cuid. */
 RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
-/* Removes entries whose segment is gone or was replaced. */
+/* Removes entries whose segment is gone or was replaced, and segments
+ * whose creator died during the creation (IPC_RMID). */
 RASHM_HIDDEN void reg_prune(void);
 
 #endif

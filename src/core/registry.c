@@ -21,7 +21,17 @@
  * nobody can plant or block another user's entries, and an entry left by
  * one user never stands in the way of another user's segment that gets the
  * same id. Entries are trusted only when the file and its directory belong
- * to the segment's creator or to root. */
+ * to the segment's creator or to root.
+ *
+ * Creation in progress: <dir>/<cuid>/new.<shmid> says "being created by
+ * pid P, started at S" (S: /proc/P/stat's start time, so a reused pid is
+ * not taken for P). The creator writes it right after shmget, before the
+ * slow steps (attach, mbind, lock, populate), and removes it once seg.<id>
+ * is written, or with the segment when creation fails. A creator killed
+ * in between cannot clean up; pruning (every rashm_create and rashm_list)
+ * and reg_load (ra_get_attachinfo, rashm show) then collect the segment:
+ * IPC_RMID when P is gone, the segment is still the one recorded and
+ * nobody has it attached. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -36,10 +46,32 @@
 
 #define REG_MAGIC 0x72617368u /* "rash" */
 #define REG_VERSION 1
+#define PEND_MAGIC 0x7273686eu /* "rshn" */
+#define PEND_VERSION 1
+
+/* The "being created" record (new.<shmid>). */
+struct reg_pending {
+    uint32_t magic, version;
+    int32_t shmid;
+    int32_t key;
+    int32_t pid;               /* the creator (getpid(): the segment's cpid) */
+    int32_t pad;
+    uint64_t start;            /* its start time, clock ticks after boot */
+    uint64_t pidns;            /* inode of its pid namespace (0: unknown) */
+    uint64_t segsz;
+    int64_t ctime;
+};
+
+static void collect_pending(const struct rashm_cfg *c, uid_t cuid, int shmid);
 
 static void reg_path(const struct rashm_cfg *c, uid_t cuid, int shmid, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%u/seg.%d", c->registry_dir, (unsigned)cuid, shmid);
+}
+
+static void pend_path(const struct rashm_cfg *c, uid_t cuid, int shmid, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%u/new.%d", c->registry_dir, (unsigned)cuid, shmid);
 }
 
 /* Creates <dir> (sticky, world-writable) and <dir>/<cuid> (owned by cuid). */
@@ -135,6 +167,10 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
         rc = -errno;
         goto unlink_tmp;
     }
+    /* complete: the creation record goes (a creator killed right here
+     * leaves both files; the collector sees seg.<id> and keeps the segment) */
+    pend_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
+    unlink(path);
     free(e);
     return 0;
 unlink_tmp:
@@ -223,6 +259,8 @@ int reg_load(int shmid, const void *mapped, struct reg_entry **out)
     reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
     struct reg_entry *e = NULL;
     int rc = read_entry(path, ds.shm_perm.cuid, &e);
+    if (rc == -ENOENT)
+        collect_pending(&c, ds.shm_perm.cuid, shmid);  /* one failed open, normally */
     if (rc)
         return rc == -ENOMEM ? rc : -ENOENT;
     rc = e->shmid == shmid ? entry_valid(e, shmid, mapped) : 0;
@@ -245,10 +283,191 @@ void reg_remove(int shmid, uid_t cuid)
     char path[320];
     reg_path(&c, cuid, shmid, path, sizeof path);
     unlink(path);
+    pend_path(&c, cuid, shmid, path, sizeof path);
+    unlink(path);
+}
+
+/* ---- creations in progress ------------------------------------------------ */
+
+/* State, thread count and start time (clock ticks after boot) of process
+ * pid, from /proc/PID/stat (fields 3, 20 and 22). */
+static int proc_stat(pid_t pid, char *state, long *nthreads, uint64_t *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int e = errno;
+    close(fd);
+    if (n <= 0)
+        return n < 0 ? -e : -EIO;
+    buf[n] = 0;
+    /* the command name may hold spaces and ')': the fields start after the last ')' */
+    char *rp = strrchr(buf, ')');
+    unsigned long long st;
+    if (!rp || sscanf(rp + 1,
+                      " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
+                      state, nthreads, &st) != 3)
+        return -EIO;
+    *start = st;
+    return 0;
+}
+
+/* Inode of this process's pid namespace: pids in a record mean something
+ * only to a reader in the same namespace. 0 when unknown. */
+static uint64_t pidns_self(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* 1: the creator of record r no longer exists; 0: it does; -errno: cannot
+ * tell (no /proc). A zombie whose only thread is gone counts as gone (it
+ * cannot go on); a zombie thread-group leader whose other threads run
+ * (thread count > 1) does not. A different start time means the pid was
+ * reused by another process. */
+static int creator_gone(const struct reg_pending *r)
+{
+    char state;
+    long nthreads;
+    uint64_t start;
+    int rc = proc_stat(r->pid, &state, &nthreads, &start);
+    if (rc == -ENOENT || rc == -ESRCH)
+        return access("/proc/self/stat", F_OK) == 0 ? 1 : -ENOENT;
+    if (rc)
+        return rc;
+    if (start != r->start)
+        return 1;
+    return (state == 'Z' || state == 'X') && nthreads <= 1;
+}
+
+int reg_pending_store(int shmid)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    struct reg_pending r;
+    memset(&r, 0, sizeof r);
+    char state;
+    long nthreads;
+    /* without /proc nobody could tell later whether we are gone: no record
+     * (then nothing is ever collected, rather than a live creation) */
+    if (proc_stat(getpid(), &state, &nthreads, &r.start))
+        return 0;
+    r.magic = PEND_MAGIC;
+    r.version = PEND_VERSION;
+    r.shmid = shmid;
+    r.key = ds.shm_perm.__key;
+    r.pid = (int32_t)getpid();
+    r.pidns = pidns_self();
+    r.segsz = ds.shm_segsz;
+    r.ctime = ds.shm_ctime;
+    int rc = ensure_dirs(&c, ds.shm_perm.cuid);
+    if (rc)
+        return rc;
+    char path[320], tmp[352];
+    pend_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+        rc = errno ? -errno : -EIO;
+        close(fd);
+        goto unlink_tmp;
+    }
+    close(fd);
+    /* renamed into place: a reader sees the whole record or none */
+    if (rename(tmp, path)) {
+        rc = -errno;
+        goto unlink_tmp;
+    }
+    return 0;
+unlink_tmp:
+    unlink(tmp);
+    return rc;
+}
+
+/* Does seg.<shmid> hold a valid entry for the segment now behind shmid?
+ * (Read only: stale entries are left to the usual paths.) */
+static int complete_entry_exists(const struct rashm_cfg *c, uid_t cuid, int shmid)
+{
+    char path[320];
+    reg_path(c, cuid, shmid, path, sizeof path);
+    struct reg_entry *e = NULL;
+    if (read_entry(path, cuid, &e))
+        return 0;
+    int ok = e->shmid == shmid && entry_valid(e, shmid, NULL) == 1;
+    free(e);
+    return ok;
+}
+
+/* Same segment as recorded: creator uid, key (IPC_PRIVATE once removed),
+ * size, creation time. */
+static int pending_matches(const struct reg_pending *r, uid_t cuid, const struct shmid_ds *ds)
+{
+    int removed = (ds->shm_perm.mode & SHM_DEST) != 0;
+    return ds->shm_perm.cuid == cuid && (removed || ds->shm_perm.__key == r->key) && ds->shm_segsz == r->segsz &&
+           ds->shm_ctime >= r->ctime;
+}
+
+/* Looks at the creation record of shmid in cuid's directory, if any:
+ * deletes it when stale, removes the segment (IPC_RMID) when its creator
+ * died before finishing and nobody has it attached. */
+static void collect_pending(const struct rashm_cfg *c, uid_t cuid, int shmid)
+{
+    char path[320];
+    pend_path(c, cuid, shmid, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    struct stat st;
+    struct reg_pending r;
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_uid == cuid || st.st_uid == 0) &&
+             read(fd, &r, sizeof r) == (ssize_t)sizeof r && r.magic == PEND_MAGIC && r.version == PEND_VERSION &&
+             r.shmid == shmid;
+    close(fd);
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds)) {
+        if (errno == EINVAL || errno == EIDRM)
+            unlink(path);               /* the segment is gone */
+        return;
+    }
+    if (!ok)
+        return;                         /* not a record we can judge */
+    if (!pending_matches(&r, cuid, &ds)) {
+        unlink(path);                   /* the id names another segment now */
+        return;
+    }
+    if (!r.pidns || r.pidns != pidns_self())
+        return;                         /* the creator's pid means nothing here */
+    if (ds.shm_cpid != r.pid) {
+        unlink(path);                   /* another creator: another segment */
+        return;
+    }
+    if (creator_gone(&r) != 1)
+        return;                         /* still being created, or cannot tell */
+    if (complete_entry_exists(c, cuid, shmid)) {
+        unlink(path);                   /* finished; killed before deleting the record */
+        return;
+    }
+    /* again, right before the removal: still the same segment, unattached
+     * (an attach means somebody uses it: try again next time) */
+    if (shmctl(shmid, IPC_STAT, &ds) || !pending_matches(&r, cuid, &ds) || ds.shm_cpid != r.pid ||
+        ds.shm_nattch != 0)
+        return;
+    if (shmctl(shmid, IPC_RMID, NULL) == 0 || errno == EINVAL || errno == EIDRM) {
+        rashm_dbg("registry: shmid %d was being created by pid %d, which died: removed", shmid, (int)r.pid);
+        unlink(path);
+    }
 }
 
 /* Prunes one creator's directory. */
-static void prune_dir(const char *dir)
+static void prune_dir(const struct rashm_cfg *c, uid_t uid, const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -264,6 +483,8 @@ static void prune_dir(const char *dir)
             /* only the cheap test here: the segment is gone */
             if (shmctl(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
                 unlink(path);
+        } else if (sscanf(de->d_name, "new.%d%c", &id, &extra) == 1) {
+            collect_pending(c, uid, id);
         } else if (strstr(de->d_name, ".tmp.")) {
             /* a writer that died between write and rename */
             int pid = atoi(strrchr(de->d_name, '.') + 1);
@@ -292,7 +513,7 @@ void reg_prune(void)
             continue;
         char sub[600];
         snprintf(sub, sizeof sub, "%s/%s", c.registry_dir, de->d_name);
-        prune_dir(sub);
+        prune_dir(&c, (uid_t)uid, sub);
     }
     closedir(d);
 }

@@ -243,6 +243,15 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
         return rc;
     }
     if (made) {
+        /* before any slow step: should this process be killed from here
+         * on, later library calls find the record and remove the segment
+         * (the window left is shmget -> this write, microseconds) */
+        rc = reg_pending_store(id);
+        if (rc) {
+            rmid_and_forget(id);
+            free(p);
+            return rc;
+        }
         reg_prune();
         rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges);
         if (rc) {
@@ -763,6 +772,9 @@ struct rashm_placement *rashm_query(int shmid)
 
 int rashm_list(struct rashm_seg_info **out)
 {
+    /* first, so that stale entries and segments whose creator was killed
+     * mid-creation are gone from the list */
+    reg_prune();
     FILE *f = fopen("/proc/sysvipc/shm", "re");
     if (!f)
         return -1;
@@ -819,7 +831,6 @@ int rashm_list(struct rashm_seg_info **out)
             free(e);
         }
     }
-    reg_prune();
     *out = v;
     return n;
 }

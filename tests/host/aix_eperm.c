@@ -8,7 +8,8 @@
  * another CPU (OUT). Also checked: rs_getpartition of the child, from the
  * child and from the parent; EPERM's place in the order of checks (after
  * EINVAL, ENODEV; before shmget's errors); that a set inside the partition
- * works; that the cgroup is gone afterwards. Skips (77) only where no
+ * works; with several nodes (the numa.host_eperm guest runs, cgroup v1 and
+ * v2), that an SRAD without a CPU of the cpuset is EPERM; that the cgroup is gone afterwards. Skips (77) only where no
  * cpuset cgroup can be made (not root, no cpuset controller). */
 #define _GNU_SOURCE
 #include "check.h"
@@ -108,11 +109,18 @@ static int restricted(void *arg)
         if (rs_getrad(all, rad, (unsigned)sradsdl, (unsigned)s, 0) == 0 &&
             rs_op(RS_TESTRESOURCE, rad, NULL, R_PROCS, (unsigned)in_cpu) == 1)
             home = s;
-    rs_free(rad);
     CHECK(home >= 0);
     id = ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(home), P_BALANCED);
     CHECK(id >= 0);
     RMID(id);
+    /* an SRAD none of whose CPUs is in the cpuset (several nodes only): its
+     * node is in the mems, but that is not enough */
+    for (int s = 0; s < nsrad; s++)
+        if (s != home && rs_getrad(all, rad, (unsigned)sradsdl, (unsigned)s, 0) == 0 &&
+            rs_op(RS_TESTRESOURCE, rad, NULL, R_PROCS, (unsigned)in_cpu) == 0)
+            CHECK_FAILS_CLEAN(ra_shmget(IPC_PRIVATE, SEG, IPC_CREAT | 0600, R_SRADID, srad_id(s), P_FIRST_TOUCH),
+                              EPERM);
+    rs_free(rad);
 
     rs_free(cpu1);
     rs_free(cpu0);

@@ -33,6 +33,10 @@
 #             with the shared libraries ldd finds for it (repeatable): a CLI,
 #             a second test program
 #   -e K=V    environment variable for PROGRAM (repeatable)
+#   -g V      mount a cgroup hierarchy with the cpuset controller before
+#             PROGRAM starts: v1 (tmpfs on /sys/fs/cgroup, cgroup -o cpuset on
+#             /sys/fs/cgroup/cpuset) or v2 (cgroup2 on /sys/fs/cgroup); the
+#             default is none (the guest has no cgroup fs)
 #   -A MODE   accelerator: auto (default: kvm if /dev/kvm is usable), tcg, kvm
 #   -C        check only: tools present, guest kernel found (fetched into the
 #             cache if needed) and prepared; print what would be used; no boot
@@ -67,17 +71,23 @@ usage() { sed -n '2,/^set -u/p' "$0" | sed -e 's/^# \{0,1\}//' -e '/^set -u/d' >
 
 cpn=1 memonly=0 tiny=0 mem=512 huge=0 tmo=600 kernel=${RASHM_NUMA_VM_KERNEL:-} extra="" accel=auto verbose=0 stats=0 check=0 backports=0
 files=() exes=() envs=()
-while getopts ":c:z:T:m:H:t:k:Ba:f:x:e:A:vsCh" o; do
+while getopts ":c:z:T:m:H:t:k:Ba:f:x:e:g:A:vsCh" o; do
   case $o in
     c) cpn=$OPTARG ;; z) memonly=$OPTARG ;; T) tiny=$OPTARG ;; m) mem=$OPTARG ;; H) huge=$OPTARG ;;
     t) tmo=$OPTARG ;; k) kernel=$OPTARG ;; a) extra=$OPTARG ;; f) files+=("$OPTARG") ;;
-    x) exes+=("$OPTARG") ;; e) envs+=("$OPTARG") ;;
+    x) exes+=("$OPTARG") ;; e) envs+=("$OPTARG") ;; g) cgroup=$OPTARG ;;
     A) accel=$OPTARG ;; B) backports=1 ;; C) check=1 ;; v) verbose=1 ;; s) stats=1 ;; h) usage 0 ;;
     :) die "option -$OPTARG needs an argument (see -h)" ;;
     *) die "unknown option -$OPTARG (see -h)" ;;
   esac
 done
 shift $((OPTIND - 1))
+case ${cgroup:=none} in
+  none) cgmount="" ;;
+  v1) cgmount="mount -t tmpfs cgroup_root /sys/fs/cgroup && mkdir -p /sys/fs/cgroup/cpuset && mount -t cgroup -o cpuset cpuset /sys/fs/cgroup/cpuset" ;;
+  v2) cgmount="mount -t cgroup2 cgroup2 /sys/fs/cgroup" ;;
+  *) die "-g takes v1 or v2 (got '$cgroup')" ;;
+esac
 if [ "$check" = 1 ]; then set -- 1 /bin/true; fi
 [ $# -ge 2 ] || { echo "usage: $prog [options] NODES PROGRAM [ARGS...]   (-h for help)" >&2; exit 125; }
 nodes=$1 bin=$2; shift 2
@@ -252,6 +262,7 @@ mount -t tmpfs tmpfs /run
 mkdir -p /dev/shm /dev/hugepages
 mount -t tmpfs tmpfs /dev/shm
 mount -t hugetlbfs none /dev/hugepages 2>/dev/null
+$cgmount
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 hugefail=""
 $hugeset

@@ -257,7 +257,10 @@ export PATH=/test:/bin:/sbin HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
+# No tmpfs over /tmp: the initramfs root is already writable memory, and a
+# build tree under /tmp (whose libraries were copied to the same paths) would
+# be hidden by it.
+chmod 1777 /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /dev/shm /dev/hugepages
 mount -t tmpfs tmpfs /dev/shm

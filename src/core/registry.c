@@ -343,6 +343,33 @@ static int creator_gone(const struct reg_pending *r)
     return (state == 'Z' || state == 'X') && nthreads <= 1;
 }
 
+/* This process's pid, start time and pid namespace, read once per process
+ * (a forked child has another pid, and reads its own). Lock-free, so a
+ * child forked while another thread was here is not stuck: the values are
+ * published before the pid that says they are valid. */
+static int self_identity(int32_t *pid, uint64_t *start, uint64_t *pidns)
+{
+    static pid_t cached_pid;
+    static uint64_t cached_start, cached_ns;
+    pid_t me = getpid();
+    if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) != me) {
+        char state;
+        long nthreads;
+        uint64_t st;
+        int rc = proc_stat(me, &state, &nthreads, &st);
+        if (rc)
+            return rc;
+        /* concurrent threads of this process store the same values */
+        __atomic_store_n(&cached_start, st, __ATOMIC_RELAXED);
+        __atomic_store_n(&cached_ns, pidns_self(), __ATOMIC_RELAXED);
+        __atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
+    }
+    *pid = (int32_t)me;
+    *start = __atomic_load_n(&cached_start, __ATOMIC_RELAXED);
+    *pidns = __atomic_load_n(&cached_ns, __ATOMIC_RELAXED);
+    return 0;
+}
+
 int reg_pending_store(int shmid)
 {
     struct rashm_cfg c;
@@ -352,44 +379,36 @@ int reg_pending_store(int shmid)
         return -errno;
     struct reg_pending r;
     memset(&r, 0, sizeof r);
-    char state;
-    long nthreads;
     /* without /proc nobody could tell later whether we are gone: no record
      * (then nothing is ever collected, rather than a live creation) */
-    if (proc_stat(getpid(), &state, &nthreads, &r.start))
+    if (self_identity(&r.pid, &r.start, &r.pidns))
         return 0;
     r.magic = PEND_MAGIC;
     r.version = PEND_VERSION;
     r.shmid = shmid;
     r.key = ds.shm_perm.__key;
-    r.pid = (int32_t)getpid();
-    r.pidns = pidns_self();
     r.segsz = ds.shm_segsz;
     r.ctime = ds.shm_ctime;
     int rc = ensure_dirs(&c, ds.shm_perm.cuid);
     if (rc)
         return rc;
-    char path[320], tmp[352];
+    char path[320];
     pend_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* written in place (no temporary file and rename: this is the window
+     * in which a killed creator leaks, keep it short). A reader that meets
+     * the file empty or short leaves it alone; one write of a few dozen
+     * bytes to tmpfs is not seen half done in practice. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -errno;
     if (write(fd, &r, sizeof r) != (ssize_t)sizeof r) {
         rc = errno ? -errno : -EIO;
         close(fd);
-        goto unlink_tmp;
+        unlink(path);
+        return rc;
     }
     close(fd);
-    /* renamed into place: a reader sees the whole record or none */
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto unlink_tmp;
-    }
     return 0;
-unlink_tmp:
-    unlink(tmp);
-    return rc;
 }
 
 /* Does seg.<shmid> hold a valid entry for the segment now behind shmid?

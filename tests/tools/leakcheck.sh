@@ -14,12 +14,17 @@ begin)
     ;;
 end)
     [ -f "$state.shm" ] || { echo "leakcheck: no 'begin' recorded"; exit 1; }
-    sleep 0.2
-    new_segs=$(segs | comm -13 "$state.shm" -)
-    new_ve=$(helpers | comm -13 "$state.ve" -)
+    # A helper that lost its VH process needs a moment to notice and exit;
+    # look a few times before calling anything a leak.
+    for try in 1 2 3 4 5; do
+        new_segs=$(segs | comm -13 "$state.shm" -)
+        new_ve=$(helpers | comm -13 "$state.ve" -)
+        [ -z "$new_segs$new_ve" ] && break
+        sleep 1
+    done
     rm -f "$state.shm" "$state.ve"
     rc=0
-    [ -z "$new_segs" ] || { echo "leakcheck: segments left behind:"; grep -wE "$(echo $new_segs | tr ' ' '|')" /proc/sysvipc/shm; rc=1; }
+    [ -z "$new_segs" ] || { echo "leakcheck: segments left behind (shmid $(echo $new_segs)):"; head -n 1 /proc/sysvipc/shm; awk -v ids=" $(echo $new_segs) " 'NR > 1 && index(ids, " " $2 " ")' /proc/sysvipc/shm; rc=1; }
     [ -z "$new_ve" ] || { echo "leakcheck: rashm-ve helpers still running: $new_ve"; rc=1; }
     [ $rc = 0 ] && echo "leakcheck: nothing left behind"
     exit $rc

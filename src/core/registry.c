@@ -29,9 +29,9 @@
  * slow steps (attach, mbind, lock, populate), and removes it once seg.<id>
  * is written, or with the segment when creation fails. A creator killed
  * in between cannot clean up; pruning (every rashm_create and rashm_list)
- * and reg_load (ra_get_attachinfo, rashm show) then collect the segment:
- * IPC_RMID when P is gone, the segment is still the one recorded and
- * nobody has it attached. */
+ * and reg_load without an entry (ra_get_attachinfo) then collect the
+ * segment: IPC_RMID when P is gone, the segment is still the one recorded
+ * and nobody has it attached. The window left: shmget -> record written. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>

@@ -12,14 +12,6 @@
 
 #define SEG (8 * 4096L)
 
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
-
 int main(void)
 {
     check_begin();

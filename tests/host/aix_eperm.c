@@ -13,6 +13,7 @@
  * cpuset cgroup can be made (not root, no cpuset controller). */
 #define _GNU_SOURCE
 #include "check.h"
+#include "host.h"
 #include "cpuset.h"
 
 #include <sys/rset.h>
@@ -21,22 +22,6 @@
 
 static int in_cpu, out_cpu;   /* the child cpuset's CPU; another one */
 static key_t key;
-
-static rsid_t rset_id(rsethandle_t r)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_rset = r;
-    return id;
-}
-
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
 
 /* Runs in a process whose partition holds IN only. */
 static int restricted(void *arg)

@@ -40,22 +40,6 @@ static int getv(subrange_t *v, int n)
     return ra_shmgetv(IPC_PRIVATE, SEG, IPC_CREAT | 0600, n, v);
 }
 
-static rsid_t rset_id(rsethandle_t r)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_rset = r;
-    return id;
-}
-
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
-
 /* The policy ra_get_attachinfo reports for [off, off+len) of segment id;
  * -1 if it reports none or more than one. */
 static int policy_of(int id, off64_t off, size64_t len)

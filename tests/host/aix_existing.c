@@ -12,30 +12,6 @@
 
 static rsethandle_t part;
 
-static rsid_t rset_id(rsethandle_t r)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_rset = r;
-    return id;
-}
-
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
-
-static rsid_t shm_id(int id)
-{
-    rsid_t r;
-    memset(&r, 0, sizeof r);
-    r.at_shmid = id;
-    return r;
-}
-
 /* rstype/policy of the single attachment of the whole segment; -2 for "no
  * attachment", -1 for an error or several. */
 static int attach_of(int id, int *rstype)

@@ -15,6 +15,7 @@
  * the library. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "host.h"
 #include "cpuset.h"
 
 #include <hwloc.h>
@@ -25,22 +26,6 @@
 static cpu_set_t want;        /* the cpuset's CPUs */
 static int in_cpu, out_cpu;   /* pinned here; another CPU of the cpuset */
 static long pgsz;
-
-static rsid_t rset_id(rsethandle_t r)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_rset = r;
-    return id;
-}
-
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
 
 /* Nodes with CPUs, increasing: SRAD s is the s-th of them. */
 static int srad_nodes(int *nodes, int max)

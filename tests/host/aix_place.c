@@ -16,22 +16,6 @@ static rsethandle_t part;
 static size_t pgsz;
 static int hugeflag;
 
-static rsid_t rset_id(rsethandle_t r)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_rset = r;
-    return id;
-}
-
-static rsid_t srad_id(sradid_t s)
-{
-    rsid_t id;
-    memset(&id, 0, sizeof id);
-    id.at_sradid = s;
-    return id;
-}
-
 /* Checks that attachinfo for [off, off+len) is exactly one entry equal to
  * (rstype, policy) and, for R_SRADID, the SRAD; for R_RSET, a set with the
  * same CPUs as `want`. */

@@ -22,14 +22,6 @@ static size_t pgsz;
 static int hugeflag;
 static const char *self;
 
-static rsid_t shm_id(int id)
-{
-    rsid_t r;
-    memset(&r, 0, sizeof r);
-    r.at_shmid = id;
-    return r;
-}
-
 /* One attachment for [off, off+len), of this type and policy. */
 static int has_attach(int id, off64_t off, size64_t len, rstype_t t, unsigned pol)
 {

@@ -97,4 +97,31 @@ static inline long page_size(void)
 
 #define HUGE_2M (2UL << 20)
 
+/* rsid_t values for the three kinds of resource the tests name. */
+#include <sys/rset.h>
+
+static inline rsid_t rset_id(rsethandle_t r)
+{
+    rsid_t id;
+    memset(&id, 0, sizeof id);
+    id.at_rset = r;
+    return id;
+}
+
+static inline rsid_t srad_id(sradid_t s)
+{
+    rsid_t id;
+    memset(&id, 0, sizeof id);
+    id.at_sradid = s;
+    return id;
+}
+
+static inline rsid_t shm_id(int shmid)
+{
+    rsid_t id;
+    memset(&id, 0, sizeof id);
+    id.at_shmid = shmid;
+    return id;
+}
+
 #endif

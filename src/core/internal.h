@@ -129,7 +129,7 @@ RASHM_HIDDEN void *seg_shmat_raw(int shmid, const void *addr, int shmflg);
 RASHM_HIDDEN int seg_shmdt_raw(const void *addr);
 /* Creation time (ns) of the shm file behind the mapping that starts at
  * addr: the segment's identity (ids and inode numbers are reused). */
-RASHM_HIDDEN int seg_mapping_birth(const void *addr, uint64_t *birth);
+RASHM_HIDDEN int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth);
 /* Page size of the mapping at addr (smaps KernelPageSize). */
 RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,7 +60,7 @@ struct cg_mount {
 /* The hierarchy that holds the cpuset controller: a cgroup v1 mount with
  * the "cpuset" option, else a cgroup2 mount whose root lists "cpuset" in
  * cgroup.controllers (a controller bound to v1 does not show in v2). */
-static int find_cpuset_mount(struct cg_mount *out)
+static int scan_cpuset_mount(struct cg_mount *out)
 {
     FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f)
@@ -99,6 +100,29 @@ static int find_cpuset_mount(struct cg_mount *out)
         return -ENOENT;
     *out = v2;
     return 0;
+}
+
+/* Generating /proc/self/mountinfo costs tens of microseconds, and the EPERM
+ * check of every ra_shmget(v) needs the cpuset hierarchy. Where it is mounted
+ * does not change under a running program, so a found mount is remembered;
+ * "not found" is not, so a hierarchy mounted later is still seen. Which
+ * cgroup the process is in (/proc/PID/cpuset) is read on every call. */
+static pthread_mutex_t cpuset_mount_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cg_mount cpuset_mount_cache;
+static int cpuset_mount_cached;
+
+static int find_cpuset_mount(struct cg_mount *out)
+{
+    int rc = 0;
+    pthread_mutex_lock(&cpuset_mount_lock);
+    if (!cpuset_mount_cached) {
+        rc = scan_cpuset_mount(&cpuset_mount_cache);
+        cpuset_mount_cached = rc == 0;
+    }
+    if (rc == 0)
+        *out = cpuset_mount_cache;
+    pthread_mutex_unlock(&cpuset_mount_lock);
+    return rc;
 }
 
 int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out)

@@ -108,7 +108,7 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
     if (shmctl(shmid, IPC_STAT, &ds))
         return -errno;
     uint64_t birth = 0;
-    if (seg_mapping_birth(base, &birth))
+    if (seg_mapping_birth(base, ds.shm_segsz, &birth))
         birth = 0;
     int rc;
     size_t sz = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
@@ -235,12 +235,12 @@ static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
     uint64_t birth = 0;
     int rc;
     if (mapped) {
-        rc = seg_mapping_birth(mapped, &birth);
+        rc = seg_mapping_birth(mapped, ds.shm_segsz, &birth);
     } else {
         void *a = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
         if (a == (void *)-1)
             return errno == EACCES ? 1 : -errno;
-        rc = seg_mapping_birth(a, &birth);
+        rc = seg_mapping_birth(a, ds.shm_segsz, &birth);
         seg_shmdt_raw(a);
     }
     if (rc)

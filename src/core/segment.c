@@ -40,21 +40,26 @@ int seg_shmdt_raw(const void *addr)
     return (int)syscall(SYS_shmdt, addr);
 }
 
-int seg_mapping_birth(const void *addr, uint64_t *birth)
+/* The /proc/self/map_files name of the mapping of a fresh attach at addr:
+ * "start-end" of its VMA. The end is the segment size rounded up to the page
+ * size, so the likely names are tried first (a missing entry is a cheap
+ * ENOENT); /proc/self/maps, which costs far more to generate, is the
+ * fallback for anything else (other huge page sizes, a merged VMA). */
+static int mapping_files_path(const void *addr, size_t segsz, char *path, size_t len)
 {
-    /* Identity of the shm file behind a mapping, through its
-     * /proc/self/map_files entry (needs CAP_CHECKPOINT_RESTORE or
-     * CAP_SYS_ADMIN). Inode numbers are useless (the kernel sets them to
-     * the shm id) and file times tick with the coarse clock (a jiffy), so:
-     *  - shmem (4 KiB): the random generation number every tmpfs inode gets,
-     *    from its file handle, with the creation time;
-     *  - hugetlbfs (no file handles): the creation time (ctime, which
-     *    nothing changes afterwards) - one-tick resolution. */
+    static const size_t steps[] = {4096, 2u << 20};
+    unsigned long lo = (unsigned long)addr, hi = 0;
+    struct stat st;
+    for (size_t i = 0; segsz && i < sizeof steps / sizeof steps[0]; i++) {
+        hi = lo + ((segsz + steps[i] - 1) & ~(steps[i] - 1));
+        snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
+        if (lstat(path, &st) == 0)
+            return 0;
+    }
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return -errno;
     char line[512];
-    unsigned long lo = 0, hi = 0;
     int found = 0;
     while (fgets(line, sizeof line, f))
         if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)addr) {
@@ -64,8 +69,24 @@ int seg_mapping_birth(const void *addr, uint64_t *birth)
     fclose(f);
     if (!found)
         return -ENOENT;
+    snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
+    return 0;
+}
+
+int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth)
+{
+    /* Identity of the shm file behind a mapping, through its
+     * /proc/self/map_files entry (needs CAP_CHECKPOINT_RESTORE or
+     * CAP_SYS_ADMIN). Inode numbers are useless (the kernel sets them to
+     * the shm id) and file times tick with the coarse clock (a jiffy), so:
+     *  - shmem (4 KiB): the random generation number every tmpfs inode gets,
+     *    from its file handle, with the creation time;
+     *  - hugetlbfs (no file handles): the creation time (ctime, which
+     *    nothing changes afterwards) - one-tick resolution. */
     char path[96];
-    snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", lo, hi);
+    int rc = mapping_files_path(addr, segsz, path, sizeof path);
+    if (rc)
+        return rc;
     struct statx sx;
     if (statx(AT_FDCWD, path, 0, STATX_BTIME | STATX_CTIME, &sx))
         return -errno;

@@ -365,4 +365,37 @@ static inline int g_system(const char *cmd)
     return st < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The "touch" helper shared by the guest tests: `PROG touch SHMID CPU PAGE`
+ * attaches the segment (through librashm's shmat, which the test links and
+ * which re-applies recorded huge-page policies), pins itself to CPU and writes one
+ * byte per page of the whole segment. Exit 0, or 2 on a setup failure. */
+static inline int g_touch_helper(char **argv)
+{
+    int shmid = atoi(argv[2]);
+    uint64_t pg = strtoull(argv[4], NULL, 0);
+    if (g_pin_cpu(atoi(argv[3])) != 0)
+        return 2;
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds) != 0)
+        return 2;
+    char *p = shmat(shmid, NULL, 0);
+    if (p == (void *)-1)
+        return 2;
+    g_touch(p, 0, ds.shm_segsz, pg);
+    shmdt(p);
+    return 0;
+}
+
+/* Runs g_touch_helper in a fresh process (argv[0] = prog) on the first CPU
+ * of `node`; returns its exit status. */
+static inline int g_touch_all_from(const char *prog, int shmid, int node, uint64_t page)
+{
+    char a_id[16], a_cpu[16], a_pg[32];
+    snprintf(a_id, sizeof a_id, "%d", shmid);
+    snprintf(a_cpu, sizeof a_cpu, "%d", g_node[node].first_cpu);
+    snprintf(a_pg, sizeof a_pg, "%llu", (unsigned long long)page);
+    char *argv[] = {(char *)prog, "touch", a_id, a_cpu, a_pg, NULL};
+    return g_run_self(NULL, argv);
+}
+
 #endif

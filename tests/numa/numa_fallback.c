@@ -32,31 +32,9 @@ static int hugeflag;
 
 enum { NODE_TINY = 2, NODE_MEMONLY = 3 };
 
-static int helper_touch(char **argv)
-{
-    int shmid = atoi(argv[2]);
-    uint64_t pg = strtoull(argv[4], NULL, 0);
-    if (g_pin_cpu(atoi(argv[3])) != 0)
-        return 2;
-    struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds) != 0)
-        return 2;
-    char *p = shmat(shmid, NULL, 0);
-    if (p == (void *)-1)
-        return 2;
-    g_touch(p, 0, ds.shm_segsz, pg);
-    shmdt(p);
-    return 0;
-}
-
 static void touch_all_from(int shmid, int node)
 {
-    char a_id[16], a_cpu[16], a_pg[32];
-    snprintf(a_id, sizeof a_id, "%d", shmid);
-    snprintf(a_cpu, sizeof a_cpu, "%d", g_node[node].first_cpu);
-    snprintf(a_pg, sizeof a_pg, "%llu", (unsigned long long)page);
-    char *argv[] = {"numa_fallback", "touch", a_id, a_cpu, a_pg, NULL};
-    int rc = g_run_self(NULL, argv);
+    int rc = g_touch_all_from("numa_fallback", shmid, node, page);
     G_EXPECT(rc == 0, "toucher on node %d exited with %d (a fault that cannot fall back kills it)", node, rc);
 }
 
@@ -116,7 +94,7 @@ static int create(uint64_t size, int extra_flags, rstype_t t, rsid_t id, uint_t 
 int main(int argc, char **argv)
 {
     if (argc >= 5 && !strcmp(argv[1], "touch"))
-        return helper_touch(argv);
+        return g_touch_helper(argv);
     if (argc < 2 || (strcmp(argv[1], "4k") && strcmp(argv[1], "huge"))) {
         fprintf(stderr, "usage: numa_fallback 4k|huge\n");
         return 2;

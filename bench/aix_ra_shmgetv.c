@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <numaif.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "rashm.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -40,63 +40,6 @@
 #define SIZE GiB
 #define NR 8
 #define HUGE_PAGES_NEEDED (SIZE / (2u << 20) + 8)
-
-static long old_nr = -1;
-
-static long read_nr(void)
-{
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
-    long v = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
-static int write_nr(long v)
-{
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-    if (!f)
-        return -1;
-    fprintf(f, "%ld\n", v);
-    return fclose(f);
-}
-
-static void give_back(void)
-{
-    if (old_nr >= 0) {
-        write_nr(old_nr);
-        old_nr = -1;
-    }
-}
-
-static void on_signal(int sig)
-{
-    give_back();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static rsethandle_t part;
 static unsigned long allmask[16];   /* nodes of the partition's CPUs */
@@ -113,9 +56,9 @@ static double run_rashm(int huge, int *id_out)
         v[i].su_rsid.at_rset = part;
         v[i].su_policy = i % 2 ? P_FIRST_TOUCH : P_BALANCED;
     }
-    double t0 = now();
+    double t0 = bench_now();
     int id = ra_shmgetv(IPC_PRIVATE, SIZE, IPC_CREAT | SHM_PIN | 0600 | (huge ? SHM_HUGETLB : 0), NR, v);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (id < 0) {
         perror("ra_shmgetv");
         exit(1);
@@ -126,7 +69,7 @@ static double run_rashm(int huge, int *id_out)
 
 static double run_raw(int huge)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int id = shmget(IPC_PRIVATE, SIZE, IPC_CREAT | 0600 | (huge ? SHM_HUGETLB : 0));
     if (id < 0) {
         perror("shmget");
@@ -156,7 +99,7 @@ static double run_raw(int huge)
         exit(1);
     }
     shmdt(a);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     shmctl(id, IPC_RMID, NULL);
     return t;
 }
@@ -177,25 +120,25 @@ static void fixed_cost(int reps)
         v[i].su_policy = i % 2 ? P_FIRST_TOUCH : P_BALANCED;
     }
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         int id = ra_shmgetv(IPC_PRIVATE, SMALL, IPC_CREAT | 0600, NR, v);
-        o[r] = now() - t0;
+        o[r] = bench_now() - t0;
         if (id < 0) {
             perror("ra_shmgetv");
             exit(1);
         }
         rashm_remove(id);
-        t0 = now();
+        t0 = bench_now();
         id = shmget(IPC_PRIVATE, SMALL, IPC_CREAT | 0600);
         char *a = shmat(id, NULL, 0);
         for (int i = 0; i < NR; i++)
             mbind(a + i * (SMALL / NR), SMALL / NR, i % 2 ? (all_nodes_is_every_node ? MPOL_LOCAL : 5) : MPOL_INTERLEAVE,
                   i % 2 && all_nodes_is_every_node ? NULL : allmask, i % 2 && all_nodes_is_every_node ? 0 : 1025, 0);
         shmdt(a);
-        b[r] = now() - t0;
+        b[r] = bench_now() - t0;
         shmctl(id, IPC_RMID, NULL);
     }
-    double mo = median(o, reps), mb = median(b, reps);
+    double mo = bench_median(o, reps), mb = bench_median(b, reps);
     printf("fixed cost (16 MiB, 8 subranges, not populated): ra_shmgetv %.1f us   baseline %.1f us   (+%.1f us, median of %d)\n",
            mo * 1e6, mb * 1e6, (mo - mb) * 1e6, reps);
     free(o);
@@ -218,9 +161,9 @@ static void bench(int huge, int reps)
         if (r % 2)
             raw[r] = run_raw(huge);
         ours[r] = run_rashm(huge, &id);
-        double t0 = now();
+        double t0 = bench_now();
         struct rashm_placement *p = rashm_query(id);
-        query[r] = now() - t0;
+        query[r] = bench_now() - t0;
         if (!p) {
             perror("rashm_query");
             exit(1);
@@ -241,8 +184,8 @@ static void bench(int huge, int reps)
     if (getenv("BENCH_VERBOSE"))
         for (int r = 0; r < reps; r++)
             printf("  run %2d: ra_shmgetv %8.2f ms  baseline %8.2f ms\n", r, ours[r] * 1e3, raw[r] * 1e3);
-    double mo = median(ours, reps), mr = median(raw, reps), mq = median(query, reps);
-    /* median() sorted the arrays: [0] is the fastest run */
+    double mo = bench_median(ours, reps), mr = bench_median(raw, reps), mq = bench_median(query, reps);
+    /* bench_median() sorted the arrays: [0] is the fastest run */
     printf("%-9s 1 GiB, 8 subranges: ra_shmgetv %8.2f ms   baseline %8.2f ms   ratio %.3fx   (median of %d)\n",
            huge ? "2 MiB" : "4 KiB", mo * 1e3, mr * 1e3, mo / mr, reps);
     printf("%-9s                     fastest: %8.2f ms             %8.2f ms   ratio %.3fx\n", "", ours[0] * 1e3,
@@ -278,18 +221,14 @@ int main(int argc, char **argv)
     fixed_cost(200);
     bench(0, reps);
 
-    old_nr = read_nr();
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    atexit(give_back);
-    if (old_nr < 0 || write_nr(old_nr + (long)HUGE_PAGES_NEEDED) || read_nr() < old_nr + (long)HUGE_PAGES_NEEDED) {
+    if (bench_hugepages_ensure_free((long)HUGE_PAGES_NEEDED)) {
         fprintf(stderr, "cannot reserve %u huge pages (need root and free memory): 2 MiB case skipped\n",
                 (unsigned)HUGE_PAGES_NEEDED);
     } else {
         bench(1, reps);
     }
-    give_back();
-    printf("nr_hugepages back to %ld\n", read_nr());
+    bench_hugepages_give_back();
+    printf("nr_hugepages back to %ld\n", bench_nr_hugepages());
     rs_free(part);
     return 0;
 }

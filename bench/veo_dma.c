@@ -22,34 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "ve_offload.h"
 #include "veo_vedma.h"
 #include "veo_vhveshm.h"
 
 #define MAXSZ (256ull << 20)
 #define CHUNK (64ull << 20)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static long meminfo(const char *field)
-{
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, field, strlen(field))) {
-            v = strtol(line + strlen(field), NULL, 10);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
 
 static long status_kb(pid_t pid, const char *field)
 {
@@ -65,32 +44,6 @@ static long status_kb(pid_t pid, const char *field)
     if (f)
         fclose(f);
     return v;
-}
-
-static long nr_old = -1;
-static void reserve(long pages)
-{
-    long fr = meminfo("HugePages_Free:");
-    if (fr >= pages)
-        return;
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
-    if (!f || fscanf(f, "%ld", &nr_old) != 1) {
-        fprintf(stderr, "cannot reserve huge pages (root needed)\n");
-        exit(1);
-    }
-    rewind(f);
-    fprintf(f, "%ld\n", nr_old + pages - fr);
-    fclose(f);
-}
-static void give_back(void)
-{
-    if (nr_old < 0)
-        return;
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-    if (f) {
-        fprintf(f, "%ld\n", nr_old);
-        fclose(f);
-    }
 }
 
 /* From the VH: one transfer of `size` (chunked above 64 MiB). */
@@ -112,16 +65,12 @@ static int veo_move(struct veo_proc_handle *h, uint64_t dst, uint64_t src, uint6
     return rc;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(void)
 {
-    reserve((long)(MAXSZ >> 21));
-    atexit(give_back);
+    if (bench_hugepages_ensure_free((long)(MAXSZ >> 21))) {
+        fprintf(stderr, "bench-veo-dma: cannot reserve %llu huge pages (root needed)\n", MAXSZ >> 21);
+        return 1;
+    }
     int id = shmget(IPC_PRIVATE, MAXSZ, IPC_CREAT | SHM_HUGETLB | 0600);
     if (id < 0) {
         perror("shmget");
@@ -185,21 +134,21 @@ int main(void)
         double *t2 = malloc(sizeof(double) * reps);
         double tm, tin, tout;
         for (int r = 0; r < reps; r++) {
-            double a = now();
+            double a = bench_now();
             memcpy(vhbuf, seg, sz);
-            double b = now();
+            double b = bench_now();
             if (veo_move(h, mv, sv, sz))
                 fprintf(stderr, "DMA failed\n");
-            double c = now();
+            double c = bench_now();
             if (veo_move(h, sv, mv, sz))
                 fprintf(stderr, "DMA failed\n");
             t0[r] = b - a;
             t1[r] = c - b;
-            t2[r] = now() - c;
+            t2[r] = bench_now() - c;
         }
-        qsort(t0, reps, sizeof(double), cmp_d);
-        qsort(t1, reps, sizeof(double), cmp_d);
-        qsort(t2, reps, sizeof(double), cmp_d);
+        qsort(t0, reps, sizeof(double), bench_cmp_double);
+        qsort(t1, reps, sizeof(double), bench_cmp_double);
+        qsort(t2, reps, sizeof(double), bench_cmp_double);
         tm = t0[reps / 2];
         tin = t1[reps / 2];
         tout = t2[reps / 2];

@@ -17,73 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "ve_offload.h"
 #include "veo_vhveshm.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static long meminfo(const char *field)
-{
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, field, strlen(field))) {
-            v = strtol(line + strlen(field), NULL, 10);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
-static long nr_old = -1;
-static void give_back(void)
-{
-    if (nr_old < 0)
-        return;
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-    if (f) {
-        fprintf(f, "%ld\n", nr_old);
-        fclose(f);
-    }
-}
-
-static int reserve(long pages)
-{
-    long fr = meminfo("HugePages_Free:");
-    if (fr >= pages)
-        return 0;
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
-    if (!f)
-        return -1;
-    if (nr_old < 0 && fscanf(f, "%ld", &nr_old) != 1) {
-        fclose(f);
-        return -1;
-    }
-    long cur = meminfo("HugePages_Total:");
-    rewind(f);
-    fprintf(f, "%ld\n", cur + pages - fr);
-    fclose(f);
-    return meminfo("HugePages_Free:") >= pages ? 0 : -1;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(void)
 {
     static const uint64_t sizes[] = { 64ull << 20, 1ull << 30, 4ull << 30 };
     double per[3] = { 0 };
-    atexit(give_back);
     struct veo_proc_handle *h = veo_proc_create(0);
     if (!h) {
         perror("veo_proc_create");
@@ -99,18 +40,18 @@ int main(void)
          * nothing (veo_shmget of a missing key: one failing shmget) */
         double t[200];
         for (int r = 0; r < 200; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             veo_shmget(h, 0x7dffffff, 0, SHM_HUGETLB);
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
         }
-        qsort(t, 200, sizeof(double), cmp_d);
+        qsort(t, 200, sizeof(double), bench_cmp_double);
         printf("one VEO call into the VE runtime (veo_shmget, ENOENT): %.1f us median\n", t[100] * 1e6);
     }
     printf("%8s %6s %14s %14s %14s %14s %10s\n", "size", "pairs", "veo_shmat us", "veo_shmdt us",
            "veo pair us", "raw pair us", "veo/raw");
     for (int i = 0; i < 3; i++) {
         uint64_t sz = sizes[i];
-        if (reserve((long)(sz >> 21))) {
+        if (bench_hugepages_ensure_free((long)(sz >> 21))) {
             printf("%6llu MiB: cannot reserve %llu huge pages, skipped\n",
                    (unsigned long long)(sz >> 20), (unsigned long long)(sz >> 21));
             continue;
@@ -128,26 +69,26 @@ int main(void)
         double *tp = malloc(reps * sizeof(double)), *tr = malloc(reps * sizeof(double));
         void *v;
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             void *at = veo_shmat(h, id, NULL, 0, &v);
-            double t1 = now();
+            double t1 = bench_now();
             if (at == (void *)-1 || veo_shmdt(h, at)) {
                 perror("veo_shmat/veo_shmdt");
                 return 1;
             }
-            double t2 = now();
+            double t2 = bench_now();
             ta[r] = t1 - t0;
             td[r] = t2 - t1;
             tp[r] = t2 - t0;
-            t0 = now();
+            t0 = bench_now();
             void *q = shmat(id, NULL, 0);
             shmdt(q);
-            tr[r] = now() - t0;
+            tr[r] = bench_now() - t0;
         }
-        qsort(ta, reps, sizeof(double), cmp_d);
-        qsort(td, reps, sizeof(double), cmp_d);
-        qsort(tp, reps, sizeof(double), cmp_d);
-        qsort(tr, reps, sizeof(double), cmp_d);
+        qsort(ta, reps, sizeof(double), bench_cmp_double);
+        qsort(td, reps, sizeof(double), bench_cmp_double);
+        qsort(tp, reps, sizeof(double), bench_cmp_double);
+        qsort(tr, reps, sizeof(double), bench_cmp_double);
         per[i] = tp[reps / 2];
         printf("%5llu MiB %6d %14.1f %14.1f %14.1f %14.1f %10.1f\n", (unsigned long long)(sz >> 20), reps,
                ta[reps / 2] * 1e6, td[reps / 2] * 1e6, tp[reps / 2] * 1e6, tr[reps / 2] * 1e6,

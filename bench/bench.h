@@ -1,0 +1,109 @@
+/* Small pieces every benchmark needs: a clock, medians, /proc/meminfo, and
+ * borrowing 2 MiB huge pages for the run (given back at exit, also on
+ * SIGINT/SIGTERM, so an interrupted benchmark does not keep the pool). */
+#ifndef RASHM_BENCH_H
+#define RASHM_BENCH_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Monotonic time in seconds. */
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts v and returns its median. */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The value of a /proc/meminfo field ("HugePages_Free:"), or -1. */
+static inline long bench_meminfo(const char *field)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/meminfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, strlen(field))) {
+            v = strtol(line + strlen(field), NULL, 10);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static long bench_nr_hugepages_old = -1;
+
+static inline long bench_nr_hugepages(void)
+{
+    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+    long v = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+static inline int bench_set_nr_hugepages(long v)
+{
+    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%ld\n", v);
+    return fclose(f);
+}
+
+/* Restores vm.nr_hugepages to what it was before the first reservation. */
+static inline void bench_hugepages_give_back(void)
+{
+    if (bench_nr_hugepages_old >= 0) {
+        bench_set_nr_hugepages(bench_nr_hugepages_old);
+        bench_nr_hugepages_old = -1;
+    }
+}
+
+static inline void bench_hugepages_on_signal(int sig)
+{
+    bench_hugepages_give_back();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Makes at least `pages` huge pages free, growing the pool if needed (root).
+ * Returns 0 when they are free, -1 when the kernel could not provide them. */
+static inline int bench_hugepages_ensure_free(long pages)
+{
+    long free_now = bench_meminfo("HugePages_Free:");
+    if (free_now >= pages)
+        return 0;
+    if (bench_nr_hugepages_old < 0) {
+        bench_nr_hugepages_old = bench_nr_hugepages();
+        if (bench_nr_hugepages_old < 0)
+            return -1;
+        atexit(bench_hugepages_give_back);
+        signal(SIGINT, bench_hugepages_on_signal);
+        signal(SIGTERM, bench_hugepages_on_signal);
+    }
+    if (bench_set_nr_hugepages(bench_meminfo("HugePages_Total:") + pages - free_now))
+        return -1;
+    return bench_meminfo("HugePages_Free:") >= pages ? 0 : -1;
+}
+
+#endif

@@ -359,6 +359,11 @@ void dma_release(struct dma_engine *e, int index)
     pthread_mutex_lock(&e->post_lock);
     e->slot[index].held = 0;
     pthread_mutex_unlock(&e->post_lock);
+    /* A poster that found this slot held sleeps until done_seq moves:
+     * freeing the slot is such an event, even when no DMA completes. */
+    atomic_fetch_add(&e->done_seq, 1);
+    if (atomic_load(&e->waiters))
+        futex_wake_all(&e->done_seq);
 }
 
 int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size)

@@ -72,16 +72,18 @@ static int cpus_subset(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
     return 1;
 }
 
-static int nodes_subset(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
+static int nodes_intersect(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
 {
     for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        if (a->bits[w] & ~b->bits[w])
-            return 0;
-    return 1;
+        if (a->bits[w] & b->bits[w])
+            return 1;
+    return 0;
 }
 
 /* Stage 4 (EPERM): the resource lies inside the caller's partition: every
- * CPU of the rset (and the nodes they imply) for R_RSET; for R_SRADID the
+ * CPU of the rset, and at least one node those CPUs imply, for R_RSET (a
+ * cpuset whose mems are narrower than its CPUs' nodes is common, and the
+ * kernel itself narrows a policy to the allowed mems); for R_SRADID the
  * SRAD's node must be allowed and one of its CPUs usable. No capability
  * stands in for CAP_NUMA_ATTACH: Linux lets any process set a memory
  * policy on memory it maps, so the partition is the only gate. */
@@ -92,7 +94,7 @@ static int check_partition(const rashm_topo_t *t, const struct att *a, const ras
         struct rset *r = rset_of(a->id.at_rset);
         rashm_nodeset_t n;
         rashm_topo_cpus_to_nodes(t, &r->cpus, &n);
-        if (!cpus_subset(&r->cpus, pc) || !nodes_subset(&n, pn))
+        if (!cpus_subset(&r->cpus, pc) || !nodes_intersect(&n, pn))
             return -EPERM;
         return 0;
     }
@@ -349,6 +351,12 @@ static uint64_t mmap_page_size(int flags)
 static void *mmap_with(void *addr, size_t len, int prot, int flags, int fd, off64_t off, const struct att *v,
                        const uint64_t *ro, const uint64_t *rl, int n, const rashm_topo_t *t)
 {
+    /* Refuse before mmap: a placement that fails afterwards must munmap,
+     * which with MAP_FIXED would destroy what the caller had there. */
+    if (!rashm_topo_is_this_system(t)) {
+        errno = ENOTSUP;
+        return MAP_FAILED;
+    }
     struct rashm_range *r = calloc((size_t)n, sizeof *r);
     if (!r) {
         errno = ENOMEM;

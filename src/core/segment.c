@@ -249,10 +249,18 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
     } else if (shmflg & IPC_CREAT) {
         /* IPC_EXCL tells us whether we created it: AIX attaches only a new
          * segment; an existing one is returned as it is */
-        id = shmget(key, size, shmflg | IPC_EXCL);
-        if (id < 0 && errno == EEXIST && !(shmflg & IPC_EXCL)) {
+        /* a segment removed between the two calls: try to create again,
+         * so the caller never sees ENOENT, which shmget with IPC_CREAT
+         * cannot return */
+        for (int tries = 0; tries < 64; tries++) {
+            made = 1;
+            id = shmget(key, size, shmflg | IPC_EXCL);
+            if (id >= 0 || errno != EEXIST || (shmflg & IPC_EXCL))
+                break;
             made = 0;
             id = shmget(key, size, shmflg & ~IPC_CREAT);
+            if (id >= 0 || errno != ENOENT)
+                break;
         }
     } else {
         made = 0;
@@ -354,15 +362,18 @@ void *shmat(int shmid, const void *addr, int shmflg)
 /* libc's shmctl (librashm exports its own, below). */
 static int real_shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
-    static int (*real)(int, int, struct shmid_ds *);
-    if (!real) {
-        real = (int (*)(int, int, struct shmid_ds *))dlsym(RTLD_NEXT, "shmctl");
-        if (!real) {
+    typedef int (*shmctl_fn)(int, int, struct shmid_ds *);
+    static shmctl_fn real;     /* resolved once; racing threads store the same value */
+    shmctl_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = (shmctl_fn)dlsym(RTLD_NEXT, "shmctl");
+        if (!f) {
             errno = ENOSYS;
             return -1;
         }
+        __atomic_store_n(&real, f, __ATOMIC_RELEASE);
     }
-    return real(shmid, cmd, buf);
+    return f(shmid, cmd, buf);
 }
 
 /* IPC_RMID and the registry entry with it (its path needs the creator's

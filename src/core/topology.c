@@ -110,7 +110,7 @@ static void assign_node_cpus(rashm_topo_t *t)
         for (int i = 0; i < t->nnodes; i++) {
             char path[96], buf[4096];
             snprintf(path, sizeof path, "/sys/devices/system/node/node%d/cpulist", t->nodes[i].node);
-            FILE *f = fopen(path, "r");
+            FILE *f = fopen(path, "re");
             if (!f)
                 continue;
             if (fgets(buf, sizeof buf, f))
@@ -629,11 +629,13 @@ void rashm_topo_cpus_to_nodes(const rashm_topo_t *t, const rashm_cpuset_t *cpus,
 
 uint64_t sys_huge_page_size(void)
 {
+    /* computed once; threads racing here compute the same value */
     static uint64_t cached;
-    if (cached)
-        return cached;
+    uint64_t c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c)
+        return c;
     uint64_t sz = 2u << 20;
-    FILE *f = fopen("/proc/meminfo", "r");
+    FILE *f = fopen("/proc/meminfo", "re");
     if (f) {
         char line[256];
         unsigned long kb;
@@ -644,7 +646,7 @@ uint64_t sys_huge_page_size(void)
             }
         fclose(f);
     }
-    cached = sz;
+    __atomic_store_n(&cached, sz, __ATOMIC_RELAXED);
     return sz;
 }
 
@@ -670,7 +672,7 @@ int rashm_node_mem(int node, struct rashm_node_mem *out)
     struct rashm_node_mem m;
     memset(&m, 0, sizeof m);
     snprintf(path, sizeof path, "/sys/devices/system/node/node%d/meminfo", node);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     if (!f)
         return rashm_fail(errno == ENOENT ? -ENODEV : -errno);
     while (fgets(line, sizeof line, f)) {
@@ -686,14 +688,14 @@ int rashm_node_mem(int node, struct rashm_node_mem *out)
     unsigned long long v;
     snprintf(path, sizeof path, "/sys/devices/system/node/node%d/hugepages/hugepages-%llukB/nr_hugepages", node,
              (unsigned long long)(m.huge_page_size >> 10));
-    if ((f = fopen(path, "r"))) {
+    if ((f = fopen(path, "re"))) {
         if (fscanf(f, "%llu", &v) == 1)
             m.huge_total = v;
         fclose(f);
     }
     snprintf(path, sizeof path, "/sys/devices/system/node/node%d/hugepages/hugepages-%llukB/free_hugepages", node,
              (unsigned long long)(m.huge_page_size >> 10));
-    if ((f = fopen(path, "r"))) {
+    if ((f = fopen(path, "re"))) {
         if (fscanf(f, "%llu", &v) == 1)
             m.huge_free = v;
         fclose(f);

@@ -35,6 +35,14 @@ int rashm_ve_runtime_init(int venode);
  * without a prior init. After it, rashm_ve_runtime_init may be called again. */
 void rashm_ve_runtime_shutdown(void);
 
+/* Called first by the helper's SIGSEGV/SIGBUS handler. When the fault hit
+ * the DMA engine while it copies (VE code unmapped or protected memory it
+ * had registered: the card pins registered pages, a process cannot), it does
+ * not return: the engine abandons that copy and completes the descriptor
+ * with the memory-access exception bit. Otherwise it returns and the helper
+ * treats the fault as an exception of VE code. */
+void rashm_ve_runtime_on_fault(int sig);
+
 /* ---- RPC entry points, called from the VH side (librashm-veo) ----------
  * Every one takes and returns 64-bit integers (set them with
  * veo_args_set_i64/u64) and returns a value >= 0 on success or -errno, so the

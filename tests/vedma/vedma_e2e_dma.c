@@ -146,6 +146,17 @@ int main(void)
     CHECK_ERRNO(veo_unregister_mem_from_dmaatb(NULL, mv2), -1, EINVAL);
     CHECK_EQ(veo_unregister_mem_from_dmaatb(h, mv2), 0);
     /* a detached segment's VEHVA misses too */
+    /* VE memory unmapped behind its registration: the DMA ends with the
+     * memory-access exception (0x1000) and the VE process lives on */
+    {
+        struct veo_args *ua = veo_args_alloc();
+        uint64_t ur = 0;
+        veo_args_set_u64(ua, 0, sv);
+        CHECK_EQ(veo_call_sync(h, vt_sym(h, "vt_dma_unmapped"), ua, &ur), VEO_COMMAND_OK);
+        CHECK_EQ((int64_t)ur, 0x1000);
+        veo_args_free(ua);
+        CHECK_EQ(veo_dma_post_wait(h, sv + 4096, sv, 4096), 0); /* still alive */
+    }
     CHECK_EQ(veo_shmdt(h, at_ro), 0);
     CHECK_EQ(veo_dma_post_wait(h, sv, rov, 4096), 0x4000);
     CHECK_EQ(veo_shmdt(h, at), 0);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vedma.h"
@@ -16,6 +17,7 @@ uint64_t vt_sum32(uint64_t vemva, uint64_t size);
 int64_t vt_vh_shm_copy(int64_t key, uint64_t vemva, uint64_t size);
 int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size);
 int64_t vt_crash(void);
+int64_t vt_dma_unmapped(uint64_t shm_vehva);
 
 /* Handles of vt_post_many, one per ring slot: they must outlive the call
  * (NEC writes the status of a reused slot back into its handle). Post k of a
@@ -105,4 +107,28 @@ int64_t vt_crash(void)
 {
     raise(SIGSEGV);
     return 0;
+}
+
+/* Registers 2 MiB of its own memory, unmaps it (a VE process cannot pin it,
+ * unlike the card), then DMAs into it from the segment. The engine must
+ * complete that DMA with the memory-access exception, not crash the VE
+ * process. Returns the DMA's result, or -errno of a setup step. */
+int64_t vt_dma_unmapped(uint64_t shm_vehva)
+{
+    const size_t M = 2u << 20;
+    char *raw = mmap(NULL, 2 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return -errno;
+    char *mem = (char *)(((uintptr_t)raw + M - 1) & ~(uintptr_t)(M - 1));
+    memset(mem, 0, M);
+    uint64_t v = ve_register_mem_to_dmaatb(mem, M);
+    if (v == (uint64_t)-1) {
+        int e = errno;
+        munmap(raw, 2 * M);
+        return -e;
+    }
+    munmap(raw, 2 * M);
+    int64_t r = ve_dma_post_wait(v, shm_vehva, 4096);
+    ve_unregister_mem_from_dmaatb(v);
+    return r;
 }

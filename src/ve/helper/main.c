@@ -44,9 +44,6 @@
  * depend on the VH header). */
 enum { CMD_OK = 0, CMD_EXCEPTION = 1, CMD_ERROR = 2 };
 
-/* Weak: the helper still works if the runtime library lacks the hooks. */
-extern int rashm_ve_runtime_init(int venode) __attribute__((weak));
-extern void rashm_ve_runtime_shutdown(void) __attribute__((weak));
 
 static struct rve_header *hdr;
 static void *shm;
@@ -107,6 +104,9 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)si;
     (void)uc;
+    /* the DMA engine copying from or to memory VE code has unmapped: the
+     * runtime completes that DMA with an exception and does not return */
+    rashm_ve_runtime_on_fault(sig);
     if (tl_guard && (sig == SIGSEGV || sig == SIGBUS)) {
         /* Worker threads run with nothing blocked; undo the handler's mask,
          * since the jump does not restore it (sigsetjmp(.., 0)). */
@@ -472,8 +472,7 @@ static void handle(const struct rve_msg *m, struct rve_reply *rep)
 
 static void shutdown_and_exit(int code)
 {
-    if (rashm_ve_runtime_shutdown)
-        rashm_ve_runtime_shutdown();
+    rashm_ve_runtime_shutdown();
     _exit(code);
 }
 
@@ -577,7 +576,10 @@ int main(int argc, char **argv)
         sched_setaffinity(0, sizeof node_cpus, &node_cpus);
     if (rc == 0)
         rc = install_fault_handlers();
-    if (rc == 0 && rashm_ve_runtime_init)
+    /* strong references: they also keep librashm-ve a DT_NEEDED of the
+     * helper, so the runtime is there from the start (weak ones let an
+     * --as-needed link drop it, and the hooks silently never ran) */
+    if (rc == 0)
         rc = rashm_ve_runtime_init(hdr->venode);
     if (rc == 0)
         rc = ctx_open(0, 0); /* the main context */

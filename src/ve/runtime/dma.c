@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "rt.h"
+#include "ve_runtime.h"
 #include "vedma.h"
 
 enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
@@ -119,20 +122,58 @@ static void complete(struct dma_engine *e, struct slot *s, int exc)
         futex_wake_all(&e->done_seq);
 }
 
+/* Set while the engine thread copies; see rashm_ve_runtime_on_fault. */
+static __thread sigjmp_buf *volatile engine_copy_guard;
+
+/* The engine's signal mask: everything blocked but synchronous faults. */
+static void engine_sigmask(sigset_t *set)
+{
+    sigfillset(set);
+    sigdelset(set, SIGSEGV);
+    sigdelset(set, SIGBUS);
+    sigdelset(set, SIGFPE);
+    sigdelset(set, SIGILL);
+}
+
+RASHM_VE_API void rashm_ve_runtime_on_fault(int sig)
+{
+    if (!engine_copy_guard || (sig != SIGSEGV && sig != SIGBUS))
+        return;
+    /* the jump does not restore the mask the handler ran with */
+    sigset_t set;
+    engine_sigmask(&set);
+    pthread_sigmask(SIG_SETMASK, &set, NULL);
+    siglongjmp(*engine_copy_guard, 1);
+}
+
+/* memmove (src and dst may overlap) that turns a fault into an error. */
+static int guarded_move(char *to, const char *from, size_t n)
+{
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 0)) {
+        engine_copy_guard = NULL;
+        return -EFAULT;
+    }
+    engine_copy_guard = &jb;
+    memmove(to, from, n);
+    engine_copy_guard = NULL;
+    return 0;
+}
+
 static void execute(struct dma_engine *e, struct slot *s)
 {
     const struct rashm_dev_ops *ops = rashm_rt.ops;
-    int exc_src = 0, exc_dst = 0;
+    int exc_src = 0, exc_dst = 0, exc_copy = 0;
     char *from, *to;
 
     atomic_store_explicit(&s->state, S_RUNNING, memory_order_relaxed);
     pthread_rwlock_rdlock(&rashm_rt.atb_lock);
     from = ops->translate(rashm_rt.atb, s->src, (uint64_t)s->size, 0, &exc_src);
     to = ops->translate(rashm_rt.atb, s->dst, (uint64_t)s->size, 1, &exc_dst);
-    if (from && to)
-        memmove(to, from, (size_t)s->size); /* src and dst may overlap */
+    if (from && to && guarded_move(to, from, (size_t)s->size))
+        exc_copy = VE_DMA_EXC_MEM_ACCESS;
     pthread_rwlock_unlock(&rashm_rt.atb_lock);
-    complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst));
+    complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst) | exc_copy);
 }
 
 struct slot_wait {
@@ -191,11 +232,7 @@ int dma_engine_start(struct dma_engine **out)
         return -ENOMEM;
     pthread_mutex_init(&e->post_lock, NULL);
     /* The engine takes no asynchronous signal: the helper handles those. */
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
+    engine_sigmask(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     rc = pthread_create(&e->thr, NULL, engine_main, e);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -167,7 +167,10 @@ VEO_API void *veo_shmat(struct veo_proc_handle *h, int shmid, const void *shmadd
                         void **vehva)
 {
     int64_t args[3] = { shmid, (int64_t)(uintptr_t)shmaddr, shmflag };
-    uint64_t v = 0;
+    /* The OUT slot comes back (zero-filled, as in AVEO) whenever the call ran
+     * on the VE, also when the attach failed there; UINT64_MAX marks "it
+     * never ran", which leaves *vehva alone. */
+    uint64_t v = UINT64_MAX;
     int64_t r;
 
     if (!vehva) { /* checked on the VH before any call, as in AVEO */
@@ -176,6 +179,8 @@ VEO_API void *veo_shmat(struct veo_proc_handle *h, int shmid, const void *shmadd
     }
     r = rashm_veo_rpc(h, RPC_SHMAT, 3, args, &v, sizeof v);
     if (r < 0) {
+        if (v != UINT64_MAX)
+            *vehva = (void *)(uintptr_t)v;
         errno = (int)-r;
         return (void *)-1;
     }

@@ -32,7 +32,9 @@ int main(void)
     void *vehva = (void *)0x1;
     CHECK_ERRNO(veo_shmat(h, id, NULL, 0, NULL), -1, EFAULT);
     CHECK_ERRNO(veo_shmat(h, id, (void *)(64 * MB), 0, NULL), -1, EFAULT); /* vehva first */
+    vehva = (void *)0x1234;
     CHECK_ERRNO(veo_shmat(h, id, (void *)(64 * MB), 0, &vehva), -1, EINVAL);
+    CHECK(vehva == NULL); /* the call ran on the VE: its zero-filled OUT slot comes back, as in AVEO */
     CHECK_ERRNO(veo_shmat(h, id, NULL, SHM_EXEC, &vehva), -1, EINVAL);
     CHECK_ERRNO(veo_shmat(h, id, NULL, SHM_REMAP, &vehva), -1, EINVAL);
     CHECK_ERRNO(veo_shmat(h, id, NULL, SHM_RND, &vehva), -1, EINVAL);

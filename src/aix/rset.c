@@ -2,6 +2,7 @@
  * rs_free, rs_getinfo, rs_numrads, rs_getrad, rs_op, rs_getpartition,
  * rs_get_homesrad. An rset is a CPU set plus a node set. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,56 +186,60 @@ static int cpus_intersect(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
     return 0;
 }
 
-int rs_numrads(rsethandle_t h, uint_t sdl, uint_t flags)
+/* The RADs of level `sdl` that have a CPU of `r`, counted in topology
+ * order: returns how many there are, and with want >= 0 stores the CPUs
+ * and nodes of the want-th one (-1/EINVAL as -errno when it does not exist).
+ * rs_numrads and rs_getrad share this, so they always agree. */
+static int rads_meeting(const struct rset *r, uint_t sdl, int want, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
 {
     const rashm_topo_t *t;
-    struct rset *r = rset_of(h);
-    if (flags || !r)
-        return rashm_fail(-EINVAL);
     int rc = topo_get(&t);
     if (rc)
-        return rashm_fail(rc);
+        return rc;
     if (sdl >= (uint_t)rashm_topo_nsdl(t))
-        return rashm_fail(-EINVAL);
-    int n = 0;
-    for (int i = 0; i < rashm_topo_nrads(t, (int)sdl); i++) {
-        rashm_cpuset_t c;
-        rashm_topo_rad(t, (int)sdl, i, &c, NULL);
-        if (cpus_intersect(&c, &r->cpus))
-            n++;
-    }
-    return n;
-}
-
-int rs_getrad(rsethandle_t in, rsethandle_t out, uint_t sdl, uint_t index, uint_t flags)
-{
-    const rashm_topo_t *t;
-    struct rset *ri = rset_of(in), *ro = rset_of(out);
-    if (flags || !ri || !ro)
-        return rashm_fail(-EINVAL);
-    int rc = topo_get(&t);
-    if (rc)
-        return rashm_fail(rc);
-    if (sdl >= (uint_t)rashm_topo_nsdl(t))
-        return rashm_fail(-EINVAL);
-    uint_t k = 0;
+        return -EINVAL;
+    int k = 0;
     for (int i = 0; i < rashm_topo_nrads(t, (int)sdl); i++) {
         rashm_cpuset_t c;
         rashm_nodeset_t n;
         rashm_topo_rad(t, (int)sdl, i, &c, &n);
-        if (!cpus_intersect(&c, &ri->cpus))
+        if (!cpus_intersect(&c, &r->cpus))
             continue;
-        if (k++ != index)
-            continue;
-        struct rset res = *ro;
-        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-            res.cpus.bits[w] = c.bits[w] & ri->cpus.bits[w];
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            res.mems.bits[w] = n.bits[w] & ri->mems.bits[w];
-        *ro = res;
-        return 0;
+        if (k++ == want) {
+            *cpus = c;
+            *nodes = n;
+            return k;
+        }
     }
-    return rashm_fail(-EINVAL);    /* no such RAD */
+    return want >= 0 ? -EINVAL : k;   /* no such RAD */
+}
+
+int rs_numrads(rsethandle_t h, uint_t sdl, uint_t flags)
+{
+    struct rset *r = rset_of(h);
+    if (flags || !r)
+        return rashm_fail(-EINVAL);
+    int n = rads_meeting(r, sdl, -1, NULL, NULL);
+    return n < 0 ? rashm_fail(n) : n;
+}
+
+int rs_getrad(rsethandle_t in, rsethandle_t out, uint_t sdl, uint_t index, uint_t flags)
+{
+    struct rset *ri = rset_of(in), *ro = rset_of(out);
+    rashm_cpuset_t c;
+    rashm_nodeset_t n;
+    if (flags || !ri || !ro || index > INT_MAX)
+        return rashm_fail(-EINVAL);
+    int rc = rads_meeting(ri, sdl, (int)index, &c, &n);
+    if (rc < 0)
+        return rashm_fail(rc);
+    struct rset res = *ro;
+    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
+        res.cpus.bits[w] = c.bits[w] & ri->cpus.bits[w];
+    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
+        res.mems.bits[w] = n.bits[w] & ri->mems.bits[w];
+    *ro = res;
+    return 0;
 }
 
 /* Iteration order of RS_FIRST/RS_NEXT: CPUs, then memory pools. Position

@@ -202,24 +202,34 @@ static const rashm_topo_t *topo_or_die(void)
     return t;
 }
 
-/* ---- topo ------------------------------------------------------------------ */
-
-static int cmd_topo(int argc, char **argv)
+/* Options of the read commands that take no argument: --json and --help.
+ * Returns -1 to go on (with *json set), else the exit status to return. */
+static int parse_json_only(int argc, char **argv, const char *usage, bool *json)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 }
     };
-    bool json = false;
     int c;
     while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
-        case 'h': fputs(usage_topo, stdout); return 0;
-        default: return bad_option(usage_topo);
+        case 'j': *json = true; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return bad_option(usage);
         }
     }
     if (optind < argc)
-        return usage_error(usage_topo, "unexpected argument '%s'", argv[optind]);
+        return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+/* ---- topo ------------------------------------------------------------------ */
+
+static int cmd_topo(int argc, char **argv)
+{
+    bool json = false;
+    int prc = parse_json_only(argc, argv, usage_topo, &json);
+    if (prc >= 0)
+        return prc;
 
     const rashm_topo_t *t = topo_or_die();
     if (!t)
@@ -834,20 +844,10 @@ static void summarise(const struct rashm_placement *p, char *ranges, size_t rlen
 
 static int cmd_ls(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 }
-    };
     bool json = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': fputs(usage_ls, stdout); return 0;
-        default: return bad_option(usage_ls);
-        }
-    }
-    if (optind < argc)
-        return usage_error(usage_ls, "unexpected argument '%s'", argv[optind]);
+    int prc = parse_json_only(argc, argv, usage_ls, &json);
+    if (prc >= 0)
+        return prc;
     struct rashm_seg_info *segs = NULL;
     int n = rashm_list(&segs);
     if (n < 0) {

@@ -874,8 +874,8 @@ static void collect_record(const struct udir *u, const char *name, uint64_t my_p
             unlink_as_owner(u, name);
         return;
     }
-    if (creator_gone(pid, start) != 1)
-        return;
+    if (pid == getpid() || creator_gone(pid, start) != 1)
+        return;     /* (our own records: we are alive) */
     struct reg_pending r;
     int fd = open_reg_file(u, name, &st);
     int full = 0;

@@ -165,11 +165,14 @@ struct reg_entry {
     int32_t has_per_attach;
     struct reg_range r[];
 };
-/* Writes the entry for a segment (mapped at base, for the inode). 0 also
+/* Writes the entry for a segment (mapped at base, for the inode); h (may
+ * be NULL): the creation record, whose directory is reused. 0 also
  * when the registry is not usable here (refused top directory, foreign
  * per-uid directory: said once on stderr); -errno when writing failed. */
+struct reg_pending_h;
 RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb,
-                           const struct plan *p, const struct rashm_range *ranges, int nranges);
+                           const struct plan *p, const struct rashm_range *ranges, int nranges,
+                           const struct reg_pending_h *h);
 /* Reads and validates the entry of shmid. `mapped` (may be NULL) is an
  * attach of the segment that the caller already has, used to check the
  * identity; otherwise a temporary read-only attach is made when needed.
@@ -191,7 +194,8 @@ RASHM_HIDDEN int reg_refresh(int shmid, int64_t old_ctime);
  * set_id adds the id right after shmget, end deletes the record once the
  * creation returns (success or failure). */
 struct reg_pending_h {
-    int fd, dfd;
+    int fd, dfd;               /* the record; its (verified) directory */
+    uid_t uid, owner;          /* whose directory, who owns it */
     char name[112];
 };
 RASHM_HIDDEN void reg_pending_begin(key_t key, uint64_t size, struct reg_pending_h *h);
@@ -201,7 +205,7 @@ RASHM_HIDDEN void reg_pending_end(struct reg_pending_h *h);
 RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
 /* Prunes the caller's own directory: entries whose segment is gone,
  * segments (IPC_RMID) and records of creators that died mid-creation. */
-RASHM_HIDDEN void reg_prune_own(void);
+RASHM_HIDDEN void reg_prune_own(const struct reg_pending_h *h);
 /* reg_prune_own, and as root every uid's directory, at most once per
  * 10 s (a stamp in the top directory); foreign per-uid directories are
  * moved aside then. */

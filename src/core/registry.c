@@ -294,10 +294,10 @@ static int top_open(const struct rashm_cfg *c, int create)
             reg_warn("registry %s not used: the path must not contain \".\" or \"..\"", path);
             return -EPERM;
         }
-        int parent_uid_ok = fstat(fd, &st) == 0 && (st.st_uid == me);
         int flags = (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
         int nfd = openat(fd, comp, flags);
-        if (nfd < 0 && errno == ENOENT && last && create && (me == 0 || parent_uid_ok)) {
+        if (nfd < 0 && errno == ENOENT && last && create &&
+            (me == 0 || (fstat(fd, &st) == 0 && st.st_uid == me))) {
             if (mkdirat(fd, comp, me == 0 ? 01777 : 0700) == 0 || errno == EEXIST)
                 nfd = openat(fd, comp, flags);
             if (nfd >= 0 && fstat(nfd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == me &&
@@ -551,7 +551,7 @@ static int store_entry(const struct udir *u, int shmid, const struct reg_entry *
 }
 
 int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
-              const struct rashm_range *ranges, int nranges)
+              const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
 {
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
@@ -596,7 +596,15 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
             e->has_per_attach = 1;
     }
     struct udir u;
-    rc = reg_open(ds.shm_perm.cuid, 1, &u);
+    if (h && h->dfd >= 0 && h->uid == ds.shm_perm.cuid) {
+        /* the directory the creation record is in, verified then */
+        u.fd = dup(h->dfd);
+        u.uid = h->uid;
+        u.owner = h->owner;
+        rc = u.fd < 0 ? -errno : 0;
+    } else {
+        rc = reg_open(ds.shm_perm.cuid, 1, &u);
+    }
     if (rc == -EPERM || rc == -ENOENT) {
         rc = 0;     /* no usable registry (said once): not recorded */
         goto free_entry;
@@ -776,6 +784,8 @@ void reg_pending_begin(key_t key, uint64_t size, struct reg_pending_h *h)
         return;
     }
     h->dfd = u.fd;
+    h->uid = u.uid;
+    h->owner = u.owner;
 }
 
 void reg_pending_set_id(struct reg_pending_h *h, int shmid)
@@ -972,9 +982,16 @@ static void prune_udir(const struct udir *u)
     closedir(d);
 }
 
-void reg_prune_own(void)
+void reg_prune_own(const struct reg_pending_h *h)
 {
     struct udir u;
+    if (h && h->dfd >= 0 && h->uid == geteuid()) {
+        u.fd = h->dfd;
+        u.uid = h->uid;
+        u.owner = h->owner;
+        prune_udir(&u);
+        return;
+    }
     if (reg_open(geteuid(), 0, &u))
         return;
     prune_udir(&u);
@@ -1013,7 +1030,7 @@ void reg_prune(void)
 {
     uid_t me = geteuid();
     if (me != 0) {
-        reg_prune_own();   /* unlink and IPC_RMID work only on our own anyway */
+        reg_prune_own(NULL);   /* unlink and IPC_RMID work only on our own anyway */
         return;
     }
     struct rashm_cfg c;

@@ -191,7 +191,8 @@ static void plan_input_for(struct plan_input *in, const rashm_topo_t *t, const s
 /* Applies a plan to a freshly created segment: policy, population, lock,
  * registry. The caller removes the segment if this fails. */
 static int place_new(int id, const struct plan *p, int hugetlb, uint64_t page, unsigned flags,
-                     const struct rashm_create_opts *opts, const struct rashm_range *ranges, int nranges)
+                     const struct rashm_create_opts *opts, const struct rashm_range *ranges, int nranges,
+                     const struct reg_pending_h *rec)
 {
     void *base = seg_shmat_raw(id, NULL, 0);
     if (base == (void *)-1)
@@ -212,7 +213,7 @@ static int place_new(int id, const struct plan *p, int hugetlb, uint64_t page, u
     /* the segment matters more than its record: a registry that cannot be
      * written costs the entry (queries and re-applied policies), never the
      * segment */
-    int src = reg_store(id, base, page, hugetlb, p, ranges, nranges);
+    int src = reg_store(id, base, page, hugetlb, p, ranges, nranges, rec);
     if (src)
         rashm_dbg("registry: cannot record shmid %d: %s (segment kept, not recorded)", id, strerror(-src));
 detach:
@@ -287,8 +288,8 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
         reg_pending_set_id(&rec, id);
         /* our own directory only: what other users leave there costs
          * their creations, not ours (full pruning is rashm_list's) */
-        reg_prune_own();
-        rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges);
+        reg_prune_own(&rec);
+        rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges, &rec);
         if (rc) {
             rmid_and_forget(id);
             reg_pending_end(&rec);
@@ -560,7 +561,7 @@ static int place(int shmid, const struct rashm_range *ranges, int nranges, int m
         if (rc)
             goto detach;
     }
-    rc = reg_store(shmid, base, page, hugetlb, p, ranges, nranges);
+    rc = reg_store(shmid, base, page, hugetlb, p, ranges, nranges, NULL);
 detach:
     free(p);
     seg_shmdt_raw(base);

@@ -432,6 +432,8 @@ static int reg_open(uid_t uid, int create, struct udir *u)
     struct rashm_cfg c;
     cfg_read(&c);
     int top = top_open(&c, create);
+    if (top == -ENOENT && create)
+        rashm_dbg("registry %s does not exist (root or the tmpfiles.d entry creates it): not used", c.registry_dir);
     if (top < 0)
         return top;
     int rc = udir_open(top, uid, create, u);

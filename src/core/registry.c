@@ -607,8 +607,11 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
     } else {
         rc = reg_open(ds.shm_perm.cuid, 1, &u);
     }
-    if (rc == -EPERM || rc == -ENOENT) {
-        rc = 0;     /* no usable registry (said once): not recorded */
+    if (rc && rc != -ENOMEM) {
+        /* no usable registry (refused: said once; missing, or no right to
+         * make our directory in it): not recorded */
+        rashm_dbg("registry: shmid %d not recorded: %s", shmid, strerror(-rc));
+        rc = 0;
         goto free_entry;
     }
     if (rc)
@@ -1008,7 +1011,10 @@ static int full_prune_due(int top)
     for (int attempt = 0; attempt < 2; attempt++) {
         int fd = openat(top, PRUNE_STAMP, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
         struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0) {
+        /* root's own, and no hard link to some other root file (whose
+         * times we would touch) */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_nlink == 1 &&
+            st.st_size <= 1) {
             struct timespec now;
             clock_gettime(CLOCK_REALTIME, &now);
             int due = st.st_size == 0 || now.tv_sec - st.st_mtime >= FULL_PRUNE_INTERVAL ||

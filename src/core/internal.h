@@ -206,9 +206,9 @@ RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
 /* Prunes the caller's own directory: entries whose segment is gone,
  * segments (IPC_RMID) and records of creators that died mid-creation. */
 RASHM_HIDDEN void reg_prune_own(const struct reg_pending_h *h);
-/* reg_prune_own, and as root every uid's directory, at most once per
- * 10 s (a stamp in the top directory); foreign per-uid directories are
- * moved aside then. */
+/* reg_prune_own, and as root every uid's directory (at most 16384 entries
+ * each), at most once per 10 s (a stamp in the top directory); foreign
+ * per-uid directories are moved aside then. */
 RASHM_HIDDEN void reg_prune(void);
 
 #endif

@@ -66,6 +66,7 @@
 #define PRUNE_STAMP ".prune"
 #define FULL_PRUNE_INTERVAL 10     /* seconds between two full prunes by root */
 #define FOREIGN_NS_AGE (24 * 3600) /* records/temporaries of other pid namespaces */
+#define FULL_PRUNE_PER_DIR 16384   /* entries looked at per other user's directory and full prune */
 
 /* The "being created" record (new.<...>). */
 struct reg_pending {
@@ -955,7 +956,7 @@ static void collect_records(const struct udir *u, pid_t cpid)
  * records of dead creators (with their segments), temporaries of dead
  * writers. Names are handled relative to the directory fd; nothing is
  * followed; unlinks run with the directory owner's fsuid. */
-static void prune_udir(const struct udir *u)
+static void prune_udir(const struct udir *u, long limit)
 {
     int32_t mypid;
     uint64_t mystart, pidns;
@@ -971,7 +972,7 @@ static void prune_udir(const struct udir *u)
         return;
     }
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while ((de = readdir(d)) && limit-- != 0) {
         int id, n = -1;
         if (sscanf(de->d_name, "seg.%d%n", &id, &n) == 1 && n > 0 && !de->d_name[n]) {
             struct shmid_ds ds;
@@ -994,12 +995,12 @@ void reg_prune_own(const struct reg_pending_h *h)
         u.fd = h->dfd;
         u.uid = h->uid;
         u.owner = h->owner;
-        prune_udir(&u);
+        prune_udir(&u, -1);
         return;
     }
     if (reg_open(geteuid(), 0, &u))
         return;
-    prune_udir(&u);
+    prune_udir(&u, -1);
     close(u.fd);
 }
 
@@ -1048,7 +1049,7 @@ void reg_prune(void)
         return;
     struct udir u;
     if (udir_open(top, 0, 0, &u) == 0) {
-        prune_udir(&u);
+        prune_udir(&u, -1);
         close(u.fd);
     }
     if (!full_prune_due(top)) {
@@ -1078,7 +1079,9 @@ void reg_prune(void)
         int rc = udir_open(top, (uid_t)uid, 1, &u);
         if (rc)
             continue;
-        prune_udir(&u);
+        /* bounded: a user's junk costs root's listing a bounded amount
+         * per interval (the user's own creations prune it all) */
+        prune_udir(&u, FULL_PRUNE_PER_DIR);
         close(u.fd);
     }
     closedir(d);

@@ -11,7 +11,8 @@
  *     placement writes nothing there, root's rashm_list deletes nothing
  *     there, and the link is moved out of the way.
  *  3. nobody's (real) directory holds links named like stale entries that
- *     point at root files: pruning removes the links, never their targets. */
+ *     point at root files: pruning removes the links, never their targets.
+ *  4. nobody's entry is a FIFO: root's readers do not wait on it. */
 #define _GNU_SOURCE
 #include "sec.h"
 
@@ -94,6 +95,40 @@ static int victim_files_intact(void)
         ok &= sec_file_is(path, precious);
     }
     return ok;
+}
+
+/* nobody: its entry becomes a FIFO (an open for reading would wait for a
+ * writer that never comes). */
+static int nobody_fifo(void *p)
+{
+    (void)p;
+    char path[256];
+    snprintf(path, sizeof path, "%s/seg.%d", nobody_dir, id_for_plant);
+    unlink(path);
+    return mkfifo(path, 0644) ? 1 : 0;
+}
+
+/* root: every reader of the entry, under a watchdog. */
+static int root_reads(void *p)
+{
+    (void)p;
+    alarm(20);
+    attachinfo_t *ai = ra_get_attachinfo(R_SHM, shm_id(id_for_plant), 0, 0, 0);
+    if (ai == (attachinfo_t *)-1)
+        return 1;
+    if (ai) {
+        ra_free_attachinfo(ai);
+        return 2;                 /* a FIFO is no entry */
+    }
+    struct rashm_placement *q = rashm_query(id_for_plant);
+    if (!q || q->registered)
+        return 3;
+    rashm_placement_free(q);
+    struct rashm_seg_info *v = NULL;
+    if (rashm_list(&v) < 0)
+        return 4;
+    free(v);
+    return 0;
 }
 
 int main(void)
@@ -185,6 +220,10 @@ int main(void)
     char path[256];
     snprintf(path, sizeof path, "%s/seg.77777", nobody_dir);
     CHECK(lstat(path, &ls) != 0);   /* the stale link itself went */
+
+    /* 4. a FIFO for an entry */
+    CHECK_EQ(sec_run_as(NOBODY, nobody_fifo, NULL), 0);
+    CHECK_EQ(in_child(root_reads, NULL), 0);
 
     CHECK_EQ(shmctl(id, IPC_RMID, NULL), 0);
     CHECK_EQ(sec_segments(), 0);

@@ -824,7 +824,30 @@ static int record_matches(const struct reg_pending *r, const struct shmid_ds *ds
            ds->shm_segsz == r->segsz && (int64_t)ds->shm_ctime >= r->time - 1;
 }
 
-/* Removes segment id if it still matches the record and nobody has it
+/* Attaches of segment id in this process: mappings of its shm file
+ * ("/SYSV<key> (deleted)", inode = the id) that start at offset 0 (an
+ * attach split into several VMAs by per-range policies counts once). A
+ * reader that attached the segment to look at it (a query,
+ * ra_get_attachinfo) is not "somebody using it". */
+static unsigned long own_attaches(int id)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    unsigned long n = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long off, ino;
+        char path[64];
+        if (sscanf(line, "%*x-%*x %*s %llx %*x:%*x %llu %63s", &off, &ino, path) == 3 && off == 0 &&
+            ino == (unsigned long long)id && !strncmp(path, "/SYSV", 5))
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Removes segment id if it still matches the record and nobody else has it
  * attached: 1 removed (or gone), 0 kept (attached: try again later). */
 static int remove_if_unused(const struct udir *u, const struct reg_pending *r, int id)
 {
@@ -833,7 +856,7 @@ static int remove_if_unused(const struct udir *u, const struct reg_pending *r, i
         return 1;
     if (!record_matches(r, &ds))
         return 1;   /* not this creation's */
-    if (ds.shm_nattch != 0)
+    if (ds.shm_nattch != 0 && ds.shm_nattch != own_attaches(id))
         return 0;   /* somebody opened the half-made segment: theirs to keep for now */
     if (shmctl(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
         return 0;

@@ -196,7 +196,8 @@ int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
     return rc;
 }
 
-int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, struct reg_entry **out)
+int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, int check_nodes,
+                   struct reg_entry **out)
 {
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
@@ -209,7 +210,7 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
     f.nsrads = -1;
     rashm_nodeset_t known;
     const rashm_topo_t *t;
-    if (topo_get(&t) == 0 && rashm_topo_is_this_system(t)) {
+    if (check_nodes && topo_get(&t) == 0 && rashm_topo_is_this_system(t)) {
         /* plans take range nodes from the nodes with memory and gaps from
          * the nodes with CPUs (the topology includes disallowed ones) */
         rashm_nodeset_t srads;
@@ -470,7 +471,10 @@ static void reapply(int shmid, void *p, int shmflg)
     if (maplen > mi.length)
         return;
     struct reg_entry *e;
-    if (seg_entry_load(shmid, p, &mi, &e))
+    /* no topology here (loading it would cost every process its first
+     * huge-page shmat a few ms): a mask naming a node the machine lacks
+     * only makes mbind fail, and mbind keeps a policy to existing nodes */
+    if (seg_entry_load(shmid, p, &mi, 0, &e))
         return;
     if (e->segsz == ds.shm_segsz && e->has_per_attach) {
         for (int i = 0; i < e->nranges; i++) {
@@ -890,7 +894,7 @@ static int query(int shmid, struct rashm_placement **out)
         rc = -EIO;         /* not the fresh single mapping shmat makes */
         goto fail;
     }
-    if (seg_entry_load(shmid, base, &mi, &e) == 0)
+    if (seg_entry_load(shmid, base, &mi, 1, &e) == 0)
         p->registered = 1;
     int maxnode = -1;
     for (int i = 0; i < rashm_topo_nnodes(t); i++) {
@@ -1026,7 +1030,7 @@ int rashm_list(struct rashm_seg_info **out)
         if (!reg_exists(v[i].shmid))
             continue;
         struct reg_entry *e;
-        if (seg_entry_load(v[i].shmid, NULL, NULL, &e) == 0) {
+        if (seg_entry_load(v[i].shmid, NULL, NULL, 1, &e) == 0) {
             v[i].registered = 1;
             v[i].hugetlb = e->hugetlb;
             v[i].nranges = e->nranges;

@@ -140,8 +140,6 @@ struct seg_map_info {
     int hugetlb;               /* page_size is not the base page size */
 };
 RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
-/* Page size of the mapping at addr (seg_mapping_info). */
-RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
 /* The registry entry of shmid, validated (reg_check_entry) against the
  * segment as the kernel shows it: its size and the page size of `mapped`
  * (an attach the caller has; NULL: a temporary read-only attach is made,

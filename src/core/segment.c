@@ -187,15 +187,6 @@ int seg_mapping_info(const void *addr, struct seg_map_info *out)
     return 0;
 }
 
-int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
-{
-    struct seg_map_info m;
-    int rc = seg_mapping_info(addr, &m);
-    if (!rc)
-        *pagesize = m.page_size;
-    return rc;
-}
-
 int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, int check_nodes,
                    struct reg_entry **out)
 {

@@ -212,9 +212,15 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
         f.nodes = &known;
         f.nsrads = rashm_topo_nsrads(t);
     }
+    /* the entry first, with no attach of ours in the way: without an
+     * entry, reg_load collects a segment whose creator died mid-creation,
+     * which it does only while nobody has the segment attached */
+    struct reg_entry *e = NULL;
+    int rc = reg_load(shmid, mapped, &e);
+    if (rc)
+        return rc;
     void *tmp = NULL;
     if (!mapped) {
-        /* one attach serves both the page size and reg_load's identity check */
         tmp = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
         if (tmp == (void *)-1)
             tmp = NULL;      /* no read permission: the page size stays unknown */
@@ -228,12 +234,8 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
         f.page_size = mi.page_size;
         f.hugetlb = mi.hugetlb;
     }
-    struct reg_entry *e = NULL;
-    int rc = reg_load(shmid, mapped, &e);
     if (tmp)
         seg_shmdt_raw(tmp);
-    if (rc)
-        return rc;
     if (reg_check_entry(e, sizeof *e + (size_t)e->nranges * sizeof e->r[0], &f)) {
         rashm_dbg("registry: entry for shmid %d does not describe the segment (forged or corrupt): ignored", shmid);
         free(e);

@@ -1,0 +1,187 @@
+/* Attack (issue 7, defect 10): DMAs that cannot complete.
+ *  1. A segment made with SHM_NORESERVE that is bigger than the huge-page
+ *     pool can fill: veo_shmat must fail with ENOMEM (the card pins every
+ *     page at attach), leaving nothing attached or registered.
+ *  2. VE memory whose upper half VE code unmapped after registering it: a
+ *     DMA across the boundary, either way, ends with 0x1000 and writes
+ *     nothing (small transfers are probed page by page, large ones through
+ *     the kernel: both paths).
+ *  3. A segment page punched out by the VH (MADV_REMOVE) after the attach,
+ *     with the pool then exhausted: a DMA across it ends with 0x1000 and
+ *     writes nothing.
+ * Root only: it borrows BORROW huge pages (vm.nr_hugepages += BORROW, given
+ * back at the end) and empties the pool for a moment. */
+#include "vedma_common.h"
+
+#include <sys/mman.h>
+
+#define BORROW 8
+#define HP (2 * MB)
+
+static long meminfo(const char *field)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/meminfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, strlen(field)) && line[strlen(field)] == ':')
+            v = strtol(line + strlen(field) + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static long avail_pages(void)
+{
+    return meminfo("HugePages_Free") - meminfo("HugePages_Rsvd");
+}
+
+static int add_hugepages(long delta)
+{
+    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
+    long n;
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld", &n) != 1 || n + delta < 0) {
+        fclose(f);
+        return -1;
+    }
+    rewind(f);
+    fprintf(f, "%ld\n", n + delta);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int all_bytes(const char *p, size_t n, unsigned char c)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] != c)
+            return 0;
+    return 1;
+}
+
+static int64_t half_unmapped(struct veo_proc_handle *h, uint64_t sv, int to_shm, int64_t size)
+{
+    uint64_t r = 0;
+    struct veo_args *a = veo_args_alloc();
+    veo_args_set_u64(a, 0, sv);
+    veo_args_set_i64(a, 1, to_shm);
+    veo_args_set_i64(a, 2, size);
+    CHECK_EQ(veo_call_sync(h, vt_sym(h, "vt_dma_half_unmapped"), a, &r), VEO_COMMAND_OK);
+    veo_args_free(a);
+    return (int64_t)r;
+}
+
+/* NORESERVE segments of the free huge pages, populated by this process,
+ * until the pool is empty; their ids go to ids[], their count is returned */
+static int exhaust_pool(int *ids, int max)
+{
+    int n = 0;
+    long av;
+    while (n < max && (av = avail_pages()) > 0) {
+        int id = shmget(IPC_PRIVATE, (size_t)av * HP, IPC_CREAT | SHM_HUGETLB | SHM_NORESERVE | 0600);
+        if (id < 0)
+            break;
+        ids[n++] = id;
+        char *p = shmat(id, NULL, 0);
+        if (p == (void *)-1)
+            break;
+        madvise(p, (size_t)av * HP, MADV_POPULATE_WRITE); /* may fall short: loop */
+        shmdt(p);
+    }
+    return n;
+}
+
+int main(void)
+{
+    check_begin();
+    if (geteuid() != 0) {
+        fprintf(stderr, "needs root (borrows huge pages): skipping\n");
+        return TEST_SKIP;
+    }
+    long total0 = meminfo("HugePages_Total");
+    if (add_hugepages(BORROW) < 0 || meminfo("HugePages_Total") < total0 + BORROW) {
+        add_hugepages(-BORROW);
+        fprintf(stderr, "cannot borrow %d huge pages: skipping\n", BORROW);
+        return TEST_SKIP;
+    }
+    struct veo_proc_handle *h = vt_proc();
+
+    /* 1. pages that cannot exist: ENOMEM at attach, nothing left behind */
+    long av = avail_pages();
+    int big = shmget(vt_key(7), (size_t)(av + 2) * HP,
+                     IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | 0600);
+    CHECK(big >= 0);
+    void *vbig = (void *)1;
+    CHECK_ERRNO(veo_shmat(h, big, NULL, 0, &vbig), (intptr_t)-1, ENOMEM);
+    CHECK_EQ(vt_nattch(big), 0);
+    CHECK_ERRNO(veo_shmat(h, big, NULL, SHM_RDONLY, &vbig), (intptr_t)-1, ENOMEM);
+    CHECK_EQ(vt_nattch(big), 0);
+    shmctl(big, IPC_RMID, NULL); /* gives the pages it got back */
+
+    /* nothing was registered: the next attach gets the first VEHVA */
+    int id = vt_hugeseg(vt_key(7), 4 * MB, 0600);
+    char *seg = shmat(id, NULL, 0);
+    CHECK(seg != (void *)-1);
+    memset(seg, 0xcc, 4 * MB);
+    void *sv;
+    void *at = veo_shmat(h, id, NULL, 0, &sv);
+    CHECK(at != (void *)-1);
+    CHECK_EQ((uint64_t)sv, 0x8800000000ULL);
+
+    /* 2. VE memory unmapped half-way: 0x1000, nothing written either way */
+    static const int64_t sizes[] = { 64 * 1024, 2 * MB };
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(half_unmapped(h, (uint64_t)sv, 0, sizes[i]), 0x1000);
+        CHECK_EQ(half_unmapped(h, (uint64_t)sv, 1, sizes[i]), 0x1000);
+        CHECK(all_bytes(seg, 4 * MB, 0xcc));
+    }
+
+    /* 3. a segment page punched out after the attach, the pool empty */
+    int tid = shmget(vt_key(7), 2 * HP, IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | 0600);
+    CHECK(tid >= 0);
+    char *t = shmat(tid, NULL, 0);
+    CHECK(t != (void *)-1);
+    memset(t, 0xcc, HP); /* page 0 only */
+    void *tv;
+    void *tat = veo_shmat(h, tid, NULL, 0, &tv); /* populates page 1 as well */
+    CHECK(tat != (void *)-1);
+    CHECK_EQ(madvise(t + HP, HP, MADV_REMOVE), 0);
+    int fill[8];
+    int nfill = exhaust_pool(fill, 8);
+    CHECK_EQ(avail_pages(), 0);
+    void *hm;
+    CHECK_EQ(veo_alloc_hmem(h, &hm, 4 * MB), 0);
+    uint64_t ve = (uint64_t)veo_get_hmem_addr(hm);
+    char *buf = malloc(4 * MB);
+    memset(buf, 0x22, 4 * MB);
+    CHECK_EQ(veo_write_mem(h, ve, buf, 4 * MB), 0);
+    uint64_t mv = veo_register_mem_to_dmaatb(hm, 4 * MB);
+    CHECK(mv != (uint64_t)-1);
+    uint64_t tvv = (uint64_t)tv;
+    CHECK_EQ(veo_dma_post_wait(h, tvv + HP - 32 * 1024, mv, 64 * 1024), 0x1000);
+    CHECK_EQ(veo_dma_post_wait(h, tvv, mv, 4 * MB - 4), 0x1000);
+    CHECK(all_bytes(t, HP, 0xcc));
+    CHECK_EQ(veo_dma_post_wait(h, mv, tvv + HP - 32 * 1024, 64 * 1024), 0x1000);
+    CHECK_EQ(veo_dma_post_wait(h, mv, tvv, 4 * MB - 4), 0x1000);
+    CHECK_EQ(veo_read_mem(h, buf, ve, 4 * MB), 0);
+    CHECK(all_bytes(buf, 4 * MB, 0x22));
+    /* the page that exists is still reachable */
+    CHECK_EQ(veo_dma_post_wait(h, tvv, mv, 4096), 0);
+    CHECK(all_bytes(t, 4096, 0x22) && all_bytes(t + 4096, HP - 4096, 0xcc));
+    for (int i = 0; i < nfill; i++)
+        shmctl(fill[i], IPC_RMID, NULL);
+
+    CHECK_EQ(veo_unregister_mem_from_dmaatb(h, mv), 0);
+    CHECK_EQ(veo_shmdt(h, tat), 0);
+    CHECK_EQ(veo_shmdt(h, at), 0);
+    veo_free_hmem(hm);
+    veo_proc_destroy(h);
+    free(buf);
+    shmdt(t);
+    shmdt(seg);
+    shmctl(tid, IPC_RMID, NULL);
+    shmctl(id, IPC_RMID, NULL);
+    CHECK_EQ(vt_helpers_of_mine(), 0);
+    CHECK_EQ(add_hugepages(-BORROW), 0);
+    return check_end();
+}

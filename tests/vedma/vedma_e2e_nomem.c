@@ -10,9 +10,13 @@
  *     with the pool then exhausted: a DMA across it ends with 0x1000 and
  *     writes nothing.
  * Root only: it borrows BORROW huge pages (vm.nr_hugepages += BORROW, given
- * back at the end) and empties the pool for a moment. */
+ * back at the end; under the test runs' huge-page lock when there is one)
+ * and empties the pool for a moment (each round is short: the pages go
+ * back as soon as the DMAs or the attach have been tried). */
 #include "vedma_common.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 
 #define BORROW 8
@@ -36,19 +40,32 @@ static long avail_pages(void)
     return meminfo("HugePages_Free") - meminfo("HugePages_Rsvd");
 }
 
+/* Test runs that borrow huge pages by delta serialise on this lock (a
+ * root-owned directory); without it, borrow anyway. */
+#define HP_LOCK "/run/rashm-tests/hugepages.lock"
+
 static int add_hugepages(long delta)
 {
+    int lk = open(HP_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (lk >= 0)
+        while (flock(lk, LOCK_EX) < 0 && errno == EINTR)
+            ;
     FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
     long n;
+    int rc = -1;
     if (!f)
-        return -1;
+        goto out;
     if (fscanf(f, "%ld", &n) != 1 || n + delta < 0) {
         fclose(f);
-        return -1;
+        goto out;
     }
     rewind(f);
     fprintf(f, "%ld\n", n + delta);
-    return fclose(f) == 0 ? 0 : -1;
+    rc = fclose(f) == 0 ? 0 : -1;
+out:
+    if (lk >= 0)
+        close(lk);
+    return rc;
 }
 
 static int all_bytes(const char *p, size_t n, unsigned char c)

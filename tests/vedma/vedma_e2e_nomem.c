@@ -4,8 +4,7 @@
  *     page at attach), leaving nothing attached or registered.
  *  2. VE memory whose upper half VE code unmapped after registering it: a
  *     DMA across the boundary, either way, ends with 0x1000 and writes
- *     nothing (small transfers are probed page by page, large ones through
- *     the kernel: both paths).
+ *     nothing (64 KiB and 2 MiB transfers).
  *  3. A segment page punched out by the VH (MADV_REMOVE) after the attach,
  *     with the pool then exhausted: a DMA across it ends with 0x1000 and
  *     writes nothing.

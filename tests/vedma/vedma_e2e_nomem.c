@@ -122,11 +122,33 @@ int main(void)
     }
     struct veo_proc_handle *h = vt_proc();
 
+    /* The segments of parts 2 and 3 come first, while the pool has pages:
+     * part 1 leaves it empty (the segment it fails to attach keeps the
+     * pages it got, and serves part 3 as the pool's exhauster). */
+    int id = vt_hugeseg(vt_key(7), 4 * MB, 0600);
+    char *seg = shmat(id, NULL, 0);
+    CHECK(seg != (void *)-1);
+    memset(seg, 0xcc, 4 * MB);
+    void *sv;
+    void *at = veo_shmat(h, id, NULL, 0, &sv);
+    CHECK(at != (void *)-1);
+    CHECK_EQ((uint64_t)sv, 0x8800000000ULL); /* 2 pages */
+    int tid = shmget(vt_key(7), 2 * HP, IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | 0600);
+    CHECK(tid >= 0);
+    char *t = shmat(tid, NULL, 0);
+    CHECK(t != (void *)-1);
+    memset(t, 0xcc, HP); /* page 0 only */
+    void *tv;
+    void *tat = veo_shmat(h, tid, NULL, 0, &tv); /* populates page 1 as well */
+    CHECK(tat != (void *)-1);
+    CHECK_EQ((uint64_t)tv, 0x8800400000ULL);
+
     /* 1. pages that cannot exist: ENOMEM at attach, nothing left behind */
     /* Pages other work frees meanwhile can let an attach through: such a
      * round proves nothing and is repeated; every round failing the same
      * way is a failure. */
     int refused = 0;
+    void *keep = NULL; /* the refused segment, holding what the pool had */
     for (int round = 0; round < 5 && !refused; round++) {
         long av = avail_pages();
         int big = shmget(vt_key(7), (size_t)(av + 2) * HP,
@@ -142,7 +164,13 @@ int main(void)
             if (abig != (void *)-1)
                 veo_shmdt(h, abig);
         }
-        shmctl(big, IPC_RMID, NULL); /* gives the pages it got back */
+        if (errs[0] && errs[1]) {
+            /* attached here (no page is faulted in), it keeps the pages it
+             * got until this process detaches or dies, even when removed */
+            keep = shmat(big, NULL, SHM_RDONLY);
+            CHECK(keep != (void *)-1);
+        }
+        shmctl(big, IPC_RMID, NULL);
         if (!errs[0] || !errs[1]) {
             fprintf(stderr, "round %d: a segment of %ld pages with %ld free could be attached "
                     "(pool changed meanwhile?; rw %d ro %d); again\n", round, av + 2, av, errs[0], errs[1]);
@@ -157,15 +185,12 @@ int main(void)
     }
     CHECK(refused);
 
-    /* nothing was registered: the next attach gets the first VEHVA */
-    int id = vt_hugeseg(vt_key(7), 4 * MB, 0600);
-    char *seg = shmat(id, NULL, 0);
-    CHECK(seg != (void *)-1);
-    memset(seg, 0xcc, 4 * MB);
-    void *sv;
-    void *at = veo_shmat(h, id, NULL, 0, &sv);
-    CHECK(at != (void *)-1);
-    CHECK_EQ((uint64_t)sv, 0x8800000000ULL);
+    /* nothing was registered: the next attach gets the next VEHVA */
+    void *sv2;
+    void *at2 = veo_shmat(h, id, NULL, 0, &sv2);
+    CHECK(at2 != (void *)-1);
+    CHECK_EQ((uint64_t)sv2, 0x8800800000ULL);
+    CHECK_EQ(veo_shmdt(h, at2), 0);
 
     /* 2. VE memory unmapped half-way: 0x1000, nothing written either way */
     static const int64_t sizes[] = { 64 * 1024, 2 * MB };
@@ -176,14 +201,6 @@ int main(void)
     }
 
     /* 3. a segment page punched out after the attach, the pool empty */
-    int tid = shmget(vt_key(7), 2 * HP, IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | 0600);
-    CHECK(tid >= 0);
-    char *t = shmat(tid, NULL, 0);
-    CHECK(t != (void *)-1);
-    memset(t, 0xcc, HP); /* page 0 only */
-    void *tv;
-    void *tat = veo_shmat(h, tid, NULL, 0, &tv); /* populates page 1 as well */
-    CHECK(tat != (void *)-1);
     void *hm;
     CHECK_EQ(veo_alloc_hmem(h, &hm, 4 * MB), 0);
     uint64_t ve = (uint64_t)veo_get_hmem_addr(hm);
@@ -230,6 +247,8 @@ int main(void)
     CHECK_EQ(veo_dma_post_wait(h, tvv, mv, 4096), 0);
     CHECK(all_bytes(t, 4096, 0x22) && all_bytes(t + 4096, HP - 4096, 0xcc));
 
+    if (keep && keep != (void *)-1)
+        shmdt(keep);
     CHECK_EQ(veo_unregister_mem_from_dmaatb(h, mv), 0);
     CHECK_EQ(veo_shmdt(h, tat), 0);
     CHECK_EQ(veo_shmdt(h, at), 0);

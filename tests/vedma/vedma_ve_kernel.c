@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "vedma.h"
@@ -130,5 +132,94 @@ int64_t vt_dma_unmapped(uint64_t shm_vehva)
     munmap(raw, 2 * M);
     int64_t r = ve_dma_post_wait(v, shm_vehva, 4096);
     ve_unregister_mem_from_dmaatb(v);
+    return r;
+}
+
+/* ---- attacks on the DMA engine's truthfulness (issue 7, defects 8-10) --- */
+
+int64_t vt_wait_count(void);
+int64_t vt_alias_vemem(int64_t shmid, uint64_t shm_vehva, int64_t dst_off, int64_t src_off,
+                       int64_t size, int64_t vemem_is_dst);
+int64_t vt_dma_half_unmapped(uint64_t shm_vehva, int64_t to_shm, int64_t size);
+
+/* Waits for the DMAs of the last vt_post_many and counts their results:
+ * bits 0-15 completed (0), 16-31 missing page (0x4000 only), 32-47 anything
+ * else. Only the last 128 posts still have a handle. */
+int64_t vt_wait_count(void)
+{
+    int64_t ok = 0, miss = 0, other = 0;
+    for (int i = 0; i < VE_DMA_NDESC && i < nposted; i++) {
+        int r = ve_dma_wait(&handles[i]);
+        if (r == 0)
+            ok++;
+        else if (r == 0x4000)
+            miss++;
+        else
+            other++;
+    }
+    nposted = 0;
+    return ok | miss << 16 | other << 32;
+}
+
+/* VE code attaches segment shmid itself (plain shmat: a second view of the
+ * pages that shm_vehva, a vh_shmat attach, also reaches) and registers that
+ * view as VE memory. Then one DMA between the two views:
+ * vemem_is_dst: VE-memory view + dst_off <- SHM view + src_off, else the
+ * other way round. Returns the DMA's result, or -errno of a setup step. */
+int64_t vt_alias_vemem(int64_t shmid, uint64_t shm_vehva, int64_t dst_off, int64_t src_off,
+                       int64_t size, int64_t vemem_is_dst)
+{
+    struct shmid_ds ds;
+    if (shmctl((int)shmid, IPC_STAT, &ds) < 0)
+        return -errno;
+    char *view = shmat((int)shmid, NULL, 0);
+    if (view == (void *)-1)
+        return -errno;
+    uint64_t v = ve_register_mem_to_dmaatb(view, ds.shm_segsz);
+    if (v == (uint64_t)-1) {
+        int e = errno;
+        shmdt(view);
+        return -e;
+    }
+    int64_t r = vemem_is_dst
+                    ? ve_dma_post_wait(v + (uint64_t)dst_off, shm_vehva + (uint64_t)src_off, (int)size)
+                    : ve_dma_post_wait(shm_vehva + (uint64_t)dst_off, v + (uint64_t)src_off, (int)size);
+    ve_unregister_mem_from_dmaatb(v);
+    shmdt(view);
+    return r;
+}
+
+/* 4 MiB of VE memory (filled with 0x11) registered, then its upper 2 MiB
+ * unmapped by VE code: a DMA of `size` bytes centred on the boundary, to or
+ * from the segment at shm_vehva, cannot complete. Returns the DMA's result
+ * | 0x10000 when the surviving VE memory was changed (to_shm == 0; the VH
+ * checks the segment when to_shm), or -errno of a setup step. */
+int64_t vt_dma_half_unmapped(uint64_t shm_vehva, int64_t to_shm, int64_t size)
+{
+    const size_t M = 2u << 20;
+    char *raw = mmap(NULL, 3 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return -errno;
+    char *mem = (char *)(((uintptr_t)raw + M - 1) & ~(uintptr_t)(M - 1));
+    memset(mem, 0x11, 2 * M);
+    uint64_t v = ve_register_mem_to_dmaatb(mem, 2 * M);
+    if (v == (uint64_t)-1) {
+        int e = errno;
+        munmap(raw, 3 * M);
+        return -e;
+    }
+    munmap(mem + M, M); /* the upper half goes: the DMA meets it part-way */
+    uint64_t at = v + M - (uint64_t)size / 2;
+    int64_t r = to_shm ? ve_dma_post_wait(shm_vehva, at, (int)size)
+                       : ve_dma_post_wait(at, shm_vehva, (int)size);
+    for (size_t i = 0; i < M; i++)
+        if (mem[i] != 0x11) {
+            r |= 0x10000;
+            break;
+        }
+    ve_unregister_mem_from_dmaatb(v);
+    munmap(raw, (size_t)(mem - raw) + M);
+    if (mem + 2 * M < raw + 3 * M)
+        munmap(mem + 2 * M, (size_t)(raw + 3 * M - (mem + 2 * M)));
     return r;
 }

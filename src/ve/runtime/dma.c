@@ -4,8 +4,19 @@
  * descriptor table H. Posters fill the next slot in order; one engine
  * thread executes the slots in the same order. A transfer is validated as a
  * whole against the DMAATB (under its read lock, so no registration can go
- * away under a copy), then copied with one memcpy straight between the two
- * registered host ranges: no staging buffer, no copy outside a registration.
+ * away under a copy), then copied straight between the two registered host
+ * ranges: no staging buffer, no copy outside a registration.
+ *
+ * What a DMA reports is what it did:
+ *  - it translates only through registrations that existed when it was
+ *    posted (generation tag), so it never lands in a segment attached later
+ *    at a VEHVA that was freed and handed out again;
+ *  - before writing anything it makes sure every page of both ranges is
+ *    there (faults them in; a page that cannot be had is the memory-access
+ *    exception with nothing written), so a fault cannot stop it half-way;
+ *  - two registrations that are views of the same pages (one segment
+ *    attached twice) are copied in the order their backing offsets need,
+ *    so an overlapping copy between them gives memmove's result.
  *
  * Waiting, on both sides, spins for a short while and then sleeps on a futex
  * (an idle VE process burns no core); posters and completions only make a
@@ -46,12 +57,24 @@ enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
 #define WAITER_SPIN_NS 20000
 #define WAITER_SPIN_MAX_NS 500000
 
+/* Before a copy every page of both ranges is probed: a load, and for the
+ * destination a store of the loaded byte, per page. A VH-VE SHM range is
+ * made of 2 MiB huge pages (checked at attach); VE memory may be made of
+ * 4 KiB pages, so it is probed every PROBE_STEP. (MADV_POPULATE_READ/WRITE
+ * would do the same in the kernel: as fast on transparent huge pages, but
+ * several times slower than the loads on 4 KiB pages, as slow as the copy
+ * itself.) */
+#define PROBE_STEP 4096u
+/* staging for a copy between two views of the same pages */
+#define ALIAS_BOUNCE (64u << 10)
+
 struct slot {
     _Atomic int state;
     int exc;            /* exception bits once S_DONE */
     int held;           /* a post_wait owns it until it has read the result */
     uint64_t dst, src;
     int64_t size;
+    uint64_t gen;       /* DMAATB generation when posted */
     ve_dma_handle_t *owner; /* NEC: gets the status when the slot is reused */
 };
 
@@ -68,6 +91,7 @@ struct dma_engine {
     _Atomic int running;
     _Atomic uint64_t nexc;
     pthread_t thr;
+    char bounce[ALIAS_BOUNCE]; /* engine thread only: aliasing copies */
 };
 
 static void futex_wait(_Atomic uint32_t *w, uint32_t val)
@@ -146,8 +170,86 @@ RASHM_VE_API void rashm_ve_runtime_on_fault(int sig)
     siglongjmp(*engine_copy_guard, 1);
 }
 
-/* memmove (src and dst may overlap) that turns a fault into an error. */
-static int guarded_move(char *to, const char *from, size_t n)
+/* Faults in every page of [p, p+n) (for writing if `write`), `step` apart,
+ * before any byte is copied. Called under the engine's fault guard: a page
+ * that cannot be had (unmapped, no huge page left in the pool, read-only)
+ * ends in the guard, never half-way through a copy. The store writes the
+ * byte just loaded, inside the destination, which the DMA overwrites
+ * anyway. */
+static void probe(char *p, size_t n, int write, size_t step)
+{
+    volatile char *v = (volatile char *)p;
+    size_t first = step - ((uintptr_t)p & (step - 1));
+    for (size_t off = 0; off < n; off = off ? off + step : first) {
+        char c = v[off];
+        if (write)
+            v[off] = c;
+    }
+}
+
+/* Copies between two views of one object whose backing ranges overlap
+ * (sb, db: the backing offsets of from and to). memmove decides its
+ * direction from the virtual addresses, which here say nothing: copy in
+ * pieces through a bounce buffer, in the order the backing offsets need
+ * (ascending when the destination lies below the source, else descending),
+ * so no piece is overwritten before it has been read. */
+static void alias_move(char *bounce, char *to, const char *from, size_t n, uint64_t sb,
+                       uint64_t db)
+{
+    if (sb == db)
+        return; /* the same bytes: nothing changes */
+    if (db < sb) {
+        for (size_t i = 0; i < n; i += ALIAS_BOUNCE) {
+            size_t c = n - i < ALIAS_BOUNCE ? n - i : ALIAS_BOUNCE;
+            memcpy(bounce, from + i, c);
+            memcpy(to + i, bounce, c);
+        }
+    } else {
+        for (size_t end = n; end > 0;) {
+            size_t c = end < ALIAS_BOUNCE ? end : ALIAS_BOUNCE;
+            end -= c;
+            memcpy(bounce, from + end, c);
+            memcpy(to + end, bounce, c);
+        }
+    }
+}
+
+/* Are `from` (in registration se) and `to` (in de), n bytes each, two
+ * different views of overlapping bytes of one object? Then *sb, *db get
+ * their backing offsets. Private memory is its own only view: memmove on
+ * the addresses is right for it. */
+static int aliased(const struct atb_entry *se, const char *from, const struct atb_entry *de,
+                   const char *to, uint64_t n, uint64_t *sb, uint64_t *db)
+{
+    if (se->back.dev != de->back.dev || se->back.ino != de->back.ino)
+        return 0;
+    if (!se->back.dev && !se->back.ino)
+        return 0;
+    *sb = se->back.off + (uint64_t)(from - se->host);
+    *db = de->back.off + (uint64_t)(to - de->host);
+    if (*db - *sb == (uint64_t)((uintptr_t)to - (uintptr_t)from))
+        return 0; /* the same view (or one consistent with it) */
+    return *sb < *db + n && *db < *sb + n;
+}
+
+/* Pages first, so a fault (or a page the kernel cannot supply) means
+ * nothing was written; then the copy. */
+static __attribute__((noinline)) void copy_body(struct dma_engine *e, char *to,
+                                               const struct atb_entry *de, const char *from,
+                                               const struct atb_entry *se, size_t n)
+{
+    uint64_t sb, db;
+    probe((char *)from, n, 0, se->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
+    probe(to, n, 1, de->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
+    if (aliased(se, from, de, to, n, &sb, &db))
+        alias_move(e->bounce, to, from, n, sb, db);
+    else
+        memmove(to, from, n);
+}
+
+/* The copy of one DMA, turning a fault into an error (-EFAULT). */
+static int guarded_copy(struct dma_engine *e, char *to, const struct atb_entry *de,
+                        const char *from, const struct atb_entry *se, size_t n)
 {
     sigjmp_buf jb;
     if (sigsetjmp(jb, 0)) {
@@ -155,7 +257,7 @@ static int guarded_move(char *to, const char *from, size_t n)
         return -EFAULT;
     }
     engine_copy_guard = &jb;
-    memmove(to, from, n);
+    copy_body(e, to, de, from, se, n);
     engine_copy_guard = NULL;
     return 0;
 }
@@ -163,14 +265,15 @@ static int guarded_move(char *to, const char *from, size_t n)
 static void execute(struct dma_engine *e, struct slot *s)
 {
     const struct rashm_dev_ops *ops = rashm_rt.ops;
+    const struct atb_entry *se = NULL, *de = NULL;
     int exc_src = 0, exc_dst = 0, exc_copy = 0;
     char *from, *to;
 
     atomic_store_explicit(&s->state, S_RUNNING, memory_order_relaxed);
     pthread_rwlock_rdlock(&rashm_rt.atb_lock);
-    from = ops->translate(rashm_rt.atb, s->src, (uint64_t)s->size, 0, &exc_src);
-    to = ops->translate(rashm_rt.atb, s->dst, (uint64_t)s->size, 1, &exc_dst);
-    if (from && to && guarded_move(to, from, (size_t)s->size))
+    from = ops->translate(rashm_rt.atb, s->src, (uint64_t)s->size, 0, s->gen, &se, &exc_src);
+    to = ops->translate(rashm_rt.atb, s->dst, (uint64_t)s->size, 1, s->gen, &de, &exc_dst);
+    if (from && to && guarded_copy(e, to, de, from, se, (size_t)s->size))
         exc_copy = VE_DMA_EXC_MEM_ACCESS;
     pthread_rwlock_unlock(&rashm_rt.atb_lock);
     complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst) | exc_copy);
@@ -307,6 +410,9 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     s->dst = dst;
     s->src = src;
     s->size = size;
+    /* The DMAATB exists while the engine runs (it is destroyed only after
+     * the engine stopped, and stopping takes post_lock). */
+    s->gen = rashm_rt.ops->generation(rashm_rt.atb);
     s->owner = record ? h : NULL;
     s->held = hold;
     s->exc = 0;

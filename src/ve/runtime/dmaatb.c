@@ -13,9 +13,17 @@
  *    that has none yet: when none is free, ENOMEM.
  * One difference from the card: there the table is shared by every process
  * of the VE node; here each VE process (helper) has its own.
- * Callers serialise: this file has no locking of its own.
+ * Callers serialise: this file has no locking of its own, except for the
+ * generation counter, which DMA posters read without the lock.
+ *
+ * Generations: first fit hands a freed VEHVA out again at once, so a DMA
+ * queued for a segment that was detached meanwhile would land in whatever
+ * was attached next at the same VEHVA. Every registration gets the next
+ * generation number; a DMA carries the generation current when it was
+ * posted, and translation ignores entries newer than that (missing page).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +45,7 @@ struct dmaatb {
     struct space sp[2];
     struct atb_entry *ent;
     unsigned nent, cap;
+    _Atomic uint64_t gen;  /* generation of the latest registration */
 };
 
 static int space_init(struct space *s, uint64_t base, uint64_t end, uint64_t pgsz, int entries)
@@ -153,7 +162,7 @@ static void space_free(struct dmaatb *a, struct space *s, uint32_t p, uint32_t n
 }
 
 static int atb_reg(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind,
-                   int readonly, uint64_t *vehva)
+                   int readonly, const struct atb_backing *back, uint64_t *vehva)
 {
     struct dmaatb *a = dev;
     unsigned idx = pgsz == PG_64M ? 1 : 0;
@@ -174,6 +183,10 @@ static int atb_reg(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind
     p = space_alloc(a, s, (uint32_t)npages);
     if (p < 0)
         return (int)p;
+    /* Published before the caller learns the VEHVA, so any DMA posted with
+     * that VEHVA afterwards carries a generation >= this one. */
+    uint64_t gen = atomic_load_explicit(&a->gen, memory_order_relaxed) + 1;
+    atomic_store_explicit(&a->gen, gen, memory_order_seq_cst);
     a->ent[a->nent++] = (struct atb_entry){
         .vehva = s->base + (uint64_t)p * pgsz,
         .size = npages * pgsz,
@@ -182,6 +195,8 @@ static int atb_reg(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind
         .kind = kind,
         .readonly = readonly,
         .refs = 1,
+        .gen = gen,
+        .back = *back,
     };
     a->used_entries += (unsigned)npages;
     *vehva = s->base + (uint64_t)p * pgsz;
@@ -207,7 +222,8 @@ static int atb_unreg(void *dev, uint64_t vehva, int kind)
     return -EINVAL;
 }
 
-static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, int *exc)
+static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, uint64_t max_gen,
+                           const struct atb_entry **ent, int *exc)
 {
     struct dmaatb *a = dev;
     int in_region = (vehva >= VEHVA_2M_BASE && vehva < VEHVA_2M_END) ||
@@ -221,6 +237,8 @@ static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, 
         struct atb_entry *e = &a->ent[i];
         if (vehva < e->vehva || vehva - e->vehva >= e->size)
             continue;
+        if (e->gen > max_gen)
+            break; /* registered after the DMA was posted: not there for it */
         if (size > e->size - (vehva - e->vehva)) {
             *exc = 0x2000; /* runs past the end of the registration */
             return NULL;
@@ -230,6 +248,7 @@ static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, 
             return NULL;
         }
         *exc = 0;
+        *ent = e;
         return e->host + (vehva - e->vehva);
     }
     *exc = 0x4000; /* missing page: no entry for this page */
@@ -245,10 +264,17 @@ static struct atb_entry *atb_find_host(void *dev, const char *host, uint64_t siz
     return NULL;
 }
 
+static uint64_t atb_generation(void *dev)
+{
+    struct dmaatb *a = dev;
+    return atomic_load_explicit(&a->gen, memory_order_seq_cst);
+}
+
 const struct rashm_dev_ops rashm_ve_dmaatb_ops = {
     .name = "ve1-dmaatb",
     .reg = atb_reg,
     .unreg = atb_unreg,
     .translate = atb_translate,
     .find_host = atb_find_host,
+    .generation = atb_generation,
 };

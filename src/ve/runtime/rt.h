@@ -25,6 +25,19 @@
 
 enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2 };
 
+/* What memory a registration's host range is a view of. Two registrations
+ * can be two views of the same pages (one segment attached twice, or a
+ * segment attached once by vh_shmat and once by VE code and registered as
+ * VE memory): a copy between them must be ordered by their position in the
+ * backing object, not by their virtual addresses.
+ *   dev, ino: the shared object (SysV segment, memfd, file) the range maps,
+ *             off: the object offset of the range's first byte;
+ *   dev = ino = 0: memory private to this process (anonymous or a private
+ *             file mapping): its identity is its address, off = the address. */
+struct atb_backing {
+    uint64_t dev, ino, off;
+};
+
 /* One DMAATB registration: VEHVA range -> host range of this process. */
 struct atb_entry {
     uint64_t vehva;
@@ -34,6 +47,8 @@ struct atb_entry {
     int kind;
     int readonly;
     unsigned refs;       /* ATB_VEMEM: registrations of the same (vemva,size) */
+    uint64_t gen;        /* registration generation (1, 2, ...; never reused) */
+    struct atb_backing back;
 };
 
 /* The registration interface of a DMA-capable device. The software VE's
@@ -42,12 +57,19 @@ struct rashm_dev_ops {
     const char *name;
     /* register host [host, host+size) with page size pgsz; 0 + *vehva or -errno */
     int (*reg)(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind,
-               int readonly, uint64_t *vehva);
+               int readonly, const struct atb_backing *back, uint64_t *vehva);
     /* drop the registration starting at vehva (of the given kind); 0 or -errno */
     int (*unreg)(void *dev, uint64_t vehva, int kind);
-    /* translate [vehva, vehva+size) for a read or write; host pointer or NULL
-     * with *exc = exception bits */
-    char *(*translate)(void *dev, uint64_t vehva, uint64_t size, int write, int *exc);
+    /* translate [vehva, vehva+size) for a read or write, through a
+     * registration of generation <= max_gen only (a DMA is tagged with the
+     * generation current when it was posted: a registration made later, even
+     * at the same VEHVA, does not exist for it); host pointer and *ent, or
+     * NULL with *exc = exception bits */
+    char *(*translate)(void *dev, uint64_t vehva, uint64_t size, int write, uint64_t max_gen,
+                       const struct atb_entry **ent, int *exc);
+    /* generation of the latest registration (0: none yet); safe to call
+     * without the DMAATB lock */
+    uint64_t (*generation)(void *dev);
     /* find the registration of exactly (host, size, kind) (for ref counting) */
     struct atb_entry *(*find_host)(void *dev, const char *host, uint64_t size, int kind);
 };

@@ -4,23 +4,31 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "rt.h"
 
 /* Is [lo, hi) mapped in this process (0), unmapped anywhere (-EINVAL), or
- * mapped but not writable somewhere (-EACCES)? */
-static int check_mapped_writable(uint64_t lo, uint64_t hi)
+ * mapped but not writable somewhere (-EACCES)? And what is it a view of
+ * (*back)? VE code may register memory that is not private: a SysV segment
+ * it attached itself, a memfd or file it mapped shared. Then the same pages
+ * can also be reachable through another registration, and the DMA engine
+ * must know (see struct atb_backing). The range must be one kind of thing:
+ * all private, or one shared object at consecutive offsets; anything else
+ * is refused (-EINVAL). */
+static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *back)
 {
     char line[512];
     uint64_t cur = lo;
-    int rc = -EINVAL, ro = 0;
+    int rc = -EINVAL, ro = 0, mixed = 0, first = 1;
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return -errno;
     while (cur < hi && fgets(line, sizeof line, f)) {
-        unsigned long a, b;
+        unsigned long a, b, off, ino;
+        unsigned maj, min;
         char perm[8];
-        if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) != 3)
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &a, &b, perm, &off, &maj, &min, &ino) != 7)
             continue;
         if (b <= cur)
             continue;
@@ -28,17 +36,29 @@ static int check_mapped_writable(uint64_t lo, uint64_t hi)
             break; /* hole */
         if (perm[1] != 'w')
             ro = 1;
+        /* a shared mapping without a file (ino 0) does not exist on Linux:
+         * MAP_SHARED|MAP_ANONYMOUS is a shmem file */
+        struct atb_backing here = { 0, 0, cur };
+        if (perm[3] == 's')
+            here = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, off + (cur - a) };
+        if (first)
+            *back = here;
+        else if (back->dev != here.dev || back->ino != here.ino ||
+                 back->off + (cur - lo) != here.off)
+            mixed = 1;
+        first = 0;
         cur = b;
     }
     fclose(f);
     if (cur >= hi)
-        rc = ro ? -EACCES : 0;
+        rc = mixed ? -EINVAL : ro ? -EACCES : 0;
     return rc;
 }
 
 int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
 {
     struct atb_entry *e;
+    struct atb_backing back = { 0, 0, vemva };
     uint64_t pgsz;
     int rc;
 
@@ -52,7 +72,7 @@ int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
         pgsz = PG_2M;
     else
         return -EINVAL;
-    rc = check_mapped_writable(vemva, vemva + size);
+    rc = check_mapped_writable(vemva, vemva + size, &back);
     if (rc)
         return rc;
     pthread_rwlock_wrlock(&rashm_rt.atb_lock);
@@ -65,7 +85,8 @@ int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
         e->refs++;
         *vehva = e->vehva;
     } else {
-        rc = rashm_rt.ops->reg(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, vehva);
+        rc = rashm_rt.ops->reg(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, &back,
+                                   vehva);
     }
     pthread_rwlock_unlock(&rashm_rt.atb_lock);
     return rc;

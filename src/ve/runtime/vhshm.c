@@ -2,14 +2,24 @@
  * IVED do on a real machine): this process attaches the VH's segment itself,
  * checks it is backed by 2 MiB huge pages, and registers the whole segment in
  * the DMAATB's 2 MiB region. Checks run in the order of NEC's code
- * (reference veo.md §1). Everything here runs under rashm_rt_lock. */
+ * (reference veo.md §1). Everything here runs under rashm_rt_lock.
+ *
+ * VEOS pins every 2 MiB page of the segment when it registers it, so on a
+ * card a segment whose pages cannot all exist cannot be attached, and a DMA
+ * never meets a missing page. Here the attach faults every page in
+ * (MADV_POPULATE_WRITE, or _READ for SHM_RDONLY): a segment made with
+ * SHM_NORESERVE that the huge-page pool cannot fill fails with ENOMEM
+ * instead of making later DMAs fault. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
@@ -41,18 +51,25 @@ int vhshm_get(int64_t key, uint64_t size, int64_t flag)
  * segment's file; its file system says whether it is hugetlbfs and with
  * which page size. Following those links needs CAP_SYS_ADMIN (or
  * CAP_CHECKPOINT_RESTORE): without it, or when the name does not match,
- * -1 sends the caller to smaps. 1: 2 MiB hugetlb; 0: something else. */
-static int map_files_2m(const void *addr, size_t segsz)
+ * -1 sends the caller to smaps. 1: 2 MiB hugetlb; 0: something else.
+ * *back: the segment's file (device and inode), for telling two attaches of
+ * one segment apart from two segments. */
+static int map_files_2m(const void *addr, size_t segsz, struct atb_backing *back)
 {
     static const size_t rounding[] = { 2u << 20, 4096 };
     for (size_t i = 0; i < sizeof rounding / sizeof rounding[0]; i++) {
         char path[96];
         struct statfs sf;
+        struct stat st;
         size_t len = (segsz + rounding[i] - 1) & ~(rounding[i] - 1);
         snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)addr,
                  (unsigned long)addr + len);
-        if (statfs(path, &sf) == 0)
+        if (statfs(path, &sf) == 0) {
+            if (stat(path, &st) < 0)
+                return -1;
+            *back = (struct atb_backing){ (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0 };
             return sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize == (2 << 20);
+        }
         if (errno != ENOENT)
             return -1;
     }
@@ -62,11 +79,13 @@ static int map_files_2m(const void *addr, size_t segsz)
 /* Is the mapping that starts at addr backed by 2 MiB pages? The kernel says
  * so in the KernelPageSize line of the mapping's block in smaps. smaps is
  * produced one mapping at a time as it is read, and mappings come in address
- * order, so reading stops right after ours. */
-static int backed_by_2m(const void *addr)
+ * order, so reading stops right after ours. The mapping's first line also
+ * names its file (device and inode) for *back. */
+static int backed_by_2m(const void *addr, struct atb_backing *back)
 {
     char line[512];
-    unsigned long start = (unsigned long)addr, lo, hi;
+    unsigned long start = (unsigned long)addr, lo, hi, ino;
+    unsigned maj, min;
     int in = 0, res = -1;
     FILE *f = fopen("/proc/self/smaps", "re");
     if (!f)
@@ -76,6 +95,8 @@ static int backed_by_2m(const void *addr)
             if (in || lo > start)
                 break;
             in = lo == start;
+            if (in && sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &min, &ino) == 3)
+                *back = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, 0 };
             continue;
         }
         unsigned long kb;
@@ -86,10 +107,31 @@ static int backed_by_2m(const void *addr)
     return res < 0 ? 0 : res;
 }
 
+/* The card pins a segment's pages when it registers it; here they are faulted
+ * in, so that each one exists before any DMA can reach it. A read fault on a
+ * shared huge-page mapping allocates the page as a write fault does, so a
+ * read-only attach is populated for reading. Pages the pool cannot supply
+ * (SHM_NORESERVE) end the attach with ENOMEM: "not enough memory on the VH
+ * side", as NEC documents the attach's ENOMEM. The pages faulted in before
+ * that belong to the segment (it frees them when it is removed), not to this
+ * process. */
+static int populate(void *a, uint64_t segsz, int rdonly)
+{
+    size_t len = (size_t)((segsz + PG_2M - 1) & ~(PG_2M - 1));
+    int r;
+    do
+        r = madvise(a, len, rdonly ? MADV_POPULATE_READ : MADV_POPULATE_WRITE);
+    while (r && errno == EINTR);
+    if (r == 0 || errno == EINVAL) /* EINVAL: a kernel before 5.14, no such advice */
+        return 0;
+    return -ENOMEM; /* EFAULT (no huge page to be had), ENOMEM, EHWPOISON */
+}
+
 int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uint64_t *vehva_out)
 {
     struct shmid_ds ds;
     struct attach *rec;
+    struct atb_backing back = { 0, 0, 0 };
     uint64_t vehva;
     void *a;
     int rc, err;
@@ -113,16 +155,18 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
         rc = -err;
         goto detach;
     }
-    rc = map_files_2m(a, ds.shm_segsz);
+    rc = map_files_2m(a, ds.shm_segsz, &back);
     if (rc < 0)
-        rc = backed_by_2m(a);
-    if (rc <= 0) {
+        rc = backed_by_2m(a, &back);
+    if (rc <= 0 || (!back.dev && !back.ino)) {
         rc = rc < 0 ? rc : -EFAULT;
         goto detach;
     }
+    if ((rc = populate(a, ds.shm_segsz, (flag & SHM_RDONLY) != 0)))
+        goto detach;
     pthread_rwlock_wrlock(&rashm_rt.atb_lock);
     rc = rashm_rt.ops->reg(rashm_rt.atb, a, ds.shm_segsz, PG_2M, ATB_VHSHM,
-                           (flag & SHM_RDONLY) != 0, &vehva);
+                           (flag & SHM_RDONLY) != 0, &back, &vehva);
     pthread_rwlock_unlock(&rashm_rt.atb_lock);
     if (rc)
         goto detach;

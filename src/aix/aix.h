@@ -19,4 +19,12 @@ RASHM_HIDDEN struct rset *rset_new(void);
 /* Fills r as rs_alloc(flags) would; -EINVAL for bad flags. */
 RASHM_HIDDEN int rset_fill(struct rset *r, unsigned flags);
 
+
+/* attach.c: R_PROCESS / R_THREAD attachments (0 or -errno), shared with
+ * ra_attach / ra_detach / ra_fork / ra_exec. flags: policy | R_ATTACH_STRSET. */
+RASHM_HIDDEN int aix_attach_work(rstype_t type, rsid_t id, const struct rset *r, uint_t flags);
+RASHM_HIDDEN int aix_detach_work(rstype_t type, rsid_t id, uint_t flags);
+/* bindprocessor's CPU for a thread (getthrds64's ti_cpuid) or -1. */
+RASHM_HIDDEN int aix_bound_cpu(pid_t pid, pid_t tid);
+
 #endif

@@ -455,8 +455,49 @@ out:
 
 #define ATTACH_FLAGS (R_MEMP_MASK | R_ATTACH_STRSET | R_MIGRATE_ASYNC | R_MIGRATE_SYNC)
 
+/* ra_attach(R_PROCESS | R_THREAD, ...): the resource's CPUs and policy.
+ * AIX refuses an SRADID for a process (POWER7 Redbook: SRADID attachments
+ * are for threads and memory); a thread's SRAD is its node's CPUs. */
+static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
+{
+    struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
+    int rc = check_att_fields(&a);
+    if (!rc && (flags & ~(uint_t)(R_MEMP_MASK | R_ATTACH_STRSET)))
+        rc = -EINVAL;
+    if (!rc && t1 == R_PROCESS && t2 == R_SRADID)
+        rc = -EINVAL;
+    if (!rc)
+        rc = check_rset(&a);
+    const rashm_topo_t *t;
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_srad_supported(&a);
+    if (!rc)
+        rc = check_srad_exists(t, &a);
+    if (rc)
+        return rashm_fail(rc);
+    struct rset r;
+    memset(&r, 0, sizeof r);
+    r.magic = RSET_MAGIC;
+    if (t2 == R_RSET) {
+        r = *rset_of(id2.at_rset);
+    } else {
+        int node = rashm_topo_srad_node(t, id2.at_sradid);
+        struct rashm_node_info ni;
+        for (int i = 0; i < rashm_topo_nnodes(t); i++)
+            if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node)
+                r.cpus = ni.cpus;
+        rashm_nodeset_set(&r.mems, node);
+    }
+    rc = aix_attach_work(t1, id1, &r, flags);
+    return rc ? rashm_fail(rc) : 0;
+}
+
 int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
+    if (t1 == R_PROCESS || t1 == R_THREAD)
+        return attach_work(t1, id1, t2, id2, flags);
     if (t1 != R_SHM && t1 != R_SUBRANGE)
         return rashm_fail(-EINVAL);
     struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
@@ -491,8 +532,15 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     return rc ? rashm_fail(rc) : 0;
 }
 
-int ra_detach(rstype_t t1, rsid_t id1, uint_t flags)
+int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
+    (void)id2;   /* one attachment per work component: nothing to compare */
+    if (t2 != R_RSET && t2 != R_SRADID)
+        return rashm_fail(-EINVAL);
+    if (t1 == R_PROCESS || t1 == R_THREAD) {
+        int rc = aix_detach_work(t1, id1, flags);
+        return rc ? rashm_fail(rc) : 0;
+    }
     if (flags != 0)
         return rashm_fail(-EINVAL);
     if (t1 == R_SHM)

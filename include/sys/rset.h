@@ -407,13 +407,16 @@ RASHM_API int ra_detachrset(rstype_t rstype, rsid_t rsid, uint_t flags);
  * ESRCH. */
 RASHM_API int ra_getrset(rstype_t rstype, rsid_t rsid, uint_t flags, rsethandle_t rset);
 
-/* fork() whose child is attached to rstype/rsid (R_RSET or R_SRADID) with
- * policy flags (P_*): returns the child's pid in the parent, 0 in the
- * child, -1 with the errno of ra_attach's checks (before forking) or
- * fork's. */
+/* fork() whose child is attached to the rset rsid.at_rset (rstype must be
+ * R_RSET, flags 0), as ra_attachrset(R_PROCESS) would attach it. Returns
+ * fork's values. Checked before forking: EINVAL (rstype, flags), EFAULT (not
+ * an rset), ENODEV (no available processor in it), EPERM (not inside this
+ * process's partition); then fork's errors. */
 RASHM_API pid_t ra_fork(rstype_t rstype, rsid_t rsid, uint_t flags);
-/* exec*() after attaching the calling process to rstype/rsid; on success
- * they do not return; on failure of the exec the attachment is undone. */
+/* exec*() after attaching the calling process to the rset (same arguments
+ * and checks as ra_fork); they do not return on success; when the exec
+ * fails, the previous attachment (or none) is restored and exec's errno is
+ * returned. */
 RASHM_API int ra_execl(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, ...);
 RASHM_API int ra_execle(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, ...);
 RASHM_API int ra_execlp(rstype_t rstype, rsid_t rsid, uint_t flags, const char *file, const char *arg0, ...);

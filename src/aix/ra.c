@@ -458,7 +458,7 @@ out:
 /* ra_attach(R_PROCESS | R_THREAD, ...): the resource's CPUs and policy.
  * AIX refuses an SRADID for a process (POWER7 Redbook: SRADID attachments
  * are for threads and memory); a thread's SRAD is its node's CPUs. */
-static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
+int aix_resource_rset(rstype_t t1, rstype_t t2, rsid_t id2, uint_t flags, struct rset *out)
 {
     struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
     int rc = check_att_fields(&a);
@@ -476,21 +476,28 @@ static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t 
     if (!rc)
         rc = check_srad_exists(t, &a);
     if (rc)
-        return rashm_fail(rc);
-    struct rset r;
-    memset(&r, 0, sizeof r);
-    r.magic = RSET_MAGIC;
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->magic = RSET_MAGIC;
     if (t2 == R_RSET) {
-        r = *rset_of(id2.at_rset);
+        *out = *rset_of(id2.at_rset);
     } else {
         int node = rashm_topo_srad_node(t, id2.at_sradid);
         struct rashm_node_info ni;
         for (int i = 0; i < rashm_topo_nnodes(t); i++)
             if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node)
-                r.cpus = ni.cpus;
-        rashm_nodeset_set(&r.mems, node);
+                out->cpus = ni.cpus;
+        rashm_nodeset_set(&out->mems, node);
     }
-    rc = aix_attach_work(t1, id1, &r, flags);
+    return 0;
+}
+
+static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
+{
+    struct rset r;
+    int rc = aix_resource_rset(t1, t2, id2, flags, &r);
+    if (!rc)
+        rc = aix_attach_work(t1, id1, &r, flags);
     return rc ? rashm_fail(rc) : 0;
 }
 

@@ -2,6 +2,7 @@
 # Builds an AIX-style program against an INSTALLED copy of rashm, the way a
 # user would:  cc prog.c $(pkg-config --cflags --libs rashm)
 #   install_test.sh BUILD_DIR PROGRAM.c [sanitize]
+# (INSTALL_TEST_CFLAGS: more compiler flags, e.g. -Wall -Werror)
 # Installs BUILD_DIR into a temporary prefix, compiles PROGRAM.c with only
 # what pkg-config says, runs it, and removes the prefix.
 set -eu
@@ -34,8 +35,8 @@ case "$cflags $libs" in
 *) echo "FAIL: pkg-config flags do not point into the installed prefix"; exit 1 ;;
 esac
 
-extra=""
-[ "$sanitize" = sanitize ] && extra="-fsanitize=address,undefined"
+extra=${INSTALL_TEST_CFLAGS:-}
+[ "$sanitize" = sanitize ] && extra="$extra -fsanitize=address,undefined"
 # shellcheck disable=SC2086
 cc $extra -o "$tmp/prog" "$src" $cflags $libs || { echo "FAIL: the program does not compile against the installed copy"; exit 1; }
 

@@ -231,7 +231,9 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 #define RAD_NAME_SIZE      32
 #define RSET_NAME_SIZE     255
 
-/* ---- named rset registry (rs_registername and related) ------------------ */
+/* ---- named rset registry (AIX's names and values; the calls
+ * rs_registername, rs_getnamedrset, rs_discardname, rs_getnameattr and
+ * rs_setnameattr are not provided yet) ----------------------------------- */
 #define RS_DEFINE       0      /* leave an existing registration alone */
 #define RS_REDEFINE     1      /* replace an existing registration */
 #define RS_OWNER        1      /* rs_setnameattr: change the owner */
@@ -435,31 +437,11 @@ RASHM_API int ra_exect(rstype_t rstype, rsid_t rsid, uint_t flags, char *path, c
  * the SRAD this process may use. EINVAL: bad command, sradid or a1/a2;
  * EFAULT: out is NULL; ENOTSUP: enhanced affinity off. */
 RASHM_API long rs_info(void *out, long command, long arg1, long arg2);
-/* Set (rset) or remove (RS_DEFAULT) the partition of process pid (0 or
- * RS_MYSELF: this one): a child cpuset cgroup named rashm-part-<pid> under
- * the process's cgroup with the rset's CPUs and memory nodes; RS_DEFAULT
- * moves the process back to the parent cgroup and removes that one. Root
- * only. EINVAL (flags != 0, bad handle, empty rset), ENODEV (no cpuset
- * controller), ESRCH (no such process), EPERM (not root), ENOMEM. */
-RASHM_API int rs_setpartition(pid_t pid, rsethandle_t rset, uint_t flags);
 /* Associativity of a processor (type R_PROCS, id: a CPU): arr[0] = number
  * of entries that follow (at most n-1): the domain ids from the widest to
  * the narrowest (package, NUMA node, core, CPU). Root only. EINVAL (type,
  * id, arr NULL or n == 0), EPERM (not root), ENODEV (CPU not present). */
 RASHM_API int rs_getassociativity(uint_t type, uint_t id, uint_t *arr, uint_t n);
-
-/* ---- named rsets (named.c) -------------------------------------------- */
-
-/* A system-wide registry of rsets by (namespace, name), kept until reboot
- * in a root-owned directory (RASHM_NAMED_DIR, default /run/rashm/named),
- * with AIX's owner/group/mode rules (RS_IRUSR ... RS_IWOTH; root may do
- * everything). Names: 1..RSET_NAME_SIZE characters of [A-Za-z0-9_.-],
- * not starting with '.'. */
-RASHM_API int rs_registername(rsethandle_t rset, char *name_space, char *name, uint_t mode, uint_t command);
-RASHM_API int rs_getnamedrset(char *name_space, char *name, rsethandle_t rset);
-RASHM_API int rs_discardname(char *name_space, char *name);
-RASHM_API int rs_getnameattr(char *name_space, char *name, rs_attributes_t *attr);
-RASHM_API int rs_setnameattr(char *name_space, char *name, uint_t command, rs_attributes_t *attr);
 
 #ifdef __cplusplus
 }

@@ -353,3 +353,54 @@ int vmgetinfo(void *out, int command, int arg)
     memcpy(out, &m, (size_t)n);
     return 0;
 }
+
+/* ---- rs_getassociativity -------------------------------------------------- */
+
+/* /sys/devices/system/cpu/cpuN/topology/<file> as a number, -1 if absent */
+static long topo_file(int cpu, const char *file)
+{
+    char path[128];
+    long v = -1;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, file);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+int rs_getassociativity(uint_t type, uint_t id, uint_t *arr, uint_t n)
+{
+    if (type != R_PROCS || n == 0)
+        return rashm_fail(-EINVAL);
+    if (geteuid() != 0)
+        return rashm_fail(-EPERM);
+    if (!arr)
+        return rashm_fail(-EFAULT);
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rashm_fail(rc);
+    rashm_cpuset_t all;
+    rashm_topo_all_cpus(t, &all);
+    if (id >= RASHM_MAX_CPUS || !rashm_cpuset_isset(&all, (int)id))
+        return rashm_fail(-ENODEV);
+    /* the domains the CPU belongs to, widest first: package, NUMA node,
+     * core, the CPU itself (POWER firmware gives a similar list of domain
+     * ids, which AIX passes through) */
+    long dom[4];
+    int cpu = (int)id;
+    dom[0] = rashm_topo_is_this_system(t)
+                 ? topo_file(cpu, "physical_package_id") : 0;
+    int srad = rashm_topo_cpu_srad(t, cpu);
+    dom[1] = srad >= 0 ? rashm_topo_srad_node(t, srad) : 0;
+    dom[2] = rashm_topo_is_this_system(t) ? topo_file(cpu, "core_id") : cpu;
+    dom[3] = cpu;
+    uint_t k = n - 1 < 4 ? n - 1 : 4;
+    arr[0] = k;
+    for (uint_t i = 0; i < k; i++)
+        arr[i + 1] = dom[i] < 0 ? 0 : (uint_t)dom[i];
+    return 0;
+}

@@ -3,6 +3,7 @@
  * Argument checks in the documented order, translation of rsets/SRADs to
  * core ranges, errno as the seed lists. No placement logic here. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -501,6 +502,47 @@ static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t 
     return rc ? rashm_fail(rc) : 0;
 }
 
+/* R_MIGRATE_ASYNC: the policy is in force when ra_attach returns; the pages
+ * already there are moved afterwards by a detached thread (Linux has no
+ * asynchronous migration call). The thread re-applies the same placement
+ * with the move flag, which moves what is misplaced then; a range unmapped
+ * (or a segment removed) meanwhile makes it fail quietly. */
+struct migration {
+    int shmid;                /* R_SHM, or -1 */
+    void *addr;               /* R_SUBRANGE */
+    size64_t len;
+    struct rashm_range r;
+};
+
+static void *migrate_thread(void *arg)
+{
+    struct migration *m = arg;
+    if (m->shmid >= 0)
+        (void)rashm_place(m->shmid, &m->r, 1, 1);
+    else
+        (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
+    free(m);
+    return NULL;
+}
+
+static void migrate_later(int shmid, void *addr, size64_t len, const struct rashm_range *r)
+{
+    struct migration *m = malloc(sizeof *m);
+    if (!m)
+        return;   /* advisory: the policy is set, pages move when touched */
+    m->shmid = shmid;
+    m->addr = addr;
+    m->len = len;
+    m->r = *r;
+    pthread_attr_t at;
+    pthread_t th;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, migrate_thread, m))
+        free(m);
+    pthread_attr_destroy(&at);
+}
+
 int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
     if (t1 == R_PROCESS || t1 == R_THREAD)
@@ -525,17 +567,23 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
         rc = check_resources(t, &a, 1);
     if (rc)
         return rashm_fail(rc);
-    int move = (flags & (R_MIGRATE_SYNC | R_MIGRATE_ASYNC)) != 0;
+    int move = (flags & R_MIGRATE_SYNC) != 0;
+    int async = !move && (flags & R_MIGRATE_ASYNC);
     struct rashm_range r;
     if (t1 == R_SHM) {
         to_range(t, &a, 0, 0, &r);
-        return rashm_place(id1.at_shmid, &r, 1, move);
+        rc = rashm_place(id1.at_shmid, &r, 1, move);
+        if (!rc && async)
+            migrate_later(id1.at_shmid, NULL, 0, &r);
+        return rc;
     }
     /* R_SUBRANGE: su_offset is the start address in this address space;
      * the policy comes from flags, not su_policy (as on AIX) */
     to_range(t, &a, 0, 0, &r);
     rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
                            move ? APPLY_MOVE : 0);
+    if (!rc && async)
+        migrate_later(-1, (void *)(uintptr_t)s->su_offset, s->su_length, &r);
     return rc ? rashm_fail(rc) : 0;
 }
 

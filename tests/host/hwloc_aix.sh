@@ -111,24 +111,41 @@ dinc="-I$hb/include -I$src/include"
 cc $san -O1 -g -Wall -Werror $dinc -DFLAVOUR='"linux"' "$driver" "$hb/hwloc/.libs/libhwloc.a" -lm -lpthread \
     -o "$tmp/drv-linux" || { echo "FAIL: driver (Linux flavour)"; exit 1; }
 # shellcheck disable=SC2086
-cc $san -O1 -g -Wall -Werror $dinc -DFLAVOUR='"aix"' "$driver" "$tmp/libhwloc-aix.a" -L"$rlibdir" -lrashm -lm -lpthread \
+cc $san -O1 -g -Wall -Werror $dinc -DFLAVOUR='"aix"' "$driver" "$tmp/libhwloc-aix.a" -L"$rlibdir" -Wl,-rpath,"$rlibdir" -lrashm -lm -lpthread \
     -o "$tmp/drv-aix" || { echo "FAIL: driver (AIX flavour) does not link with only -lrashm"; exit 1; }
 LD_LIBRARY_PATH=$rlibdir ldd "$tmp/drv-aix" | grep -q "librashm.so.* => $prefix/" || {
     echo "FAIL: the AIX driver does not use the installed librashm"; exit 1; }
 
+# The comparison, here or in a QEMU guest (the same script, busybox there).
 # The client's own hwloc variables must change neither flavour's view.
+cat > "$tmp/compare.sh" <<'EOF'
+#!/bin/sh
+# compare.sh DIR_OF_DRIVERS OUTDIR
+d=$1; o=$2
 unset HWLOC_XMLFILE HWLOC_SYNTHETIC HWLOC_COMPONENTS HWLOC_FSROOT
-"$tmp/drv-linux" > "$tmp/linux.out" || { cat "$tmp/linux.out"; echo "FAIL: the Linux flavour failed"; exit 1; }
-LD_LIBRARY_PATH=$rlibdir "$tmp/drv-aix" > "$tmp/aix.out" || { cat "$tmp/aix.out"; echo "FAIL: the AIX flavour failed"; exit 1; }
-echo "== Linux backend"; cat "$tmp/linux.out"
-echo "== AIX backend (rashm)"; cat "$tmp/aix.out"
+"$d/drv-linux" > "$o/linux.out" 2>&1 || { cat "$o/linux.out"; echo "FAIL: the Linux flavour failed"; exit 1; }
+"$d/drv-aix" > "$o/aix.out" 2>&1 || { cat "$o/aix.out"; echo "FAIL: the AIX flavour failed"; exit 1; }
+echo "== Linux backend"; cat "$o/linux.out"
+echo "== AIX backend (rashm)"; cat "$o/aix.out"
 # memory-only nodes are no RAD with CPUs: hwloc's AIX backend skips RADs
 # without CPUs (docs/aix.md), so they are compared apart
-grep -v '^memonly' "$tmp/linux.out" | grep -v '^backend' > "$tmp/l"
-grep -v '^memonly' "$tmp/aix.out" | grep -v '^backend' > "$tmp/a"
-if ! diff -u "$tmp/l" "$tmp/a"; then
+grep -v '^memonly' "$o/linux.out" | grep -v '^backend' > "$o/l"
+grep -v '^memonly' "$o/aix.out" | grep -v '^backend' > "$o/a"
+if ! diff "$o/l" "$o/a"; then
     echo "FAIL: the AIX backend on rashm differs from the Linux backend"
     exit 1
 fi
-grep -q '^backend AIX' "$tmp/aix.out" || { echo "FAIL: the AIX flavour did not run the AIX backend"; exit 1; }
-echo "PASS: hwloc $ver AIX backend on rashm = Linux backend ($(grep -c . "$tmp/l") lines compared)"
+grep -q '^backend AIX' "$o/aix.out" || { echo "FAIL: the AIX flavour did not run the AIX backend"; exit 1; }
+echo "PASS: AIX backend on rashm = Linux backend ($(grep -c . "$o/l") lines compared)"
+EOF
+if [ -n "${RASHM_HWLOC_AIX_VM:-}" ]; then
+    # RASHM_HWLOC_AIX_VM: numa-vm.sh options and the node count, e.g. "-c 2 4"
+    here=$(cd "$(dirname "$0")/../numa" && pwd)
+    # shellcheck disable=SC2086
+    "$here/numa-vm.sh" -x "$tmp/drv-linux" -x "$tmp/drv-aix" -f "$tmp/compare.sh" $RASHM_HWLOC_AIX_VM \
+        /bin/sh /data/compare.sh /test /tmp
+    exit $?
+fi
+mkdir -p "$tmp/out"
+sh "$tmp/compare.sh" "$tmp" "$tmp/out" || exit 1
+echo "(hwloc $ver, on this machine)"

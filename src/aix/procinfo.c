@@ -161,7 +161,8 @@ int getthrds64(pid_t pid, struct thrdentry64 *buffer, int size, tid64_t *index, 
         tids[n++] = tid;
     }
     closedir(d);
-    qsort(tids, (size_t)n, sizeof *tids, cmp_tid);
+    if (n)
+        qsort(tids, (size_t)n, sizeof *tids, cmp_tid);
     int got = 0;
     for (int i = 0; i < n && got < count; i++) {
         if (thread_entry(pid, tids[i], &buffer[got]) == 0)

@@ -25,7 +25,11 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "exec-check") == 0) {
         rsethandle_t want = rs_alloc(RS_EMPTY);
         rs_op(RS_ADDRESOURCE, want, NULL, R_PROCS, 0);
-        return affinity_is(want);
+        int rc = affinity_is(want);
+        rs_free(want);
+        rs_free(all);
+        rs_free(rad0);
+        return rc;
     }
     rsid_t srad;
     srad.at_rset = rad0;
@@ -71,5 +75,10 @@ int main(int argc, char **argv)
     rsethandle_t got = rs_alloc(RS_EMPTY);
     int t = ra_getrset(R_PROCESS, me, 0, got);
     EXPECT(t == RS_PARTITION_RSET || t == RS_DEFAULT_RSET);
+    rs_free(got);
+    rs_free(empty.at_rset);
+    rs_free(cpu0);
+    rs_free(all);
+    rs_free(rad0);
     return finish("ra_fork");
 }

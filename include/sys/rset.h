@@ -340,7 +340,9 @@ RASHM_API int ra_shmget(key_t key, size64_t size, int flags, rstype_t rstype, rs
 RASHM_API int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *rangevec);
 
 /* Attachments of [off, off+len) (len 0: to the end) of an object: R_SHM
- * (rsid.at_shmid; any process's segment). flags must be 0. Returns a list
+ * (rsid.at_shmid; any process's segment), or R_PROCMEM (rsid.at_pid
+ * RS_MYSELF; off is an address of this process, len > 0; one element per
+ * mapping piece with a policy, R_RSET). flags must be 0. Returns a list
  * (free with ra_free_attachinfo), NULL when there is no attachment, or
  * (attachinfo_t *)-1 with errno EINVAL (rstype, flags, range) or what
  * shmctl(IPC_STAT) gives (EINVAL/EIDRM no segment, EACCES). */

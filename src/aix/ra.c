@@ -274,6 +274,8 @@ int ra_free_attachinfo(attachinfo_t *list)
 
 attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size64_t len, uint_t flags)
 {
+    if (rstype == R_PROCMEM)
+        return aix_attachinfo_procmem(rsid, off, len, flags);
     if (flags != 0 || rstype != R_SHM)
         return fail_ai(-EINVAL);
     struct shmid_ds ds;

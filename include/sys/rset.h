@@ -83,10 +83,30 @@ typedef struct attachinfo {
     struct attachinfo *next_resource;
 } attachinfo_t;
 
-typedef struct {
-    int load_average;
-    int cpu_count;
+/* rs_info(RS_SRADID_LOADAVG): the tag is AIX's, so code that names
+ * `struct loadavg_info` compiles. */
+typedef struct loadavg_info {
+    int load_average;                 /* scaled by 1 << SBITS, as AIX */
+    int cpu_count;                    /* CPUs of the SRAD */
 } loadavg_info_t;
+
+/* What ra_mmap's arguments are packed into on AIX (kept for programs that
+ * name the type; no librashm call takes it). LP64 layout as AIX. */
+typedef struct mmap_struct {
+    uint64_t mm_addr;
+    size64_t mm_len;
+    off64_t mm_pos;
+    int mm_prot;
+    int mm_flags;
+    int mm_fd;
+} mmap_struct_t;
+
+/* rs_getnameattr / rs_setnameattr */
+typedef struct rs_attributes {
+    uid_t owner;
+    gid_t group;
+    uint_t mode;
+} rs_attributes_t;
 
 #ifdef __cplusplus
 #define RASHM_STATIC_ASSERT static_assert
@@ -118,23 +138,31 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 #define R_SRADID    13
 #define R_PROCMEM   14
 
-#define SRADID_ANY  ((sradid_t)-1)
+/* Spelled as AIX 6.1 code spells it, so a program that defines it itself
+ * (a compatibility block for 5.3 headers) sees an identical redefinition. */
+#define SRADID_ANY          (-1)
 #define RS_MYSELF   (-1)
 
 /* ---- policies and attachment flags ------------------------------------ */
 #define P_DEFAULT        0
 #define P_FIRST_TOUCH    1
 #define P_BALANCED       2
-#define R_MEMP_MASK      0xff
-#define R_ATTACH_STRSET  0x100
-#define R_MIGRATE_ASYNC  0x200
+/* Values spelled as AIX's header spells them (identical redefinitions are
+ * not diagnosed, different spellings of the same value are). */
+#define R_MEMP_MASK      0x000000ff
+#define R_ATTACH_STRSET  0x00000100
+#define R_MIGRATE_ASYNC  0x00000200
 /* rashm: AIX's value is not public; the next free bit after R_MIGRATE_ASYNC
  * so both migrate flags can be tested independently. */
 #define R_MIGRATE_SYNC   0x400
 /* rashm: AIX's value is not public (pthread_attr_setsrad_np flag); a bit
  * unused by any other flag here. Accepted nowhere in librashm. */
 #define R_STRICT_SRAD    0x800
-#define R_DETACH_ALLTHRDS 0x1
+#define R_DETACH_ALLTHRDS 0x00000001
+
+/* Bit layout of a flags word (AIX): resource type, availability. */
+#define R_TYPE_MASK     0x000000FF
+#define R_AVAIL_MASK    0x0000FF00
 
 /* ---- rs_alloc / rs_init flags ----------------------------------------- */
 #define RS_EMPTY      0
@@ -165,7 +193,7 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 /* ---- resource types (rs_op RS_*RESOURCE) ------------------------------ */
 #define R_PROCS          1
 #define R_MEMPS          2
-#define R_ALL_RESOURCES  3
+#define R_ALL_RESOURCES  (R_MEMPS | R_PROCS)
 
 /* ---- rs_op commands --------------------------------------------------- */
 #define RS_UNION         1
@@ -183,17 +211,45 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 #define RS_DELRESOURCE   13
 #define RS_STSET         14
 
+/* rs_op flag (AIX); accepted and ignored: librashm has no exclusive-use
+ * processors. */
+#define RS_NON_EXCLUSIVE 0x00000001
+
 /* ---- attached rset types (rs_getpartition) ---------------------------- */
 #define RS_EFFECTIVE_RSET         2
 #define RS_PARTITION_RSET         3
 #define RS_DEFAULT_RSET           4
 #define RS_THREAD_RSET            5
 #define RS_THREAD_PARTITION_RSET  6
-#define RS_DEFAULT                ((rsethandle_t)4)
+#define RS_DEFAULT                ((rsethandle_t)RS_DEFAULT_RSET)
 
-#define RS_SRADID_LOADAVG  2
+/* rs_info commands. RS_SRADID_LOADAVG is AIX's value; AIX does not publish
+ * the others, see the rs_info comment for what these are. */
+#define RS_SRADID_LOADAVG         2
+#define RS_SRADID_USABLE_LOADAVG  3    /* rashm: value not public */
+#define RS_CONFINING_RAD          4    /* rashm: value not public */
 #define RAD_NAME_SIZE      32
 #define RSET_NAME_SIZE     255
+
+/* ---- named rset registry (AIX's names and values; the calls
+ * rs_registername, rs_getnamedrset, rs_discardname, rs_getnameattr and
+ * rs_setnameattr are not provided yet) ----------------------------------- */
+#define RS_DEFINE       0      /* leave an existing registration alone */
+#define RS_REDEFINE     1      /* replace an existing registration */
+#define RS_OWNER        1      /* rs_setnameattr: change the owner */
+#define RS_GROUP        2      /*                 the group */
+#define RS_PERM         4      /*                 the permissions */
+#define RS_PERMMASK     0000666
+#define RS_TYPMASK      0003000
+#define RS_APPDEF       0000000
+#define RS_SYSADM       0001000
+#define RS_SYSRAD       0002000
+#define RS_IRUSR        0000400
+#define RS_IWUSR        0000200
+#define RS_IRGRP        0000040
+#define RS_IWGRP        0000020
+#define RS_IROTH        0000004
+#define RS_IWOTH        0000002
 
 /* ---- AIX shmget flags ------------------------------------------------- */
 /* rashm: AIX's numeric values are not usable on Linux. Linux shmget flags
@@ -284,7 +340,9 @@ RASHM_API int ra_shmget(key_t key, size64_t size, int flags, rstype_t rstype, rs
 RASHM_API int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *rangevec);
 
 /* Attachments of [off, off+len) (len 0: to the end) of an object: R_SHM
- * (rsid.at_shmid; any process's segment). flags must be 0. Returns a list
+ * (rsid.at_shmid; any process's segment), or R_PROCMEM (rsid.at_pid
+ * RS_MYSELF; off is an address of this process, len > 0; one element per
+ * mapping piece with a policy, R_RSET). flags must be 0. Returns a list
  * (free with ra_free_attachinfo), NULL when there is no attachment, or
  * (attachinfo_t *)-1 with errno EINVAL (rstype, flags, range) or what
  * shmctl(IPC_STAT) gives (EINVAL/EIDRM no segment, EACCES). */
@@ -302,17 +360,90 @@ RASHM_API void *ra_mmap(void *addr, size_t len, int prot, int flags, int fd, off
 RASHM_API void *ra_mmapv(void *addr, size_t len, int prot, int flags, int fd, off64_t off,
                          int rangecnt, subrange_t *rangevec);
 
-/* Attach an existing object t1/id1 to t2/id2 (R_RSET or R_SRADID):
+/* Attach a work component t1/id1 to a resource t2/id2 (R_RSET or R_SRADID):
+ *   R_PROCESS (id1.at_pid, RS_MYSELF: this process) / R_THREAD (id1.at_tid,
+ *   a Linux thread id, RS_MYSELF: the calling thread): as ra_attachrset,
+ *   with the policy of `flags` for the memory the thread(s) allocate;
+ *   R_SRADID is refused for R_PROCESS (EINVAL), as on AIX;
  *   R_SHM (id1.at_shmid): the whole segment, recorded in the registry;
  *   R_SUBRANGE (id1.at_subrange): the range [su_offset, su_offset+su_length)
  *   of the caller's address space (4 KiB multiples).
- * flags: a policy (P_*) | R_MIGRATE_SYNC or R_MIGRATE_ASYNC (both move the
- * pages already there, synchronously: Linux has no asynchronous migration).
- * Errors as ra_shmget, plus EINVAL for other t1 and shmctl's for R_SHM. */
+ * flags: a policy (P_*) | R_MIGRATE_SYNC or R_MIGRATE_ASYNC (memory
+ * objects: move the pages already there; ASYNC returns before they moved,
+ * a helper thread moves them) | R_ATTACH_STRSET (processes and threads).
+ * Errors as ra_shmget, plus EINVAL for other t1, ESRCH for a missing
+ * process/thread, EPERM as ra_attachrset, and shmctl's for R_SHM. */
 RASHM_API int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags);
-/* Undo ra_attach: policy back to the default for R_SHM / R_SUBRANGE.
- * flags must be 0. */
-RASHM_API int ra_detach(rstype_t t1, rsid_t id1, uint_t flags);
+/* Undo ra_attach of t1/id1 from t2/id2. rstype2 must be R_RSET or
+ * R_SRADID (AIX keeps one attachment per work component, so id2 is not
+ * compared). R_SHM / R_SUBRANGE: policy back to the default; R_PROCESS /
+ * R_THREAD: as ra_detachrset. flags: 0, or R_DETACH_ALLTHRDS for
+ * R_PROCESS. EINVAL: types, flags, subrange; ESRCH; EPERM. */
+RASHM_API int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags);
+
+/* ---- processes and threads (attach.c) --------------------------------- */
+
+/* Attach a process (R_PROCESS, rsid.at_pid; RS_MYSELF or 0 for this one)
+ * or a kernel thread (R_THREAD, rsid.at_tid: a Linux tid; RS_MYSELF for the
+ * calling thread) to `rset`: its CPUs bind every thread of the process (or
+ * the thread) with sched_setaffinity; the nodes of those CPUs become the
+ * memory policy (MPOL_PREFERRED_MANY, advisory) of the calling thread when
+ * it is the target or one of the target's threads; other threads keep their
+ * own memory policy (Linux has no call that sets another thread's policy)
+ * and allocate on their CPUs' nodes by the kernel's local default.
+ * flags: 0 or R_ATTACH_STRSET (one hardware thread per core of the rset).
+ * Checks in order: EINVAL (rstype, flags, rset handle, no available CPU in
+ * the rset), ESRCH (no such process/thread), EPERM (caller is not root and
+ * its effective uid differs from the target's; a bindprocessor binding in
+ * the target; rset not inside the target's partition; for R_PROCESS an rset
+ * that does not contain a thread's attached rset; for R_THREAD an rset
+ * outside the process's effective rset). */
+RASHM_API int ra_attachrset(rstype_t rstype, rsid_t rsid, rsethandle_t rset, uint_t flags);
+/* Undo ra_attachrset: the process's threads (R_PROCESS; with
+ * R_DETACH_ALLTHRDS also every R_THREAD attachment of its threads) or the
+ * thread (R_THREAD) run on the whole partition again (R_THREAD: on the
+ * process's effective rset if it has one). EINVAL, ESRCH, EPERM as above. */
+RASHM_API int ra_detachrset(rstype_t rstype, rsid_t rsid, uint_t flags);
+/* Fills `rset` with what the process/thread is attached to and returns
+ * RS_EFFECTIVE_RSET (explicit attachment), RS_THREAD_RSET (thread with its
+ * own attachment), RS_PARTITION_RSET (none, but a partition narrower than
+ * the system) or RS_DEFAULT_RSET. EINVAL (rstype, flags != 0, handle),
+ * ESRCH. */
+RASHM_API int ra_getrset(rstype_t rstype, rsid_t rsid, uint_t flags, rsethandle_t rset);
+
+/* fork() whose child is attached to the rset rsid.at_rset (rstype must be
+ * R_RSET, flags 0), as ra_attachrset(R_PROCESS) would attach it. Returns
+ * fork's values. Checked before forking: EINVAL (rstype, flags), EFAULT (not
+ * an rset), ENODEV (no available processor in it), EPERM (not inside this
+ * process's partition); then fork's errors. */
+RASHM_API pid_t ra_fork(rstype_t rstype, rsid_t rsid, uint_t flags);
+/* exec*() after attaching the calling process to the rset (same arguments
+ * and checks as ra_fork); they do not return on success; when the exec
+ * fails, the previous attachment (or none) is restored and exec's errno is
+ * returned. */
+RASHM_API int ra_execl(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, ...);
+RASHM_API int ra_execle(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, ...);
+RASHM_API int ra_execlp(rstype_t rstype, rsid_t rsid, uint_t flags, const char *file, const char *arg0, ...);
+RASHM_API int ra_execv(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, char *const argv[]);
+RASHM_API int ra_execve(rstype_t rstype, rsid_t rsid, uint_t flags, const char *path, char *const argv[],
+                        char *const envp[]);
+RASHM_API int ra_execvp(rstype_t rstype, rsid_t rsid, uint_t flags, const char *file, char *const argv[]);
+RASHM_API int ra_exect(rstype_t rstype, rsid_t rsid, uint_t flags, char *path, char *argv[], char *envp[]);
+
+/* ---- SRAD information (procinfo.c) ------------------------------------ */
+
+/* rs_info(out, RS_SRADID_LOADAVG, sradid, 0): out is a loadavg_info_t: the
+ * SRAD's run-queue load (sum over its CPUs of the scheduler's running
+ * tasks, averaged like the 1-minute load average, scaled by 65536 as AIX)
+ * and its CPU count. RS_SRADID_USABLE_LOADAVG: the same over the CPUs of
+ * the SRAD this process may use. EINVAL: bad command, sradid or a1/a2;
+ * EFAULT: out is NULL; ENOTSUP: enhanced affinity off. */
+RASHM_API long rs_info(void *out, long command, long arg1, long arg2);
+/* Associativity of a processor (type R_PROCS, id: a CPU): arr[0] = number
+ * of entries that follow (at most n-1): the domain ids from the widest to
+ * the narrowest (package, NUMA node, core, CPU). Root only. EINVAL (type,
+ * id, arr NULL or n == 0), EPERM (not root), ENODEV (CPU not present). */
+RASHM_API int rs_getassociativity(uint_t type, uint_t id, uint_t *arr, uint_t n);
 
 #ifdef __cplusplus
 }

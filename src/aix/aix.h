@@ -19,4 +19,18 @@ RASHM_HIDDEN struct rset *rset_new(void);
 /* Fills r as rs_alloc(flags) would; -EINVAL for bad flags. */
 RASHM_HIDDEN int rset_fill(struct rset *r, unsigned flags);
 
+
+/* attach.c: R_PROCESS / R_THREAD attachments (0 or -errno), shared with
+ * ra_attach / ra_detach / ra_fork / ra_exec. flags: policy | R_ATTACH_STRSET. */
+RASHM_HIDDEN int aix_attach_work(rstype_t type, rsid_t id, const struct rset *r, uint_t flags);
+RASHM_HIDDEN int aix_detach_work(rstype_t type, rsid_t id, uint_t flags);
+/* ra.c: the rset an attachment of work t1 to t2/id2 means (R_RSET: the
+ * rset; R_SRADID: its node's CPUs), after ra_attach's argument checks
+ * (EINVAL, ENOTSUP, ENODEV). */
+RASHM_HIDDEN int aix_resource_rset(rstype_t t1, rstype_t t2, rsid_t id2, uint_t flags, struct rset *out);
+/* attachinfo.c: ra_get_attachinfo(R_PROCMEM, ...). */
+RASHM_HIDDEN attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uint_t flags);
+/* bindprocessor's CPU for a thread (getthrds64's ti_cpuid) or -1. */
+RASHM_HIDDEN int aix_bound_cpu(pid_t pid, pid_t tid);
+
 #endif

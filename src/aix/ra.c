@@ -3,6 +3,7 @@
  * Argument checks in the documented order, translation of rsets/SRADs to
  * core ranges, errno as the seed lists. No placement logic here. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -273,6 +274,8 @@ int ra_free_attachinfo(attachinfo_t *list)
 
 attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size64_t len, uint_t flags)
 {
+    if (rstype == R_PROCMEM)
+        return aix_attachinfo_procmem(rsid, off, len, flags);
     if (flags != 0 || rstype != R_SHM)
         return fail_ai(-EINVAL);
     struct shmid_ds ds;
@@ -456,8 +459,97 @@ out:
 
 #define ATTACH_FLAGS (R_MEMP_MASK | R_ATTACH_STRSET | R_MIGRATE_ASYNC | R_MIGRATE_SYNC)
 
+/* ra_attach(R_PROCESS | R_THREAD, ...): the resource's CPUs and policy.
+ * AIX refuses an SRADID for a process (POWER7 Redbook: SRADID attachments
+ * are for threads and memory); a thread's SRAD is its node's CPUs. */
+int aix_resource_rset(rstype_t t1, rstype_t t2, rsid_t id2, uint_t flags, struct rset *out)
+{
+    struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
+    int rc = check_att_fields(&a);
+    if (!rc && (flags & ~(uint_t)(R_MEMP_MASK | R_ATTACH_STRSET)))
+        rc = -EINVAL;
+    if (!rc && t1 == R_PROCESS && t2 == R_SRADID)
+        rc = -EINVAL;
+    if (!rc)
+        rc = check_rset(&a);
+    const rashm_topo_t *t;
+    if (!rc)
+        rc = topo_get(&t);
+    if (!rc)
+        rc = check_srad_supported(&a);
+    if (!rc)
+        rc = check_srad_exists(t, &a);
+    if (rc)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->magic = RSET_MAGIC;
+    if (t2 == R_RSET) {
+        *out = *rset_of(id2.at_rset);
+    } else {
+        int node = rashm_topo_srad_node(t, id2.at_sradid);
+        struct rashm_node_info ni;
+        for (int i = 0; i < rashm_topo_nnodes(t); i++)
+            if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node)
+                out->cpus = ni.cpus;
+        rashm_nodeset_set(&out->mems, node);
+    }
+    return 0;
+}
+
+static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
+{
+    struct rset r;
+    int rc = aix_resource_rset(t1, t2, id2, flags, &r);
+    if (!rc)
+        rc = aix_attach_work(t1, id1, &r, flags);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+/* R_MIGRATE_ASYNC: the policy is in force when ra_attach returns; the pages
+ * already there are moved afterwards by a detached thread (Linux has no
+ * asynchronous migration call). The thread re-applies the same placement
+ * with the move flag, which moves what is misplaced then; a range unmapped
+ * (or a segment removed) meanwhile makes it fail quietly. */
+struct migration {
+    int shmid;                /* R_SHM, or -1 */
+    void *addr;               /* R_SUBRANGE */
+    size64_t len;
+    struct rashm_range r;
+};
+
+static void *migrate_thread(void *arg)
+{
+    struct migration *m = arg;
+    if (m->shmid >= 0)
+        (void)rashm_place(m->shmid, &m->r, 1, 1);
+    else
+        (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
+    free(m);
+    return NULL;
+}
+
+static void migrate_later(int shmid, void *addr, size64_t len, const struct rashm_range *r)
+{
+    struct migration *m = malloc(sizeof *m);
+    if (!m)
+        return;   /* advisory: the policy is set, pages move when touched */
+    m->shmid = shmid;
+    m->addr = addr;
+    m->len = len;
+    m->r = *r;
+    pthread_attr_t at;
+    pthread_t th;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, migrate_thread, m))
+        free(m);
+    pthread_attr_destroy(&at);
+}
+
 int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
+    if (t1 == R_PROCESS || t1 == R_THREAD)
+        return attach_work(t1, id1, t2, id2, flags);
     if (t1 != R_SHM && t1 != R_SUBRANGE)
         return rashm_fail(-EINVAL);
     struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
@@ -478,22 +570,35 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
         rc = check_resources(t, &a, 1);
     if (rc)
         return rashm_fail(rc);
-    int move = (flags & (R_MIGRATE_SYNC | R_MIGRATE_ASYNC)) != 0;
+    int move = (flags & R_MIGRATE_SYNC) != 0;
+    int async = !move && (flags & R_MIGRATE_ASYNC);
     struct rashm_range r;
     if (t1 == R_SHM) {
         to_range(t, &a, 0, 0, &r);
-        return rashm_place(id1.at_shmid, &r, 1, move);
+        rc = rashm_place(id1.at_shmid, &r, 1, move);
+        if (!rc && async)
+            migrate_later(id1.at_shmid, NULL, 0, &r);
+        return rc;
     }
     /* R_SUBRANGE: su_offset is the start address in this address space;
      * the policy comes from flags, not su_policy (as on AIX) */
     to_range(t, &a, 0, 0, &r);
     rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
                            move ? APPLY_MOVE : 0);
+    if (!rc && async)
+        migrate_later(-1, (void *)(uintptr_t)s->su_offset, s->su_length, &r);
     return rc ? rashm_fail(rc) : 0;
 }
 
-int ra_detach(rstype_t t1, rsid_t id1, uint_t flags)
+int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
+    (void)id2;   /* one attachment per work component: nothing to compare */
+    if (t2 != R_RSET && t2 != R_SRADID)
+        return rashm_fail(-EINVAL);
+    if (t1 == R_PROCESS || t1 == R_THREAD) {
+        int rc = aix_detach_work(t1, id1, flags);
+        return rc ? rashm_fail(rc) : 0;
+    }
     if (flags != 0)
         return rashm_fail(-EINVAL);
     if (t1 == R_SHM)

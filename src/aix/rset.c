@@ -127,6 +127,32 @@ static int sdl_or_zero(const rashm_topo_t *t, enum rashm_sdl_kind k)
     return s < 0 ? 0 : s;
 }
 
+/* SDL of the SMP, L2 and core levels: AIX answers 0 only when the firmware
+ * gives no topology at all, and callers treat 0 as a failure (or, like
+ * hwloc's AIX backend, build a machine-wide object from it). A level that
+ * is folded into the machine (one package) or missing (no L2 level in
+ * hwloc) answers the nearest real level below the machine instead: the
+ * package the first SDL under the machine, the L2 the core level, the
+ * core the CPU level. Only a machine whose only SDL is the machine
+ * answers 0. */
+static int sdl_nearest(const rashm_topo_t *t, enum rashm_sdl_kind k)
+{
+    int max = rashm_topo_nsdl(t) - 1;
+    int s = sdl_or_zero(t, k);
+    if (s > 0 || max <= 0)
+        return s;
+    switch (k) {
+    case RASHM_SDL_L2: {
+        int c = sdl_or_zero(t, RASHM_SDL_CORE);
+        return c > 0 ? c : max;
+    }
+    case RASHM_SDL_CORE:
+        return max;
+    default:
+        return 1;
+    }
+}
+
 int rs_getinfo(rsethandle_t h, rsinfo_t info, uint_t flags)
 {
     const rashm_topo_t *t;
@@ -139,9 +165,9 @@ int rs_getinfo(rsethandle_t h, rsinfo_t info, uint_t flags)
     switch (info) {
     case R_MAXSDL: return rashm_topo_nsdl(t) - 1;
     case R_MCMSDL: return sdl_or_zero(t, RASHM_SDL_NUMA);
-    case R_L2CSDL: return sdl_or_zero(t, RASHM_SDL_L2);
-    case R_PCORESDL: return sdl_or_zero(t, RASHM_SDL_CORE);
-    case R_SMPSDL: return sdl_or_zero(t, RASHM_SDL_PACKAGE);
+    case R_L2CSDL: return sdl_nearest(t, RASHM_SDL_L2);
+    case R_PCORESDL: return sdl_nearest(t, RASHM_SDL_CORE);
+    case R_SMPSDL: return sdl_nearest(t, RASHM_SDL_PACKAGE);
     case R_REF1SDL: return rashm_topo_nsdl(t) > 1 ? 1 : 0;
     case R_MAXPROCS: return max_plus_one_cpu(t);
     case R_MAXMEMPS: return max_plus_one_node(t);

@@ -2,6 +2,8 @@
 # Builds an AIX-style program against an INSTALLED copy of rashm, the way a
 # user would:  cc prog.c $(pkg-config --cflags --libs rashm)
 #   install_test.sh BUILD_DIR PROGRAM.c [sanitize]
+# (INSTALL_TEST_CFLAGS: more compiler flags, e.g. -Wall -Werror;
+#  RASHM_INSTALL_TEST_VM="numa-vm.sh options NODES": run it in a QEMU guest)
 # Installs BUILD_DIR into a temporary prefix, compiles PROGRAM.c with only
 # what pkg-config says, runs it, and removes the prefix.
 set -eu
@@ -37,8 +39,8 @@ case "$cflags $libs" in
 *) echo "FAIL: pkg-config flags do not point into the installed prefix"; exit 1 ;;
 esac
 
-extra=""
-[ "$sanitize" = sanitize ] && extra="-fsanitize=address,undefined"
+extra=${INSTALL_TEST_CFLAGS:-}
+[ "$sanitize" = sanitize ] && extra="$extra -fsanitize=address,undefined"
 # shellcheck disable=SC2086
 cc $extra -o "$tmp/prog" "$src" $cflags $libs || { echo "FAIL: the program does not compile against the installed copy"; exit 1; }
 
@@ -46,5 +48,17 @@ libdir=$($pc --variable=libdir rashm)
 # the program must run on the installed library, not on the build tree's
 LD_LIBRARY_PATH=$libdir ldd "$tmp/prog" | grep -q "librashm.so.* => $prefix/" || {
     LD_LIBRARY_PATH=$libdir ldd "$tmp/prog"; echo "FAIL: not linked with the installed librashm"; exit 1; }
+if [ -n "${RASHM_INSTALL_TEST_VM:-}" ]; then
+    # in a QEMU guest: RASHM_INSTALL_TEST_VM holds numa-vm.sh options and the
+    # node count; the guest gets the program and its libraries at the same
+    # paths, found through a RUNPATH to the installed library
+    # shellcheck disable=SC2086
+    cc $extra -o "$tmp/prog-vm" "$src" $cflags $libs -Wl,-rpath,"$libdir" || {
+        echo "FAIL: the program does not link for the guest"; exit 1; }
+    # shellcheck disable=SC2086
+    "$(dirname "$0")/../numa/numa-vm.sh" $RASHM_INSTALL_TEST_VM "$tmp/prog-vm"
+    echo "PASS: built $(basename "$src") against $prefix and ran it in a guest ($RASHM_INSTALL_TEST_VM)"
+    exit 0
+fi
 LD_LIBRARY_PATH=$libdir "$tmp/prog"
 echo "PASS: built and ran $(basename "$src") against $prefix"

@@ -170,14 +170,16 @@ static void others(void)
     rsid_t id1;
     memset(&id1, 0, sizeof id1);
     id1.at_shmid = 0;
-    CHECK_ERRNO(ra_attach(R_PROCESS, id1, R_RSET, r, P_BALANCED), -1, EINVAL);
+    CHECK_ERRNO(ra_attach(R_NADA, id1, R_RSET, r, P_BALANCED), -1, EINVAL);
+    /* process 0 does not exist (RS_MYSELF names this one) */
+    CHECK_ERRNO(ra_attach(R_PROCESS, id1, R_RSET, r, P_BALANCED), -1, ESRCH);
     CHECK_ERRNO(ra_attach(R_SHM, id1, R_SHM, r, P_BALANCED), -1, EINVAL);
     CHECK_ERRNO(ra_attach(R_SHM, id1, R_RSET, r, 0x10000), -1, EINVAL);
     CHECK_ERRNO(ra_attach(R_SHM, id1, R_RSET, r, 3), -1, EINVAL);
     id1.at_subrange = NULL;
     CHECK_ERRNO(ra_attach(R_SUBRANGE, id1, R_RSET, r, P_BALANCED), -1, EINVAL);
-    CHECK_ERRNO(ra_detach(R_SHM, id1, 1), -1, EINVAL);
-    CHECK_ERRNO(ra_detach(R_PROCESS, id1, 0), -1, EINVAL);
+    CHECK_ERRNO(ra_detach(R_SHM, id1, R_RSET, id1, 1), -1, EINVAL);
+    CHECK_ERRNO(ra_detach(R_NADA, id1, R_RSET, id1, 0), -1, EINVAL);
     CHECK(ra_get_attachinfo(R_SHM, id1, 0, 0, 1) == (attachinfo_t *)-1);
     CHECK_EQ(errno, EINVAL);
     CHECK(ra_get_attachinfo(R_FILDES, id1, 0, 0, 0) == (attachinfo_t *)-1);

@@ -76,7 +76,7 @@ int main(void)
         id1.at_subrange = &s;
         CHECK_EQ(ra_attach(R_SUBRANGE, id1, R_RSET, r, P_BALANCED | R_MIGRATE_SYNC), 0);
         CHECK_EQ(mode_at(a + 3 * MiB), 3);
-        CHECK_EQ(ra_detach(R_SUBRANGE, id1, 0), 0);
+        CHECK_EQ(ra_detach(R_SUBRANGE, id1, R_RSET, id1, 0), 0);
         CHECK_EQ(mode_at(a + 3 * MiB), 0);
         s.su_offset += 100;                      /* not page-aligned */
         CHECK_ERRNO(ra_attach(R_SUBRANGE, id1, R_RSET, r, P_BALANCED), -1, EINVAL);
@@ -116,7 +116,7 @@ int main(void)
     rashm_topo_all_nodes(rashm_topo(), &all);
     CHECK_EQ(mode_at(p), rashm_nodeset_count(&all) == 1 ? 4 : 5);
     shmdt(p);
-    CHECK_EQ(ra_detach(R_SHM, sid, 0), 0);
+    CHECK_EQ(ra_detach(R_SHM, sid, R_RSET, sid, 0), 0);
     CHECK(ra_get_attachinfo(R_SHM, sid, 0, 0, 0) == NULL);
     p = shmat(id, NULL, 0);
     CHECK_EQ(mode_at(p), 0);

@@ -54,7 +54,8 @@ static void enumeration_pack2(void)
     CHECK_EQ(rs_getinfo(NULL, R_SRADSDL, 0), 2);
     CHECK_EQ(rs_getinfo(NULL, R_SMPSDL, 0), 1);
     CHECK_EQ(rs_getinfo(NULL, R_PCORESDL, 0), 3);
-    CHECK_EQ(rs_getinfo(NULL, R_L2CSDL, 0), 0);     /* no L2 level in this topology */
+    /* no L2 level in this topology: the nearest real level, the cores */
+    CHECK_EQ(rs_getinfo(NULL, R_L2CSDL, 0), 3);
     CHECK_EQ(rs_getinfo(NULL, R_MAXPROCS, 0), 8);
     CHECK_EQ(rs_getinfo(NULL, R_MAXMEMPS, 0), 4);
     CHECK_EQ(rs_getinfo(NULL, R_SHMATTCAP, 0), 1);
@@ -103,7 +104,8 @@ static void enumeration_others(void)
     rsethandle_t all = rs_alloc(RS_SYSTEM), rad = rs_alloc(RS_EMPTY);
     CHECK_EQ(rs_getinfo(NULL, R_MAXSDL, 0), 3);
     CHECK_EQ(rs_getinfo(NULL, R_MCMSDL, 0), 1);
-    CHECK_EQ(rs_getinfo(NULL, R_SMPSDL, 0), 0);
+    /* no package level: the first SDL under the machine, never 0 */
+    CHECK_EQ(rs_getinfo(NULL, R_SMPSDL, 0), 1);
     CHECK_EQ(rs_numrads(all, (uint_t)rs_getinfo(NULL, R_MAXSDL, 0), 0), 16);
     CHECK_EQ(rs_getrad(all, rad, srad_sdl(), 2, 0), 0);
     CHECK_EQ(cpus_of(rad), 0xf00);

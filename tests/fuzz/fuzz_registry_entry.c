@@ -23,6 +23,8 @@
  *     pages around it, or where a forged range points) is a failure;
  *   - the two segments must survive every input.
  *
+ * For triage, FUZZ_REGISTRY_READERS=<letters> runs only some readers:
+ * a (ra_get_attachinfo), q (rashm_query), s (shmat), l (rashm_list).
  * Set FUZZ_REGISTRY_SEEDS=<dir> to write the genuine entries of both
  * segments there as seed inputs (tests/fuzz/make-seeds.sh). */
 #include "fuzz_common.h"
@@ -60,6 +62,7 @@ struct seg {
 };
 static struct seg segs[2];
 static int nsegs;
+static int run_a = 1, run_q = 1, run_s = 1, run_l = 1;
 static uint8_t *reserve;       /* PROT_NONE area the shmat oracle attaches in */
 static size_t reserve_len;
 
@@ -270,6 +273,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         }
         ra_free_attachinfo(ai);
     }
+    const char *readers = getenv("FUZZ_REGISTRY_READERS");
+    if (readers && *readers) {
+        run_a = strchr(readers, 'a') != NULL;
+        run_q = strchr(readers, 'q') != NULL;
+        run_s = strchr(readers, 's') != NULL;
+        run_l = strchr(readers, 'l') != NULL;
+    }
     const char *seeds = getenv("FUZZ_REGISTRY_SEEDS");
     if (seeds && *seeds)
         write_seeds(seeds);
@@ -291,19 +301,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xor_identity(e, n, s->genuine, s->genuine_len);
 
     /* 1. ra_get_attachinfo (AIX face): whole segment, then one page */
-    write_entry(s->shmid, e, n);
-    rsid_t id = {.at_shmid = s->shmid};
-    attachinfo_t *ai = ra_get_attachinfo(R_SHM, id, 0, 0, 0);
-    if (ai && ai != (attachinfo_t *)-1)
-        ra_free_attachinfo(ai);
-    write_entry(s->shmid, e, n);
-    ai = ra_get_attachinfo(R_SHM, id, 4096, 4096, 0);
-    if (ai && ai != (attachinfo_t *)-1)
-        ra_free_attachinfo(ai);
+    if (run_a) {
+        write_entry(s->shmid, e, n);
+        rsid_t id = {.at_shmid = s->shmid};
+        attachinfo_t *ai = ra_get_attachinfo(R_SHM, id, 0, 0, 0);
+        if (ai && ai != (attachinfo_t *)-1)
+            ra_free_attachinfo(ai);
+        write_entry(s->shmid, e, n);
+        ai = ra_get_attachinfo(R_SHM, id, 4096, 4096, 0);
+        if (ai && ai != (attachinfo_t *)-1)
+            ra_free_attachinfo(ai);
+    }
 
     /* 2. rashm_query (rashm show / ls): read every array it hands out */
-    write_entry(s->shmid, e, n);
-    struct rashm_placement *q = rashm_query(s->shmid);
+    struct rashm_placement *q = NULL;
+    if (run_q) {
+        write_entry(s->shmid, e, n);
+        q = rashm_query(s->shmid);
+    }
     if (q) {
         volatile uint64_t sum = 0;
         for (int i = 0; i < q->nranges; i++)
@@ -314,15 +329,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* 3. librashm's shmat (re-applies per-attach policies from the entry) */
-    write_entry(s->shmid, e, n);
-    shmat_oracle(s, e, n, sel & 2);
+    if (run_s) {
+        write_entry(s->shmid, e, n);
+        shmat_oracle(s, e, n, sel & 2);
+    }
 
     /* 4. rashm_list (prunes the registry, reads every entry) */
-    write_entry(s->shmid, e, n);
-    struct rashm_seg_info *v = NULL;
-    int cnt = rashm_list(&v);
-    if (cnt >= 0)
-        free(v);
+    if (run_l) {
+        write_entry(s->shmid, e, n);
+        struct rashm_seg_info *v = NULL;
+        int cnt = rashm_list(&v);
+        if (cnt >= 0)
+            free(v);
+    }
 
     /* every reader must have left the segments alone */
     for (int i = 0; i < nsegs; i++) {

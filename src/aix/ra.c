@@ -282,7 +282,8 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
         return fail_ai(-EINVAL);
     uint64_t lo = (uint64_t)off, hi = len ? lo + len : ds.shm_segsz;
     struct reg_entry *e;
-    int rc = reg_load(rsid.at_shmid, NULL, &e);
+    /* validated against the segment: ranges inside it, known origins */
+    int rc = seg_entry_load(rsid.at_shmid, NULL, NULL, &e);
     if (rc == -ENOENT)
         return NULL;                 /* not attached to anything */
     if (rc)

@@ -130,8 +130,26 @@ RASHM_HIDDEN int seg_shmdt_raw(const void *addr);
 /* Creation time (ns) of the shm file behind the mapping that starts at
  * addr: the segment's identity (ids and inode numbers are reused). */
 RASHM_HIDDEN int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth);
-/* Page size of the mapping at addr (smaps KernelPageSize). */
+/* The mapping (VMA) that holds addr as the kernel sees it: its page size
+ * (the huge page size for hugetlb, whatever any registry entry says), start
+ * and length. PROCMAP_QUERY, else smaps. */
+struct reg_entry;
+struct seg_map_info {
+    uint64_t page_size;
+    uint64_t start, length;    /* the VMA: [start, start + length) */
+    int hugetlb;               /* page_size is not the base page size */
+};
+RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
+/* Page size of the mapping at addr (seg_mapping_info). */
 RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
+/* The registry entry of shmid, validated (reg_check_entry) against the
+ * segment as the kernel shows it: its size and the page size of `mapped`
+ * (an attach the caller has; NULL: a temporary read-only attach is made,
+ * and when none is allowed only a possible page size is required);
+ * known_map: seg_mapping_info(mapped) when the caller has it, else NULL.
+ * -ENOENT when there is no entry or it fails the checks. Caller frees. */
+RASHM_HIDDEN int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map,
+                                struct reg_entry **out);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */
 RASHM_HIDDEN int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size,
                                    const struct rashm_range *r, int n, unsigned aflags);
@@ -183,5 +201,27 @@ RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
 /* Removes entries whose segment is gone or was replaced, and segments
  * whose creator died during the creation (IPC_RMID). */
 RASHM_HIDDEN void reg_prune(void);
+
+/* ---- entry validation (reg_check.c, pure) ----------------------------- */
+/* Facts about the live segment, from the kernel, never from the entry. */
+struct reg_facts {
+    int shmid;
+    uint64_t segsz;            /* shm_segsz (IPC_STAT) */
+    uint64_t page_size;        /* page size of a mapping of the segment as the
+                                * kernel reports it; 0: unknown (not mapped) */
+    int hugetlb;               /* that mapping is hugetlb (with page_size) */
+    uint64_t base_page;        /* sysconf(_SC_PAGESIZE) */
+    const rashm_nodeset_t *nodes; /* nodes the topology has; NULL: not known */
+    int nsrads;                /* SRADs of the topology; -1: not known */
+};
+/* Most plan entries an entry can hold (plan_build: 2n+1) and the largest
+ * page size accepted when the mapping's is not known. */
+#define REG_MAX_RANGES (2 * RASHM_MAX_RANGES + 1)
+#define REG_MAX_PAGE_SIZE (UINT64_C(16) << 30)
+/* 0 when the entry (size bytes at buf, unaligned allowed) is one rashm
+ * could have written for that segment: page size, ranges inside the
+ * segment and covering it in order, counts, policies, MPOL modes, origins,
+ * node sets, per-attach flags; -EINVAL otherwise. */
+RASHM_HIDDEN int reg_check_entry(const void *buf, size_t size, const struct reg_facts *f);
 
 #endif

@@ -129,7 +129,8 @@ int plan_build(const struct plan_input *in, const struct rashm_range *r, int n, 
         int rc = plan_check_range(in->size, in->page_size, r[i].offset, r[i].length, &x.length);
         if (rc || (r[i].policy != RASHM_POLICY_DEFAULT && r[i].policy != RASHM_POLICY_FIRST_TOUCH &&
                    r[i].policy != RASHM_POLICY_BALANCED) ||
-            r[i].origin < RASHM_ORIGIN_NODES || r[i].origin > RASHM_ORIGIN_SRAD) {
+            r[i].origin < RASHM_ORIGIN_NODES || r[i].origin > RASHM_ORIGIN_SRAD ||
+            (r[i].origin == RASHM_ORIGIN_SRAD && (r[i].srad < 0 || r[i].srad >= rashm_topo_nsrads(in->topo)))) {
             free(p);
             return -EINVAL;
         }

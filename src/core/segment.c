@@ -7,6 +7,7 @@
 #include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -107,27 +108,147 @@ int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth)
     return 0;
 }
 
-int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
+/* PROCMAP_QUERY (Linux 6.11): one VMA of /proc/PID/maps by address, with
+ * the kernel's page size for it (the huge page size for hugetlb), without
+ * generating the text of every mapping. The layout is the kernel's ABI
+ * (104 bytes); older headers do not have it. */
+struct seg_procmap_query {
+    uint64_t size;
+    uint64_t query_flags;
+    uint64_t query_addr;
+    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor;
+    uint32_t vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+#define SEG_PROCMAP_QUERY _IOWR('f', 17, struct seg_procmap_query)
+
+/* Fallback for older kernels: the VMA's KernelPageSize in smaps (which
+ * walks the page tables of every mapping listed before ours). */
+static int mapping_info_smaps(const void *addr, struct seg_map_info *out)
 {
     FILE *f = fopen("/proc/self/smaps", "re");
     if (!f)
         return -errno;
     char line[512];
     int found = 0, rc = -ENOENT;
+    unsigned long start = 0, end = 0;
     while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi, kb;
         if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            found = lo == (unsigned long)addr;
+            found = lo <= (unsigned long)addr && (unsigned long)addr < hi;
+            start = lo;
+            end = hi;
             continue;
         }
         if (found && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1) {
-            *pagesize = (uint64_t)kb << 10;
+            out->page_size = (uint64_t)kb << 10;
+            out->start = start;
+            out->length = end - start;
             rc = 0;
             break;
         }
     }
     fclose(f);
     return rc;
+}
+
+int seg_mapping_info(const void *addr, struct seg_map_info *out)
+{
+    struct seg_map_info m;
+    memset(&m, 0, sizeof m);
+    int rc = -ENOTTY;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct seg_procmap_query q;
+        memset(&q, 0, sizeof q);
+        q.size = sizeof q;
+        q.query_addr = (uint64_t)(uintptr_t)addr;
+        if (ioctl(fd, SEG_PROCMAP_QUERY, &q) == 0) {
+            m.page_size = q.vma_page_size;
+            m.start = q.vma_start;
+            m.length = q.vma_end - q.vma_start;
+            rc = 0;
+        } else {
+            rc = -errno;
+        }
+        close(fd);
+    }
+    if (rc == -ENOTTY || rc == -EINVAL || rc == -E2BIG || rc == -ENOSYS || fd < 0)
+        rc = mapping_info_smaps(addr, &m);   /* no PROCMAP_QUERY here */
+    if (rc)
+        return rc;
+    uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (!m.page_size || (m.page_size & (m.page_size - 1)) || m.page_size < base || !m.length ||
+        m.length % m.page_size)
+        return -EIO;       /* not what the kernel reports for a mapping */
+    m.hugetlb = m.page_size != base;
+    *out = m;
+    return 0;
+}
+
+int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
+{
+    struct seg_map_info m;
+    int rc = seg_mapping_info(addr, &m);
+    if (!rc)
+        *pagesize = m.page_size;
+    return rc;
+}
+
+int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, struct reg_entry **out)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return (errno == EINVAL || errno == EIDRM) ? -ENOENT : -errno;
+    struct reg_facts f;
+    memset(&f, 0, sizeof f);
+    f.shmid = shmid;
+    f.segsz = ds.shm_segsz;
+    f.base_page = (uint64_t)sysconf(_SC_PAGESIZE);
+    f.nsrads = -1;
+    rashm_nodeset_t known;
+    const rashm_topo_t *t;
+    if (topo_get(&t) == 0 && rashm_topo_is_this_system(t)) {
+        /* plans take range nodes from the nodes with memory and gaps from
+         * the nodes with CPUs (the topology includes disallowed ones) */
+        rashm_nodeset_t srads;
+        rashm_topo_all_nodes(t, &known);
+        rashm_topo_srad_nodes(t, &srads);
+        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
+            known.bits[w] |= srads.bits[w];
+        f.nodes = &known;
+        f.nsrads = rashm_topo_nsrads(t);
+    }
+    void *tmp = NULL;
+    if (!mapped) {
+        /* one attach serves both the page size and reg_load's identity check */
+        tmp = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+        if (tmp == (void *)-1)
+            tmp = NULL;      /* no read permission: the page size stays unknown */
+        mapped = tmp;
+    }
+    struct seg_map_info mi;
+    if (known_map) {
+        f.page_size = known_map->page_size;
+        f.hugetlb = known_map->hugetlb;
+    } else if (mapped && seg_mapping_info(mapped, &mi) == 0) {
+        f.page_size = mi.page_size;
+        f.hugetlb = mi.hugetlb;
+    }
+    struct reg_entry *e = NULL;
+    int rc = reg_load(shmid, mapped, &e);
+    if (tmp)
+        seg_shmdt_raw(tmp);
+    if (rc)
+        return rc;
+    if (reg_check_entry(e, sizeof *e + (size_t)e->nranges * sizeof e->r[0], &f)) {
+        rashm_dbg("registry: entry for shmid %d does not describe the segment (forged or corrupt): ignored", shmid);
+        free(e);
+        return -ENOENT;
+    }
+    *out = e;
+    return 0;
 }
 
 int seg_populate(void *base, uint64_t off, uint64_t len, const struct rashm_create_opts *opts,
@@ -304,24 +425,59 @@ int rashm_create(key_t key, uint64_t size, int shmflg, const struct rashm_range 
     return rc < 0 ? rashm_fail(rc) : rc;
 }
 
+/* May this process act on the registry entries of segments created by
+ * cuid? An entry is a file its creator can write. A privileged process
+ * (set-id or file capabilities: AT_SECURE; or root) uses only entries of
+ * segments created by root or by its own effective uid, so another user
+ * cannot steer what it does; an ordinary process may use any entry, it
+ * has no more rights than the entry's author over the mapping. */
+static int entry_usable_here(uid_t cuid)
+{
+    uid_t eu = geteuid();
+    if (getauxval(AT_SECURE) || eu == 0)
+        return cuid == 0 || cuid == eu;
+    return 1;
+}
+
 /* Per-attach policy for huge-page segments (the kernel keeps none on the
  * segment): first-touch ranges get their MPOL_PREFERRED_MANY/LOCAL policy
  * on every new mapping, so the pages each attacher touches first come from
- * its nearest node of the set. */
+ * its nearest node of the set.
+ * Only on the mapping this attach just made, and only when the kernel says
+ * it is a hugetlb mapping: the page size, the mapping's bounds and the
+ * segment size all come from the kernel, and the entry must agree with
+ * them (seg_entry_load). A read-only attach is treated alike: read faults
+ * allocate huge pages of a shared mapping too, under this VMA's policy. */
 static void reapply(int shmid, void *p, int shmflg)
 {
     (void)shmflg;
-    if (!reg_exists(shmid))
+    if (!reg_exists(shmid) || !apply_numa_available())
+        return;
+    struct seg_map_info mi;
+    if (seg_mapping_info(p, &mi) || !mi.hugetlb || mi.start != (uint64_t)(uintptr_t)p)
+        return;
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return;
+    if (!entry_usable_here(ds.shm_perm.cuid)) {
+        rashm_dbg("shmat: shmid %d was created by uid %u: its registry entry is not used by a privileged process",
+                  shmid, (unsigned)ds.shm_perm.cuid);
+        return;
+    }
+    /* the mapping's extent: the segment rounded up to huge pages, all of
+     * it inside the VMA the kernel reports for this attach */
+    uint64_t maplen = plan_end(ds.shm_segsz, mi.page_size);
+    if (maplen > mi.length)
         return;
     struct reg_entry *e;
-    if (reg_load(shmid, p, &e))
+    if (seg_entry_load(shmid, p, &mi, &e))
         return;
-    if (e->hugetlb && e->has_per_attach && apply_numa_available()) {
-        struct shmid_ds ds;
-        uint64_t maplen = shmctl(shmid, IPC_STAT, &ds) ? 0 : plan_end(ds.shm_segsz, e->page_size);
+    if (e->segsz == ds.shm_segsz && e->has_per_attach) {
         for (int i = 0; i < e->nranges; i++) {
             struct reg_range *r = &e->r[i];
-            if (!r->per_attach || r->offset + r->length > maplen)
+            /* checked by reg_check_entry already; again here, overflow-safe,
+             * because an mbind outside the mapping would hit other memory */
+            if (!r->per_attach || r->offset > maplen || r->length > maplen - r->offset)
                 continue;
             int rc = apply_mbind((char *)p + r->offset, r->length, r->mode, &r->mask, 0);
             if (rc)
@@ -460,33 +616,31 @@ int rashm_lock(int shmid, const struct rashm_create_opts *opts)
     void *base = rashm_attach(shmid, NULL, 0);
     if (base == (void *)-1)
         return -1;
-    struct reg_entry *e = NULL;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    if (reg_load(shmid, base, &e) == 0)
-        page = e->page_size;
-    else
-        seg_mapping_pagesize(base, &page);
-    free(e);
-    int rc = seg_populate(base, 0, plan_end(ds.shm_segsz, page), opts, 0, plan_end(ds.shm_segsz, page));
+    /* the extent from the kernel's view of this attach, never from the
+     * registry: populating past the mapping would fault */
+    struct seg_map_info mi;
+    int rc = seg_mapping_info(base, &mi);
+    if (!rc) {
+        uint64_t len = plan_end(ds.shm_segsz, mi.page_size);
+        if (len > mi.length)
+            len = mi.length;
+        rc = seg_populate(base, 0, len, opts, 0, len);
+    }
     seg_shmdt_raw(base);
     return rc ? rashm_fail(rc) : 0;
 }
 
-/* Page size and hugetlb-ness of a segment: from its registry entry, else
- * from the kernel's view of an attach. */
+/* Page size and hugetlb-ness of a segment, from the kernel's view of an
+ * attach (never from the registry: an entry is another user's file). */
 static int seg_page_of(int shmid, void *base, uint64_t *page, int *hugetlb)
 {
-    struct reg_entry *e;
-    if (reg_load(shmid, base, &e) == 0) {
-        *page = e->page_size;
-        *hugetlb = e->hugetlb;
-        free(e);
-        return 0;
-    }
-    int rc = seg_mapping_pagesize(base, page);
+    (void)shmid;
+    struct seg_map_info mi;
+    int rc = seg_mapping_info(base, &mi);
     if (rc)
         return rc;
-    *hugetlb = *page != (uint64_t)sysconf(_SC_PAGESIZE);
+    *page = mi.page_size;
+    *hugetlb = mi.hugetlb;
     return 0;
 }
 
@@ -630,6 +784,11 @@ static int map_resident(int shmid, void *base, uint64_t len, uint64_t page, int 
                         const struct shmid_ds *ds)
 {
     (void)shmid;
+    /* len and page come from the kernel's view of this attach (query);
+     * refuse anything that would make the loops below misbehave */
+    uint64_t base_page = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (!page || page % base_page || len % page)
+        return -EINVAL;
     if (!hugetlb) {
         /* mincore tells the truth about a file's page cache only to its
          * owner, writers and CAP_SYS_ADMIN; for others it says "all
@@ -637,7 +796,9 @@ static int map_resident(int shmid, void *base, uint64_t len, uint64_t page, int 
         uid_t u = geteuid();
         if (!(u == 0 || u == ds->shm_perm.uid || u == ds->shm_perm.cuid || (ds->shm_perm.mode & 0002)))
             return -EACCES;
-        size_t n = (size_t)(len / page);
+        /* mincore writes one byte per base page of the range, whatever the
+         * mapping's page size: size the vector in base pages */
+        size_t n = (size_t)(len / base_page);
         unsigned char *vec = malloc(n ? n : 1);
         if (!vec)
             return -ENOMEM;
@@ -654,7 +815,7 @@ static int map_resident(int shmid, void *base, uint64_t len, uint64_t page, int 
             size_t j = i;
             while (j < n && (vec[j] & 1))
                 j++;
-            madvise((char *)base + i * page, (j - i) * page, MADV_POPULATE_READ);
+            madvise((char *)base + i * base_page, (j - i) * base_page, MADV_POPULATE_READ);
             i = j;
         }
         free(vec);
@@ -715,17 +876,22 @@ static int query(int shmid, struct rashm_placement **out)
     }
     p->shmid = shmid;
     p->size = ds.shm_segsz;
-    if (reg_load(shmid, base, &e) == 0) {
-        p->registered = 1;
-        p->page_size = e->page_size;
-        p->hugetlb = e->hugetlb;
-    } else {
-        rc = seg_mapping_pagesize(base, &p->page_size);
-        if (rc)
-            goto fail;
-        p->hugetlb = p->page_size != (uint64_t)sysconf(_SC_PAGESIZE);
-    }
+    /* page size and extent from the kernel's view of this attach; the
+     * registry entry only describes ranges, and only once it agrees with
+     * them (a forged page size or range cannot size a buffer or a loop) */
+    struct seg_map_info mi;
+    rc = seg_mapping_info(base, &mi);
+    if (rc)
+        goto fail;
+    p->page_size = mi.page_size;
+    p->hugetlb = mi.hugetlb;
     uint64_t len = plan_end(p->size, p->page_size);
+    if (mi.start != (uint64_t)(uintptr_t)base || len > mi.length) {
+        rc = -EIO;         /* not the fresh single mapping shmat makes */
+        goto fail;
+    }
+    if (seg_entry_load(shmid, base, &mi, &e) == 0)
+        p->registered = 1;
     int maxnode = -1;
     for (int i = 0; i < rashm_topo_nnodes(t); i++) {
         struct rashm_node_info ni;
@@ -771,6 +937,10 @@ static int query(int shmid, struct rashm_placement **out)
         }
         if (!p->hugetlb && apply_get_policy((char *)base + q->offset, &q->mode, &q->mode_nodes) == 0)
             q->mode_from_kernel = 1;
+        if (q->offset > len || q->length > len - q->offset) {
+            rc = -EIO;     /* reg_check_entry keeps ranges inside; never count past the mapping */
+            goto fail;
+        }
         q->pages = q->length / p->page_size;
         rc = apply_count_pages((char *)base + q->offset, q->length, p->page_size, p->node_slots, q->node_pages,
                                &q->resident);
@@ -856,7 +1026,7 @@ int rashm_list(struct rashm_seg_info **out)
         if (!reg_exists(v[i].shmid))
             continue;
         struct reg_entry *e;
-        if (reg_load(v[i].shmid, NULL, &e) == 0) {
+        if (seg_entry_load(v[i].shmid, NULL, NULL, &e) == 0) {
             v[i].registered = 1;
             v[i].hugetlb = e->hugetlb;
             v[i].nranges = e->nranges;

@@ -245,6 +245,19 @@ static void write_seeds(const char *dir)
         if (!f || fwrite(b, 1, n + 1, f) != n + 1 || fclose(f))
             fuzz_die(path);
         free(b);
+        /* the same entry for fuzz_reg_check: its 16-byte header of facts
+         * (see there: shmid/segsz from the entry, page size and nodes
+         * known, one SRAD), then the entry as rashm wrote it */
+        uint8_t hdr[16] = {0};
+        hdr[0] = 1 | 2 | 4 | (i ? 8 : 0);
+        hdr[1] = i ? 21 : 12;
+        hdr[2] = 12;
+        hdr[3] = 1;
+        hdr[12] = 1;
+        snprintf(path, sizeof path, "%s/check-genuine-%s", dir, i ? "huge" : "4k");
+        f = fopen(path, "we");
+        if (!f || fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr || fwrite(segs[i].genuine, 1, n, f) != n || fclose(f))
+            fuzz_die(path);
     }
 }
 

@@ -23,7 +23,7 @@
 
 static void fail(const char *what, const char *s)
 {
-    fprintf(stderr, "ORACLE: %s: input '%s'\n", what, s);
+    dprintf(2, "ORACLE: %s: input '%s'\n", what, s);  /* stderr is /dev/null here */
     abort();
 }
 

@@ -9,7 +9,18 @@ set -eu
 cd "$(dirname "$0")"
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Two clones running ./dev.sh at once would fight over apt's locks (apt-get
+# fails at once when another apt-get holds them): root checks and installs
+# under one lock of ours.
 deps() {
+    if [ "$(id -u)" = 0 ]; then
+        ( flock 9 && deps_unlocked ) 9> /run/rashm-dev-deps.lock
+    else
+        deps_unlocked
+    fi
+}
+
+deps_unlocked() {
     pkgs="build-essential cmake pkg-config libhwloc-dev libnuma-dev libffi-dev
           qemu-system-x86 busybox-static cpio binutils xz-utils zstd ca-certificates"
     missing=""

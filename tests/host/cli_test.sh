@@ -203,6 +203,23 @@ if run 0 create private 64K; then
     run 1 rm "$a" && err_has "no segment with shmid $a"
 fi
 
+# ---- sizes and keys are decimal unless 0x: "0100K" is 100 KiB, not octal 64 KiB ----
+for sz in 0100K:102400 08K:8192 0x10000:65536 0X2000:8192; do
+    if run 0 create private "${sz%%:*}"; then
+        id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+        run 0 show "$id" --json && json show && flat_has ".size=${sz#*:}"
+        run 0 rm "$id" && ids_made=""
+    fi
+done
+# a key with a leading zero is decimal too (010 is key 10, not 8)
+dkey=0$(( (($$ & 0xffff) + 1000000) ))
+if run 0 create "$dkey" 64K --excl; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    awk -v id="$id" -v k="${dkey#0}" 'NR>1 && $2==id && $1==k {f=1} END {exit !f}' /proc/sysvipc/shm ||
+        fail "key $dkey was not read as decimal ${dkey#0}"
+    run 0 rm "$id" && ids_made=""
+fi
+
 # ---- a segment placed by an AIX program (ra_shmgetv, R_RSET + R_SRADID) -------
 if [ -n "$AIXMAKE" ]; then
     if id=$("$AIXMAKE") && [ -n "$id" ]; then

@@ -138,7 +138,7 @@ static int shm_flags(struct state *s)
     if (b & 16)
         f |= IPC_EXCL;
     if (b & 32)
-        f |= (int)((unsigned)fuzz_byte(&s->in) % 64) << 26;   /* SHM_HUGE_* */
+        f |= (int)(((unsigned)fuzz_byte(&s->in) % 64) << 26);   /* SHM_HUGE_* */
     return f;
 }
 
@@ -262,7 +262,7 @@ static void op_mmap(struct state *s, int vec)
     if (b & 1)
         flags |= MAP_HUGETLB | MAP_NORESERVE;
     if (b & 2)
-        flags |= (int)((unsigned)fuzz_byte(&s->in) % 64) << MAP_HUGE_SHIFT;
+        flags |= (int)(((unsigned)fuzz_byte(&s->in) % 64) << MAP_HUGE_SHIFT);
     size_t len = (b & 1) ? (2u << 20) : (size_t)((b >> 2) % 8) * 4096 + ((b & 0x80) ? 1 : 0);
     void *p;
     if (vec) {

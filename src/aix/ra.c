@@ -283,7 +283,7 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
     uint64_t lo = (uint64_t)off, hi = len ? lo + len : ds.shm_segsz;
     struct reg_entry *e;
     /* validated against the segment: ranges inside it, known origins */
-    int rc = seg_entry_load(rsid.at_shmid, NULL, NULL, &e);
+    int rc = seg_entry_load(rsid.at_shmid, NULL, NULL, 1, &e);
     if (rc == -ENOENT)
         return NULL;                 /* not attached to anything */
     if (rc)

@@ -140,16 +140,16 @@ struct seg_map_info {
     int hugetlb;               /* page_size is not the base page size */
 };
 RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
-/* Page size of the mapping at addr (seg_mapping_info). */
-RASHM_HIDDEN int seg_mapping_pagesize(const void *addr, uint64_t *pagesize);
 /* The registry entry of shmid, validated (reg_check_entry) against the
  * segment as the kernel shows it: its size and the page size of `mapped`
  * (an attach the caller has; NULL: a temporary read-only attach is made,
  * and when none is allowed only a possible page size is required);
  * known_map: seg_mapping_info(mapped) when the caller has it, else NULL.
+ * check_nodes: also require node sets within the topology's nodes (loads
+ * the topology; else only the type's bound, RASHM_MAX_NODES).
  * -ENOENT when there is no entry or it fails the checks. Caller frees. */
 RASHM_HIDDEN int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map,
-                                struct reg_entry **out);
+                                int check_nodes, struct reg_entry **out);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */
 RASHM_HIDDEN int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size,
                                    const struct rashm_range *r, int n, unsigned aflags);

@@ -187,16 +187,8 @@ int seg_mapping_info(const void *addr, struct seg_map_info *out)
     return 0;
 }
 
-int seg_mapping_pagesize(const void *addr, uint64_t *pagesize)
-{
-    struct seg_map_info m;
-    int rc = seg_mapping_info(addr, &m);
-    if (!rc)
-        *pagesize = m.page_size;
-    return rc;
-}
-
-int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, struct reg_entry **out)
+int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map, int check_nodes,
+                   struct reg_entry **out)
 {
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
@@ -209,7 +201,7 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
     f.nsrads = -1;
     rashm_nodeset_t known;
     const rashm_topo_t *t;
-    if (topo_get(&t) == 0 && rashm_topo_is_this_system(t)) {
+    if (check_nodes && topo_get(&t) == 0 && rashm_topo_is_this_system(t)) {
         /* plans take range nodes from the nodes with memory and gaps from
          * the nodes with CPUs (the topology includes disallowed ones) */
         rashm_nodeset_t srads;
@@ -220,9 +212,15 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
         f.nodes = &known;
         f.nsrads = rashm_topo_nsrads(t);
     }
+    /* the entry first, with no attach of ours in the way: without an
+     * entry, reg_load collects a segment whose creator died mid-creation,
+     * which it does only while nobody has the segment attached */
+    struct reg_entry *e = NULL;
+    int rc = reg_load(shmid, mapped, &e);
+    if (rc)
+        return rc;
     void *tmp = NULL;
     if (!mapped) {
-        /* one attach serves both the page size and reg_load's identity check */
         tmp = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
         if (tmp == (void *)-1)
             tmp = NULL;      /* no read permission: the page size stays unknown */
@@ -236,12 +234,8 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
         f.page_size = mi.page_size;
         f.hugetlb = mi.hugetlb;
     }
-    struct reg_entry *e = NULL;
-    int rc = reg_load(shmid, mapped, &e);
     if (tmp)
         seg_shmdt_raw(tmp);
-    if (rc)
-        return rc;
     if (reg_check_entry(e, sizeof *e + (size_t)e->nranges * sizeof e->r[0], &f)) {
         rashm_dbg("registry: entry for shmid %d does not describe the segment (forged or corrupt): ignored", shmid);
         free(e);
@@ -470,7 +464,10 @@ static void reapply(int shmid, void *p, int shmflg)
     if (maplen > mi.length)
         return;
     struct reg_entry *e;
-    if (seg_entry_load(shmid, p, &mi, &e))
+    /* no topology here (loading it would cost every process its first
+     * huge-page shmat a few ms): a mask naming a node the machine lacks
+     * only makes mbind fail, and mbind keeps a policy to existing nodes */
+    if (seg_entry_load(shmid, p, &mi, 0, &e))
         return;
     if (e->segsz == ds.shm_segsz && e->has_per_attach) {
         for (int i = 0; i < e->nranges; i++) {
@@ -890,7 +887,7 @@ static int query(int shmid, struct rashm_placement **out)
         rc = -EIO;         /* not the fresh single mapping shmat makes */
         goto fail;
     }
-    if (seg_entry_load(shmid, base, &mi, &e) == 0)
+    if (seg_entry_load(shmid, base, &mi, 1, &e) == 0)
         p->registered = 1;
     int maxnode = -1;
     for (int i = 0; i < rashm_topo_nnodes(t); i++) {
@@ -1026,7 +1023,7 @@ int rashm_list(struct rashm_seg_info **out)
         if (!reg_exists(v[i].shmid))
             continue;
         struct reg_entry *e;
-        if (seg_entry_load(v[i].shmid, NULL, NULL, &e) == 0) {
+        if (seg_entry_load(v[i].shmid, NULL, NULL, 1, &e) == 0) {
             v[i].registered = 1;
             v[i].hugetlb = e->hugetlb;
             v[i].nranges = e->nranges;

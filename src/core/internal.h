@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/ipc.h>
 #include <sys/types.h>
 
 #include "rashm.h"
@@ -182,24 +183,50 @@ struct reg_entry {
     int32_t has_per_attach;
     struct reg_range r[];
 };
-/* Writes the entry for a segment (mapped at base, for the inode). */
+/* Writes the entry for a segment (mapped at base, for the inode); h (may
+ * be NULL): the creation record, whose directory is reused. 0 also
+ * when the registry is not usable here (refused top directory, foreign
+ * per-uid directory: said once on stderr); -errno when writing failed. */
+struct reg_pending_h;
 RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb,
-                           const struct plan *p, const struct rashm_range *ranges, int nranges);
+                           const struct plan *p, const struct rashm_range *ranges, int nranges,
+                           const struct reg_pending_h *h);
 /* Reads and validates the entry of shmid. `mapped` (may be NULL) is an
  * attach of the segment that the caller already has, used to check the
  * identity; otherwise a temporary read-only attach is made when needed.
- * -ENOENT when there is no valid entry. Caller frees *out. */
+ * -ENOENT when there is no valid entry (also when it cannot be verified
+ * by this reader). Caller frees *out. */
 RASHM_HIDDEN int reg_load(int shmid, const void *mapped, struct reg_entry **out);
 /* Cheap check: does a registry file exist for shmid (no validation). */
 RASHM_HIDDEN int reg_exists(int shmid);
-/* Records "shmid is being created by this process" (new.<shmid>, see
- * registry.c), so that the segment is collected if the process dies before
- * reg_store; reg_store and reg_remove delete the record. */
-RASHM_HIDDEN int reg_pending_store(int shmid);
-/* Deletes the entry (and any creation record) of shmid created by cuid. */
+/* Where the entry of segment shmid created by cuid lives:
+ * <RASHM_REGISTRY_DIR>/<cuid>/seg.<shmid> (for tests and fuzzers). An entry
+ * is used only if it is a regular file owned by cuid or root, in a directory
+ * owned by cuid or root and writable by nobody else. -ENAMETOOLONG. */
+RASHM_HIDDEN int reg_entry_path(uid_t cuid, int shmid, char *buf, size_t len);
+/* After a successful IPC_SET (which changes shm_ctime): rewrites the entry
+ * with the new shm_ctime if it matched the segment before (old_ctime). */
+RASHM_HIDDEN int reg_refresh(int shmid, int64_t old_ctime);
+/* A creation in progress (see registry.c): begin writes the record before
+ * shmget (never fails: without a usable registry there is no record),
+ * set_id adds the id right after shmget, end deletes the record once the
+ * creation returns (success or failure). */
+struct reg_pending_h {
+    int fd, dfd;               /* the record; its (verified) directory */
+    uid_t uid, owner;          /* whose directory, who owns it */
+    char name[112];
+};
+RASHM_HIDDEN void reg_pending_begin(key_t key, uint64_t size, struct reg_pending_h *h);
+RASHM_HIDDEN void reg_pending_set_id(struct reg_pending_h *h, int shmid);
+RASHM_HIDDEN void reg_pending_end(struct reg_pending_h *h);
+/* Deletes the entry of shmid created by cuid. */
 RASHM_HIDDEN void reg_remove(int shmid, uid_t cuid);
-/* Removes entries whose segment is gone or was replaced, and segments
- * whose creator died during the creation (IPC_RMID). */
+/* Prunes the caller's own directory: entries whose segment is gone,
+ * segments (IPC_RMID) and records of creators that died mid-creation. */
+RASHM_HIDDEN void reg_prune_own(const struct reg_pending_h *h);
+/* reg_prune_own, and as root every uid's directory (at most 16384 entries
+ * each), at most once per 10 s (a stamp in the top directory); foreign
+ * per-uid directories are moved aside then. */
 RASHM_HIDDEN void reg_prune(void);
 
 /* ---- entry validation (reg_check.c, pure) ----------------------------- */

@@ -2,44 +2,59 @@
  * RASHM_REGISTRY_DIR (default /dev/shm/rashm-registry, tmpfs, world
  * readable), holding the segment's ranges and policies so that any process
  * can answer "what is this segment attached to" and re-apply per-attach
- * policies.
+ * policies. docs/security.md ("Registry") states the trust model; in short:
  *
- * Identity: System V ids are reused (and so are the inode numbers the
- * kernel gives shm files: they are the id), so an entry is tied to the
- * segment it was written for: key, creator pid, size, shm_ctime and an
- * identity of the segment's shm file read through /proc/self/map_files of
- * an attach (seg_mapping_birth: the tmpfs inode's random generation number
- * for 4 KiB segments, the creation time for hugetlb; needs
- * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN, without which the other fields
- * alone decide). librashm's shmctl also deletes the entry on IPC_RMID.
- * An entry whose segment is gone, or whose identity no longer matches, is
- * stale: it is ignored and deleted (pruned) when met. Files are replaced
- * with rename(), so readers never see half an entry.
+ * Layout: <top>/<creator uid>/seg.<shmid>           placement entry
+ *         <top>/<creator uid>/new.<ns>.<pid>.<st>.<r> creation in progress
+ *         <top>/<creator uid>/tmp.<ns>.<pid>.<st>.<r> file being written
+ *         <top>/.prune                              root's full-prune stamp
+ * (<ns>: pid namespace inode, <pid>/<st>: the writer's pid and start time,
+ * <r>: 64 random bits).
  *
- * Layout: <dir>/<creator uid>/seg.<shmid>. The top directory is sticky and
- * world-writable like /tmp; each creator's directory belongs to that uid, so
- * nobody can plant or block another user's entries, and an entry left by
- * one user never stands in the way of another user's segment that gets the
- * same id. Entries are trusted only when the file and its directory belong
- * to the segment's creator or to root.
+ * Trust: the top directory belongs to root (or, for a private registry, to
+ * the calling user) and is not writable by others unless sticky (tmpfiles.d
+ * makes it 1777 root:root); every path component up to it is checked the
+ * same way. A per-uid directory must belong to that uid (or root) and be
+ * writable by nobody else. Everything is opened O_NOFOLLOW and checked with
+ * fstat; every file operation is relative to a verified directory fd.
+ * Root, writing or deleting in another user's directory, does so with that
+ * user's filesystem uid (setfsuid, per thread), so the kernel checks the
+ * user's rights, never root's. A registry that is not as expected is not
+ * used (one line on stderr, once per process): the segment matters more
+ * than its record, so no registry problem makes a creation fail.
  *
- * Creation in progress: <dir>/<cuid>/new.<shmid> says "being created by
- * pid P, started at S" (S: /proc/P/stat's start time, so a reused pid is
- * not taken for P). The creator writes it right after shmget, before the
- * slow steps (attach, mbind, lock, populate), and removes it once seg.<id>
- * is written, or with the segment when creation fails. A creator killed
- * in between cannot clean up; pruning (every rashm_create and rashm_list)
- * and reg_load without an entry (ra_get_attachinfo) then collect the
- * segment: IPC_RMID when P is gone, the segment is still the one recorded
- * and nobody has it attached. The window left: shmget -> record written. */
+ * Identity: System V ids are reused (so are shm inode numbers: they are the
+ * id), so an entry is tied to its segment by key, creator pid, size and
+ * shm_ctime, plus, when the reader may read /proc/self/map_files
+ * (CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN), an identity of the shm file
+ * (seg_mapping_birth). shm_ctime changes only at creation and IPC_SET; an
+ * id comes back only after 64 x 65536 creations, which take far longer than
+ * a second, so an exact shm_ctime match is a strong identity for readers
+ * without the capability. librashm's shmctl refreshes the entry after
+ * IPC_SET; a ctime mismatch the birth cannot settle leaves the entry
+ * unverified (not used, not deleted).
+ *
+ * Killed creators: before shmget the creator writes new.<...> keyed by its
+ * own identity (pid, start time, pid namespace), with the key, size, IPC
+ * namespace and the time; right after shmget it adds the id. The record goes
+ * when rashm_create returns. A collector that finds the record of a creator
+ * that no longer exists removes the segment(s) it may have made (see
+ * collect_record) and the record. Records are written to a temporary name
+ * and renamed, so a record is never seen short; a short one is junk. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/fsuid.h>
+#include <sys/random.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -47,63 +62,500 @@
 #define REG_MAGIC 0x72617368u /* "rash" */
 #define REG_VERSION 1
 #define PEND_MAGIC 0x7273686eu /* "rshn" */
-#define PEND_VERSION 1
+#define PEND_VERSION 2
+#define PRUNE_STAMP ".prune"
+#define FULL_PRUNE_INTERVAL 10     /* seconds between two full prunes by root */
+#define FOREIGN_NS_AGE (24 * 3600) /* records/temporaries of other pid namespaces */
+#define FULL_PRUNE_PER_DIR 16384   /* entries looked at per other user's directory and full prune */
 
-/* The "being created" record (new.<shmid>). */
+/* The "being created" record (new.<...>). */
 struct reg_pending {
     uint32_t magic, version;
-    int32_t shmid;
+    int32_t shmid;             /* -1 until shmget returned */
     int32_t key;
     int32_t pid;               /* the creator (getpid(): the segment's cpid) */
-    int32_t pad;
+    uint32_t cuid;             /* its euid: the segment's cuid */
     uint64_t start;            /* its start time, clock ticks after boot */
-    uint64_t pidns;            /* inode of its pid namespace (0: unknown) */
+    uint64_t pidns;            /* inode of its pid namespace */
+    uint64_t ipcns;            /* inode of its IPC namespace */
     uint64_t segsz;
-    int64_t ctime;
+    int64_t time;              /* wall clock (s) before shmget: shm_ctime >= it */
 };
 
-static void collect_pending(const struct rashm_cfg *c, uid_t cuid, int shmid);
+/* ---- messages ------------------------------------------------------------ */
 
-static void reg_path(const struct rashm_cfg *c, uid_t cuid, int shmid, char *buf, size_t len)
+/* One line on stderr, once per process (and every time under RASHM_DEBUG):
+ * a registry that is not used is something an administrator must see, but
+ * a program must not be flooded with it. */
+static void reg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void reg_warn(const char *fmt, ...)
 {
-    snprintf(buf, len, "%s/%u/seg.%d", c->registry_dir, (unsigned)cuid, shmid);
+    static int said;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cfg_debug())
+        rashm_dbg("%s", msg);
+    else if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+        fprintf(stderr, "rashm: %s\n", msg);
 }
 
-static void pend_path(const struct rashm_cfg *c, uid_t cuid, int shmid, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%u/new.%d", c->registry_dir, (unsigned)cuid, shmid);
-}
+/* ---- identities ---------------------------------------------------------- */
 
-/* Creates <dir> (sticky, world-writable) and <dir>/<cuid> (owned by cuid). */
-static int ensure_dirs(const struct rashm_cfg *c, uid_t cuid)
+/* State, thread count and start time (clock ticks after boot) of process
+ * pid, from /proc/PID/stat (fields 3, 20 and 22). */
+static int proc_stat(pid_t pid, char *state, long *nthreads, uint64_t *start)
 {
-    if (mkdir(c->registry_dir, 01777) == 0)
-        chmod(c->registry_dir, 01777);  /* not narrowed by the umask */
-    else if (errno != EEXIST)
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -errno;
-    char sub[300];
-    snprintf(sub, sizeof sub, "%s/%u", c->registry_dir, (unsigned)cuid);
-    if (mkdir(sub, 0755) == 0) {
-        if (geteuid() != cuid && chown(sub, cuid, (gid_t)-1)) {
-            int e = errno;
-            rmdir(sub);
-            return -e;
-        }
-        return 0;
-    }
-    if (errno != EEXIST)
-        return -errno;
-    struct stat st;
-    if (stat(sub, &st) || !S_ISDIR(st.st_mode) || (st.st_uid != cuid && st.st_uid != 0))
-        return -EPERM;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int e = errno;
+    close(fd);
+    if (n <= 0)
+        return n < 0 ? -e : -EIO;
+    buf[n] = 0;
+    /* the command name may hold spaces and ')': the fields start after the last ')' */
+    char *rp = strrchr(buf, ')');
+    unsigned long long st;
+    if (!rp || sscanf(rp + 1,
+                      " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
+                      state, nthreads, &st) != 3)
+        return -EIO;
+    *start = st;
     return 0;
 }
 
-int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
-              const struct rashm_range *ranges, int nranges)
+static uint64_t ns_inode(const char *which)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/self/ns/%s", which);
+    return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* This process's pid, start time and pid namespace, read once per process
+ * (a forked child has another pid, and reads its own). Lock-free, so a
+ * child forked while another thread was here is not stuck: the values are
+ * published before the pid that says they are valid. */
+static int self_identity(int32_t *pid, uint64_t *start, uint64_t *pidns)
+{
+    static pid_t cached_pid;
+    static uint64_t cached_start, cached_ns;
+    pid_t me = getpid();
+    if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) != me) {
+        char state;
+        long nthreads;
+        uint64_t st;
+        int rc = proc_stat(me, &state, &nthreads, &st);
+        if (rc)
+            return rc;
+        uint64_t ns = ns_inode("pid");
+        if (!ns)
+            return -ENOENT;
+        /* concurrent threads of this process store the same values */
+        __atomic_store_n(&cached_start, st, __ATOMIC_RELAXED);
+        __atomic_store_n(&cached_ns, ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
+    }
+    *pid = (int32_t)me;
+    *start = __atomic_load_n(&cached_start, __ATOMIC_RELAXED);
+    *pidns = __atomic_load_n(&cached_ns, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* 1: process (pid, start) no longer exists; 0: it does; -errno: cannot
+ * tell (no /proc). A zombie whose only thread is gone counts as gone (it
+ * cannot go on); a zombie thread-group leader whose other threads run
+ * (thread count > 1) does not. A different start time means the pid was
+ * reused by another process. Meaningful only in the writer's pid namespace. */
+static int creator_gone(pid_t pid, uint64_t start)
+{
+    char state;
+    long nthreads;
+    uint64_t st;
+    if (pid <= 0)
+        return 1;
+    int rc = proc_stat(pid, &state, &nthreads, &st);
+    if (rc == -ENOENT || rc == -ESRCH)
+        return access("/proc/self/stat", F_OK) == 0 ? 1 : -ENOENT;
+    if (rc)
+        return rc;
+    if (st != start)
+        return 1;
+    return (state == 'Z' || state == 'X') && nthreads <= 1;
+}
+
+/* "<pidns>.<pid>.<start>.<random>": the writer's identity and 64 random
+ * bits, so names are unique and nobody can guess one in advance. */
+static int writer_tag(char *buf, size_t len)
+{
+    int32_t pid;
+    uint64_t start, pidns;
+    int rc = self_identity(&pid, &start, &pidns);
+    if (rc)
+        return rc;
+    uint64_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        return -EAGAIN;   /* never a predictable name */
+    snprintf(buf, len, "%llu.%d.%llu.%016llx", (unsigned long long)pidns, (int)pid, (unsigned long long)start,
+             (unsigned long long)r);
+    return 0;
+}
+
+/* Parses the tag after "new." / "tmp."; 0 if well formed. */
+static int parse_tag(const char *s, uint64_t *pidns, pid_t *pid, uint64_t *start)
+{
+    unsigned long long ns, st, r;
+    int p, n = -1;
+    if (sscanf(s, "%llu.%d.%llu.%16llx%n", &ns, &p, &st, &r, &n) != 4 || n < 0 || s[n] || p <= 0)
+        return -EINVAL;
+    *pidns = ns;
+    *pid = p;
+    *start = st;
+    return 0;
+}
+
+/* ---- filesystem credentials --------------------------------------------- */
+
+/* Root acting in a directory that belongs to `owner` takes owner's
+ * filesystem uid for the time (per thread: the setfsuid system call is
+ * not broadcast to other threads), so its creations, renames and unlinks
+ * there are checked against the owner's rights and its files belong to
+ * the owner. Dropping fsuid 0 also drops CAP_DAC_OVERRIDE and friends;
+ * setting it back restores them. */
+struct fsas {
+    int on;
+    uid_t prev;
+};
+
+static void fs_enter(struct fsas *s, uid_t owner)
+{
+    s->on = 0;
+    if (owner != 0 && geteuid() == 0) {
+        s->prev = (uid_t)setfsuid(owner);
+        s->on = 1;
+    }
+}
+
+static void fs_leave(struct fsas *s)
+{
+    if (s->on)
+        setfsuid(s->prev);
+    s->on = 0;
+}
+
+/* ---- directories --------------------------------------------------------- */
+
+/* A directory someone else cannot change under us: owned by root or by
+ * `self`, and writable by group/others only with the sticky bit. */
+static int dir_ok(const struct stat *st, uid_t self)
+{
+    return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == self) &&
+           (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+/* Opens the top directory, walking its path from "/" with O_NOFOLLOW and
+ * checking every component (owned by root or us, not writable by others
+ * unless sticky) and the top itself (owned by root, or by us for a private
+ * registry). Creates it when missing: root anywhere (1777, like the
+ * tmpfiles.d entry), another user only inside a directory of its own.
+ * Returns the fd, or -errno: -ENOENT missing, -EPERM refused (said once). */
+static int top_open(const struct rashm_cfg *c, int create)
+{
+    const char *path = c->registry_dir;
+    uid_t me = geteuid();
+    if (path[0] != '/')
+        return -EINVAL;
+    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    char comp[256];
+    const char *p = path;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *rest = p + n;
+        while (*rest == '/')
+            rest++;
+        int last = *rest == 0;
+        if (n == 0 || n >= sizeof comp)
+            break;      /* "/" itself or a trailing slash: handled below */
+        memcpy(comp, p, n);
+        comp[n] = 0;
+        if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
+            close(fd);
+            reg_warn("registry %s not used: the path must not contain \".\" or \"..\"", path);
+            return -EPERM;
+        }
+        int flags = (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        int nfd = openat(fd, comp, flags);
+        if (nfd < 0 && errno == ENOENT && last && create &&
+            (me == 0 || (fstat(fd, &st) == 0 && st.st_uid == me))) {
+            if (mkdirat(fd, comp, me == 0 ? 01777 : 0700) == 0 || errno == EEXIST)
+                nfd = openat(fd, comp, flags);
+            if (nfd >= 0 && fstat(nfd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == me &&
+                (st.st_mode & 07777) != (me == 0 ? 01777u : 0700u))
+                fchmod(nfd, me == 0 ? 01777 : 0700);   /* not narrowed by the umask */
+        }
+        int e = errno;
+        close(fd);
+        if (nfd < 0) {
+            if (e == ENOENT)
+                return -ENOENT;
+            if (e == ELOOP || e == ENOTDIR) {
+                reg_warn("registry %s not used: %s/%s is a symbolic link or not a directory", path,
+                         last ? "it" : "component", comp);
+                return -EPERM;
+            }
+            return -e;
+        }
+        fd = nfd;
+        if (fstat(fd, &st)) {
+            e = errno;
+            close(fd);
+            return -e;
+        }
+        if (!dir_ok(&st, me)) {
+            close(fd);
+            reg_warn("registry %s not used: %s %s is owned by uid %u with mode %04o (expected root, "
+                     "not writable by others unless sticky)",
+                     path, last ? "the directory" : "path component", comp, (unsigned)st.st_uid,
+                     (unsigned)(st.st_mode & 07777));
+            return -EPERM;
+        }
+        if (last) {
+            /* the top itself: root's, or ours for a private registry */
+            if (st.st_uid != 0 && st.st_uid != me) {
+                close(fd);
+                reg_warn("registry %s not used: owned by uid %u, not root", path, (unsigned)st.st_uid);
+                return -EPERM;
+            }
+            return fd;
+        }
+        p = rest;
+    }
+    close(fd);
+    reg_warn("registry %s not used: not a usable directory path", path);
+    return -EPERM;
+}
+
+/* Verified per-uid directory. */
+struct udir {
+    int fd;
+    uid_t uid;        /* whose segments it holds */
+    uid_t owner;      /* its owner: uid, or root */
+};
+
+/* Opens <top>/<uid>: a directory (not a link) owned by uid or root,
+ * writable by nobody else. When missing and `create`, makes it (as uid, so
+ * it belongs to uid). A foreign one (another owner, a link, a file, loose
+ * mode): root moves it aside to .foreign.<uid>.<random> (root may, in the
+ * sticky top directory; the planter can delete it) and makes a proper one;
+ * anybody else leaves it and does without the registry for that uid.
+ * 0 or -errno (-ENOENT missing, -EPERM foreign). */
+static int udir_open(int top, uid_t uid, int create, struct udir *u)
+{
+    char name[16];
+    snprintf(name, sizeof name, "%u", (unsigned)uid);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        int foreign = 0;
+        if (fd < 0) {
+            if (errno == ENOENT) {
+                if (!create)
+                    return -ENOENT;
+                struct fsas fs;
+                fs_enter(&fs, uid);
+                int rc = mkdirat(top, name, 0755);
+                int e = errno;
+                if (rc == 0) {
+                    int nfd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    if (nfd >= 0) {
+                        if (fstat(nfd, &st) == 0 && st.st_uid == uid && (st.st_mode & 07777) != 0755)
+                            fchmod(nfd, 0755);   /* readable by all whatever the umask */
+                        close(nfd);
+                    }
+                }
+                fs_leave(&fs);
+                if (rc && e != EEXIST)
+                    return -e;
+                continue;
+            }
+            if (errno != ELOOP && errno != ENOTDIR)
+                return -errno;
+            foreign = 1;
+        } else if (fstat(fd, &st)) {
+            int e = errno;
+            close(fd);
+            return -e;
+        } else if (!S_ISDIR(st.st_mode) || (st.st_uid != uid && st.st_uid != 0) ||
+                   (st.st_mode & (S_IWGRP | S_IWOTH))) {
+            foreign = 1;
+            close(fd);
+        }
+        if (!foreign) {
+            u->fd = fd;
+            u->uid = uid;
+            u->owner = st.st_uid;
+            return 0;
+        }
+        if (geteuid() != 0 || !create || attempt) {
+            if (create)
+                reg_warn("registry directory %u not used: a link, not a directory, or owned by another "
+                         "user (root's next rashm ls moves it aside)",
+                         (unsigned)uid);
+            return -EPERM;
+        }
+        uint64_t r;
+        char aside[64];
+        if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+            return -EPERM;
+        snprintf(aside, sizeof aside, ".foreign.%u.%016llx", (unsigned)uid, (unsigned long long)r);
+        if (renameat(top, name, top, aside))
+            return -EPERM;
+        rashm_dbg("registry: directory %s was foreign, moved aside to %s", name, aside);
+    }
+    return -EPERM;
+}
+
+/* Top directory and the per-uid directory of uid. 0 or -errno. */
+static int reg_open(uid_t uid, int create, struct udir *u)
 {
     struct rashm_cfg c;
     cfg_read(&c);
+    int top = top_open(&c, create);
+    if (top == -ENOENT && create)
+        rashm_dbg("registry %s does not exist (root or the tmpfiles.d entry creates it): not used", c.registry_dir);
+    if (top < 0)
+        return top;
+    int rc = udir_open(top, uid, create, u);
+    close(top);
+    return rc;
+}
+
+int reg_entry_path(uid_t cuid, int shmid, char *buf, size_t len)
+{
+    struct rashm_cfg c;
+    cfg_read(&c);
+    int n = snprintf(buf, len, "%s/%u/seg.%d", c.registry_dir, (unsigned)cuid, shmid);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Writes `len` bytes to a fresh file tmp.<tag> (O_EXCL|O_NOFOLLOW, a name
+ * nobody can predict) and renames it to `final`, so a reader sees the old
+ * file or the new one, never half. With keep_fd, the open fd (now naming
+ * `final`) is returned in *keep_fd. Runs with the directory owner's fsuid. */
+static int write_atomic(const struct udir *u, const char *final, const void *buf, size_t len, int *keep_fd)
+{
+    char tag[96], tmp[112];
+    int rc = writer_tag(tag, sizeof tag);
+    if (rc)
+        return rc;
+    snprintf(tmp, sizeof tmp, "tmp.%s", tag);
+    struct fsas fs;
+    fs_enter(&fs, u->owner);
+    int fd = openat(u->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    fchmod(fd, 0644);      /* world-readable whatever the umask */
+    ssize_t w = write(fd, buf, len);
+    if (w != (ssize_t)len) {
+        rc = w < 0 ? -errno : -EIO;
+        goto unlink_tmp;
+    }
+    if (renameat(u->fd, tmp, u->fd, final)) {
+        rc = -errno;
+        goto unlink_tmp;
+    }
+    if (keep_fd)
+        *keep_fd = fd;
+    else
+        close(fd);
+    fs_leave(&fs);
+    return 0;
+unlink_tmp:
+    close(fd);
+    unlinkat(u->fd, tmp, 0);
+out:
+    fs_leave(&fs);
+    return rc;
+}
+
+static void unlink_as_owner(const struct udir *u, const char *name)
+{
+    struct fsas fs;
+    fs_enter(&fs, u->owner);
+    unlinkat(u->fd, name, 0);
+    fs_leave(&fs);
+}
+
+/* Opens a regular file of the directory for reading: no link followed, no
+ * FIFO waited on, owned by the directory's uid or root. fd or -errno. */
+static int open_reg_file(const struct udir *u, const char *name, struct stat *st)
+{
+    int fd = openat(u->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) || !S_ISREG(st->st_mode) || (st->st_uid != u->uid && st->st_uid != 0)) {
+        close(fd);
+        return -ENOENT;
+    }
+    return fd;
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+static int read_entry(const struct udir *u, int shmid, struct reg_entry **out)
+{
+    char name[32];
+    snprintf(name, sizeof name, "seg.%d", shmid);
+    struct stat st;
+    int fd = open_reg_file(u, name, &st);
+    if (fd < 0)
+        return fd == -ENOMEM ? fd : -ENOENT;
+    if (st.st_size < (off_t)sizeof(struct reg_entry) || st.st_size > (64 << 20)) {
+        close(fd);
+        return -ENOENT;
+    }
+    struct reg_entry *e = malloc((size_t)st.st_size);
+    if (!e) {
+        close(fd);
+        return -ENOMEM;
+    }
+    ssize_t n = read(fd, e, (size_t)st.st_size);
+    close(fd);
+    if (n != st.st_size || e->magic != REG_MAGIC || e->version != REG_VERSION || e->nranges < 0 ||
+        (size_t)st.st_size != sizeof *e + (size_t)e->nranges * sizeof(struct reg_range) || e->shmid != shmid) {
+        free(e);
+        return -ENOENT;
+    }
+    *out = e;
+    return 0;
+}
+
+static int store_entry(const struct udir *u, int shmid, const struct reg_entry *e, size_t sz)
+{
+    char name[32];
+    snprintf(name, sizeof name, "seg.%d", shmid);
+    return write_atomic(u, name, e, sz, NULL);
+}
+
+int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
+              const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
+{
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return -errno;
@@ -146,80 +598,51 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
         if (pe->per_attach)
             e->has_per_attach = 1;
     }
-    rc = ensure_dirs(&c, ds.shm_perm.cuid);
+    struct udir u;
+    if (h && h->dfd >= 0 && h->uid == ds.shm_perm.cuid) {
+        /* the directory the creation record is in, verified then */
+        u.fd = dup(h->dfd);
+        u.uid = h->uid;
+        u.owner = h->owner;
+        rc = u.fd < 0 ? -errno : 0;
+    } else {
+        rc = reg_open(ds.shm_perm.cuid, 1, &u);
+    }
+    if (rc && rc != -ENOMEM) {
+        /* no usable registry (refused: said once; missing, or no right to
+         * make our directory in it): not recorded */
+        rashm_dbg("registry: shmid %d not recorded: %s", shmid, strerror(-rc));
+        rc = 0;
+        goto free_entry;
+    }
     if (rc)
         goto free_entry;
-    char path[320], tmp[352];
-    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = -errno;
-        goto free_entry;
-    }
-    if (write(fd, e, sz) != (ssize_t)sz) {
-        rc = errno ? -errno : -EIO;
-        close(fd);
-        goto unlink_tmp;
-    }
-    close(fd);
-    if (rename(tmp, path)) {
-        rc = -errno;
-        goto unlink_tmp;
-    }
-    /* complete: the creation record goes (a creator killed right here
-     * leaves both files; the collector sees seg.<id> and keeps the segment) */
-    pend_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    unlink(path);
-    free(e);
-    return 0;
-unlink_tmp:
-    unlink(tmp);
+    rc = store_entry(&u, shmid, e, sz);
+    close(u.fd);
 free_entry:
     free(e);
     return rc;
 }
 
-static int read_entry(const char *path, uid_t cuid, struct reg_entry **out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid != cuid && st.st_uid != 0) ||
-        st.st_size < (off_t)sizeof(struct reg_entry) || st.st_size > (64 << 20)) {
-        close(fd);
-        return -ENOENT;
-    }
-    struct reg_entry *e = malloc((size_t)st.st_size);
-    if (!e) {
-        close(fd);
-        return -ENOMEM;
-    }
-    ssize_t n = read(fd, e, (size_t)st.st_size);
-    close(fd);
-    if (n != st.st_size || e->magic != REG_MAGIC || e->version != REG_VERSION || e->nranges < 0 ||
-        (size_t)st.st_size != sizeof *e + (size_t)e->nranges * sizeof(struct reg_range)) {
-        free(e);
-        return -ENOENT;
-    }
-    *out = e;
-    return 0;
-}
-
 int reg_exists(int shmid)
 {
-    struct rashm_cfg c;
-    cfg_read(&c);
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return 0;
-    char path[320];
-    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    return access(path, F_OK) == 0;
+    struct udir u;
+    if (reg_open(ds.shm_perm.cuid, 0, &u))
+        return 0;
+    char name[32];
+    struct stat st;
+    snprintf(name, sizeof name, "seg.%d", shmid);
+    int ok = fstatat(u.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    close(u.fd);
+    return ok;
 }
 
-/* 1: entry describes the segment now behind shmid; 0: stale; -errno: can't tell */
+/* 1: entry describes the segment now behind shmid; 0: stale; -ESTALE:
+ * cannot be verified here (not used, not deleted); other -errno: can't
+ * tell. */
 static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
 {
     struct shmid_ds ds;
@@ -230,309 +653,460 @@ static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
     if ((!removed && ds.shm_perm.__key != e->key) || ds.shm_cpid != e->cpid || ds.shm_segsz != e->segsz ||
         ds.shm_ctime < e->ctime)
         return 0;
-    if (!e->birth)
-        return 1;
-    uint64_t birth = 0;
-    int rc;
-    if (mapped) {
-        rc = seg_mapping_birth(mapped, ds.shm_segsz, &birth);
-    } else {
-        void *a = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
-        if (a == (void *)-1)
-            return errno == EACCES ? 1 : -errno;
-        rc = seg_mapping_birth(a, ds.shm_segsz, &birth);
-        seg_shmdt_raw(a);
+    int exact = ds.shm_ctime == e->ctime;
+    if (e->birth) {
+        uint64_t birth = 0;
+        int rc = -EACCES;
+        if (mapped) {
+            rc = seg_mapping_birth(mapped, ds.shm_segsz, &birth);
+        } else {
+            void *a = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+            if (a != (void *)-1) {
+                rc = seg_mapping_birth(a, ds.shm_segsz, &birth);
+                seg_shmdt_raw(a);
+            }
+        }
+        if (rc == 0)
+            return birth == e->birth;   /* the file's own identity decides */
     }
-    if (rc)
-        return 1;      /* cannot read the creation time here: trust the rest */
-    return birth == e->birth;
+    /* no file identity here: shm_ctime (changed only by creation and
+     * IPC_SET, which librashm's shmctl follows with a refresh) must match
+     * to the second; natural id reuse takes far longer than a second */
+    return exact ? 1 : -ESTALE;
 }
+
+/* Collects dead creators' segments whose records are in u, for segments
+ * created by pid `cpid` (0: all). */
+static void collect_records(const struct udir *u, pid_t cpid);
 
 int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 {
-    struct rashm_cfg c;
-    cfg_read(&c);
     struct shmid_ds ds;
     if (shmctl(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? -ENOENT : -errno;
-    char path[320];
-    reg_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    struct reg_entry *e = NULL;
-    int rc = read_entry(path, ds.shm_perm.cuid, &e);
-    if (rc == -ENOENT)
-        collect_pending(&c, ds.shm_perm.cuid, shmid);  /* one failed open, normally */
+    struct udir u;
+    int rc = reg_open(ds.shm_perm.cuid, 0, &u);
     if (rc)
         return rc == -ENOMEM ? rc : -ENOENT;
-    rc = e->shmid == shmid ? entry_valid(e, shmid, mapped) : 0;
+    struct reg_entry *e = NULL;
+    rc = read_entry(&u, shmid, &e);
+    if (rc == -ENOENT && (geteuid() == 0 || geteuid() == ds.shm_perm.cuid))
+        collect_records(&u, ds.shm_cpid);   /* a creator killed before its entry */
+    if (rc) {
+        close(u.fd);
+        return rc == -ENOMEM ? rc : -ENOENT;
+    }
+    rc = entry_valid(e, shmid, mapped);
     if (rc == 1) {
+        close(u.fd);
         *out = e;
         return 0;
     }
     if (rc == 0) {
+        char name[32];
+        snprintf(name, sizeof name, "seg.%d", shmid);
         rashm_dbg("registry: entry for shmid %d is stale, removed", shmid);
-        unlink(path);
+        unlink_as_owner(&u, name);
+    } else if (rc == -ESTALE) {
+        rashm_dbg("registry: entry for shmid %d cannot be verified here (shm_ctime changed), not used", shmid);
     }
+    close(u.fd);
     free(e);
-    return rc < 0 ? rc : -ENOENT;
+    return rc < 0 && rc != -ESTALE ? rc : -ENOENT;
+}
+
+int reg_refresh(int shmid, int64_t old_ctime)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    if (ds.shm_ctime == old_ctime)
+        return 0;
+    struct udir u;
+    int rc = reg_open(ds.shm_perm.cuid, 0, &u);
+    if (rc)
+        return rc == -ENOENT || rc == -EPERM ? 0 : rc;
+    struct reg_entry *e = NULL;
+    rc = read_entry(&u, shmid, &e);
+    if (rc == 0) {
+        int removed = (ds.shm_perm.mode & SHM_DEST) != 0;
+        /* the entry was this segment's just before the IPC_SET */
+        if (e->ctime == old_ctime && (removed || ds.shm_perm.__key == e->key) && ds.shm_cpid == e->cpid &&
+            ds.shm_segsz == e->segsz) {
+            e->ctime = ds.shm_ctime;
+            rc = store_entry(&u, shmid, e, sizeof *e + (size_t)e->nranges * sizeof(struct reg_range));
+        }
+        free(e);
+    } else {
+        rc = rc == -ENOENT ? 0 : rc;
+    }
+    close(u.fd);
+    return rc;
 }
 
 void reg_remove(int shmid, uid_t cuid)
 {
-    struct rashm_cfg c;
-    cfg_read(&c);
-    char path[320];
-    reg_path(&c, cuid, shmid, path, sizeof path);
-    unlink(path);
-    pend_path(&c, cuid, shmid, path, sizeof path);
-    unlink(path);
+    struct udir u;
+    if (reg_open(cuid, 0, &u))
+        return;
+    char name[32];
+    snprintf(name, sizeof name, "seg.%d", shmid);
+    unlink_as_owner(&u, name);
+    close(u.fd);
 }
 
 /* ---- creations in progress ------------------------------------------------ */
 
-/* State, thread count and start time (clock ticks after boot) of process
- * pid, from /proc/PID/stat (fields 3, 20 and 22). */
-static int proc_stat(pid_t pid, char *state, long *nthreads, uint64_t *start)
+void reg_pending_begin(key_t key, uint64_t size, struct reg_pending_h *h)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    int e = errno;
-    close(fd);
-    if (n <= 0)
-        return n < 0 ? -e : -EIO;
-    buf[n] = 0;
-    /* the command name may hold spaces and ')': the fields start after the last ')' */
-    char *rp = strrchr(buf, ')');
-    unsigned long long st;
-    if (!rp || sscanf(rp + 1,
-                      " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
-                      state, nthreads, &st) != 3)
-        return -EIO;
-    *start = st;
-    return 0;
-}
-
-/* Inode of this process's pid namespace: pids in a record mean something
- * only to a reader in the same namespace. 0 when unknown. */
-static uint64_t pidns_self(void)
-{
-    struct stat st;
-    return stat("/proc/self/ns/pid", &st) ? 0 : (uint64_t)st.st_ino;
-}
-
-/* 1: the creator of record r no longer exists; 0: it does; -errno: cannot
- * tell (no /proc). A zombie whose only thread is gone counts as gone (it
- * cannot go on); a zombie thread-group leader whose other threads run
- * (thread count > 1) does not. A different start time means the pid was
- * reused by another process. */
-static int creator_gone(const struct reg_pending *r)
-{
-    char state;
-    long nthreads;
-    uint64_t start;
-    int rc = proc_stat(r->pid, &state, &nthreads, &start);
-    if (rc == -ENOENT || rc == -ESRCH)
-        return access("/proc/self/stat", F_OK) == 0 ? 1 : -ENOENT;
-    if (rc)
-        return rc;
-    if (start != r->start)
-        return 1;
-    return (state == 'Z' || state == 'X') && nthreads <= 1;
-}
-
-/* This process's pid, start time and pid namespace, read once per process
- * (a forked child has another pid, and reads its own). Lock-free, so a
- * child forked while another thread was here is not stuck: the values are
- * published before the pid that says they are valid. */
-static int self_identity(int32_t *pid, uint64_t *start, uint64_t *pidns)
-{
-    static pid_t cached_pid;
-    static uint64_t cached_start, cached_ns;
-    pid_t me = getpid();
-    if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) != me) {
-        char state;
-        long nthreads;
-        uint64_t st;
-        int rc = proc_stat(me, &state, &nthreads, &st);
-        if (rc)
-            return rc;
-        /* concurrent threads of this process store the same values */
-        __atomic_store_n(&cached_start, st, __ATOMIC_RELAXED);
-        __atomic_store_n(&cached_ns, pidns_self(), __ATOMIC_RELAXED);
-        __atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
-    }
-    *pid = (int32_t)me;
-    *start = __atomic_load_n(&cached_start, __ATOMIC_RELAXED);
-    *pidns = __atomic_load_n(&cached_ns, __ATOMIC_RELAXED);
-    return 0;
-}
-
-int reg_pending_store(int shmid)
-{
-    struct rashm_cfg c;
-    cfg_read(&c);
-    struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
-        return -errno;
+    h->fd = h->dfd = -1;
+    h->name[0] = 0;
     struct reg_pending r;
     memset(&r, 0, sizeof r);
     /* without /proc nobody could tell later whether we are gone: no record
      * (then nothing is ever collected, rather than a live creation) */
     if (self_identity(&r.pid, &r.start, &r.pidns))
-        return 0;
+        return;
     r.magic = PEND_MAGIC;
     r.version = PEND_VERSION;
-    r.shmid = shmid;
-    r.key = ds.shm_perm.__key;
-    r.segsz = ds.shm_segsz;
-    r.ctime = ds.shm_ctime;
-    int rc = ensure_dirs(&c, ds.shm_perm.cuid);
-    if (rc)
-        return rc;
-    char path[320];
-    pend_path(&c, ds.shm_perm.cuid, shmid, path, sizeof path);
-    /* written in place (no temporary file and rename: this is the window
-     * in which a killed creator leaks, keep it short). A reader that meets
-     * the file empty or short leaves it alone; one write of a few dozen
-     * bytes to tmpfs is not seen half done in practice. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -errno;
-    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r) {
-        rc = errno ? -errno : -EIO;
-        close(fd);
-        unlink(path);
-        return rc;
+    r.shmid = -1;
+    r.key = key;
+    r.cuid = (uint32_t)geteuid();
+    r.ipcns = ns_inode("ipc");
+    r.segsz = size;
+    r.time = (int64_t)time(NULL);
+    struct udir u;
+    if (reg_open(r.cuid, 1, &u))
+        return;
+    char tag[96];
+    if (writer_tag(tag, sizeof tag)) {
+        close(u.fd);
+        return;
     }
-    close(fd);
-    return 0;
+    snprintf(h->name, sizeof h->name, "new.%s", tag);
+    if (write_atomic(&u, h->name, &r, sizeof r, &h->fd)) {
+        close(u.fd);
+        h->name[0] = 0;
+        return;
+    }
+    h->dfd = u.fd;
+    h->uid = u.uid;
+    h->owner = u.owner;
 }
 
-/* Does seg.<shmid> hold a valid entry for the segment now behind shmid?
- * (Read only: stale entries are left to the usual paths.) */
-static int complete_entry_exists(const struct rashm_cfg *c, uid_t cuid, int shmid)
+void reg_pending_set_id(struct reg_pending_h *h, int shmid)
 {
-    char path[320];
-    reg_path(c, cuid, shmid, path, sizeof path);
-    struct reg_entry *e = NULL;
-    if (read_entry(path, cuid, &e))
-        return 0;
-    int ok = e->shmid == shmid && entry_valid(e, shmid, NULL) == 1;
-    free(e);
-    return ok;
+    if (h->fd < 0)
+        return;
+    int32_t id = shmid;
+    /* one aligned 4-byte write in place; a reader that meets -1 (or
+     * anything that does not match) searches by creator instead */
+    if (pwrite(h->fd, &id, sizeof id, offsetof(struct reg_pending, shmid)) != (ssize_t)sizeof id)
+        rashm_dbg("registry: cannot add shmid %d to the creation record", shmid);
 }
 
-/* Same segment as recorded: creator uid, key (IPC_PRIVATE once removed),
- * size, creation time. */
-static int pending_matches(const struct reg_pending *r, uid_t cuid, const struct shmid_ds *ds)
+void reg_pending_end(struct reg_pending_h *h)
+{
+    if (h->fd >= 0)
+        close(h->fd);
+    if (h->dfd >= 0) {
+        unlinkat(h->dfd, h->name, 0);
+        close(h->dfd);
+    }
+    h->fd = h->dfd = -1;
+}
+
+/* The segment `ds` (behind id) may be the one the record's creator made. */
+static int record_matches(const struct reg_pending *r, const struct shmid_ds *ds)
 {
     int removed = (ds->shm_perm.mode & SHM_DEST) != 0;
-    return ds->shm_perm.cuid == cuid && (removed || ds->shm_perm.__key == r->key) && ds->shm_segsz == r->segsz &&
-           ds->shm_ctime >= r->ctime;
+    return ds->shm_perm.cuid == r->cuid && ds->shm_cpid == r->pid && (removed || ds->shm_perm.__key == r->key) &&
+           ds->shm_segsz == r->segsz && (int64_t)ds->shm_ctime >= r->time - 1;
 }
 
-/* Looks at the creation record of shmid in cuid's directory, if any:
- * deletes it when stale, removes the segment (IPC_RMID) when its creator
- * died before finishing and nobody has it attached. */
-static void collect_pending(const struct rashm_cfg *c, uid_t cuid, int shmid)
+/* Attaches of segment id in this process: mappings of its shm file
+ * ("/SYSV<key> (deleted)", inode = the id) that start at offset 0 (an
+ * attach split into several VMAs by per-range policies counts once). A
+ * reader that attached the segment to look at it (a query,
+ * ra_get_attachinfo) is not "somebody using it". */
+static unsigned long own_attaches(int id)
 {
-    char path[320];
-    pend_path(c, cuid, shmid, path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    unsigned long n = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long off, ino;
+        char path[64];
+        if (sscanf(line, "%*x-%*x %*s %llx %*x:%*x %llu %63s", &off, &ino, path) == 3 && off == 0 &&
+            ino == (unsigned long long)id && !strncmp(path, "/SYSV", 5))
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Removes segment id if it still matches the record and nobody else has it
+ * attached: 1 removed (or gone), 0 kept (attached: try again later). */
+static int remove_if_unused(const struct udir *u, const struct reg_pending *r, int id)
+{
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds))
+        return 1;
+    if (!record_matches(r, &ds))
+        return 1;   /* not this creation's */
+    if (ds.shm_nattch != 0 && ds.shm_nattch != own_attaches(id))
+        return 0;   /* somebody opened the half-made segment: theirs to keep for now */
+    if (shmctl(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
+        return 0;
+    char name[32];
+    snprintf(name, sizeof name, "seg.%d", id);
+    unlink_as_owner(u, name);
+    rashm_dbg("registry: shmid %d was being created by pid %d, which died: removed", id, (int)r->pid);
+    return 1;
+}
+
+/* The creator of record r is gone. Finds what it made: the recorded id,
+ * else (killed between shmget and adding the id) every segment of this
+ * IPC namespace with its pid, uid, key, size and a later creation time.
+ * 1: nothing of it is left; 0: something stays (attached). */
+static int collect_segments(const struct udir *u, const struct reg_pending *r)
+{
+    struct shmid_ds ds;
+    if (r->shmid >= 0 && shmctl(r->shmid, IPC_STAT, &ds) == 0 && record_matches(r, &ds))
+        return remove_if_unused(u, r, r->shmid);
+    FILE *f = fopen("/proc/sysvipc/shm", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    int all = 1;
+    if (fgets(line, sizeof line, f))
+        while (fgets(line, sizeof line, f)) {
+            long long key, id, size, cpid;
+            unsigned perms;
+            if (sscanf(line, "%lld %lld %o %lld %lld", &key, &id, &perms, &size, &cpid) != 5)
+                continue;
+            if (cpid != r->pid || (uint64_t)size != r->segsz)
+                continue;
+            if (!remove_if_unused(u, r, (int)id))
+                all = 0;
+        }
+    fclose(f);
+    return all;
+}
+
+/* Judges one record: left alone while its creator lives (or cannot be
+ * judged from here); else its segments are collected and it is deleted. */
+static void collect_record(const struct udir *u, const char *name, uint64_t my_pidns, uint64_t my_ipcns)
+{
+    uint64_t pidns, start;
+    pid_t pid;
+    if (parse_tag(name + 4, &pidns, &pid, &start))
         return;
     struct stat st;
+    if (pidns != my_pidns) {
+        /* the pid means nothing here; a record its namespace never
+         * collected is deleted after a day (its segment, if any, too
+         * lives in a namespace we cannot see) */
+        if (fstatat(u->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && time(NULL) - st.st_mtime > FOREIGN_NS_AGE)
+            unlink_as_owner(u, name);
+        return;
+    }
+    if (pid == getpid() || creator_gone(pid, start) != 1)
+        return;     /* (our own records: we are alive) */
     struct reg_pending r;
-    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_uid == cuid || st.st_uid == 0) &&
-             read(fd, &r, sizeof r) == (ssize_t)sizeof r && r.magic == PEND_MAGIC && r.version == PEND_VERSION &&
-             r.shmid == shmid;
-    close(fd);
-    struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds)) {
-        if (errno == EINVAL || errno == EIDRM)
-            unlink(path);               /* the segment is gone */
+    int fd = open_reg_file(u, name, &st);
+    int full = 0;
+    if (fd >= 0) {
+        full = read(fd, &r, sizeof r) == (ssize_t)sizeof r && r.magic == PEND_MAGIC && r.version == PEND_VERSION &&
+               r.pid == pid && r.start == start && r.pidns == pidns && r.cuid == u->uid;
+        close(fd);
+    } else if (fd != -ENOENT) {
         return;
     }
-    if (!ok)
-        return;                         /* not a record we can judge */
-    if (!pending_matches(&r, cuid, &ds)) {
-        unlink(path);                   /* the id names another segment now */
-        return;
+    if (full && r.ipcns != my_ipcns) {
+        if (time(NULL) - st.st_mtime > FOREIGN_NS_AGE)
+            unlink_as_owner(u, name);
+        return;   /* its segments live where we cannot see them */
     }
-    if (!r.pidns || r.pidns != pidns_self())
-        return;                         /* the creator's pid means nothing here */
-    if (ds.shm_cpid != r.pid) {
-        unlink(path);                   /* another creator: another segment */
+    /* a short or foreign record: junk (a record is renamed into place
+     * whole, before shmget, so its creator never made a segment) */
+    if (full && !collect_segments(u, &r))
         return;
-    }
-    if (creator_gone(&r) != 1)
-        return;                         /* still being created, or cannot tell */
-    if (complete_entry_exists(c, cuid, shmid)) {
-        unlink(path);                   /* finished; killed before deleting the record */
-        return;
-    }
-    /* again, right before the removal: still the same segment, unattached
-     * (an attach means somebody uses it: try again next time) */
-    if (shmctl(shmid, IPC_STAT, &ds) || !pending_matches(&r, cuid, &ds) || ds.shm_cpid != r.pid ||
-        ds.shm_nattch != 0)
-        return;
-    if (shmctl(shmid, IPC_RMID, NULL) == 0 || errno == EINVAL || errno == EIDRM) {
-        rashm_dbg("registry: shmid %d was being created by pid %d, which died: removed", shmid, (int)r.pid);
-        unlink(path);
-    }
+    unlink_as_owner(u, name);
 }
 
-/* Prunes one creator's directory. */
-static void prune_dir(const struct rashm_cfg *c, uid_t uid, const char *dir)
+/* A temporary file whose writer is gone (killed between create and rename). */
+static void collect_tmp(const struct udir *u, const char *name, uint64_t my_pidns)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    uint64_t pidns, start;
+    pid_t pid;
+    struct stat st;
+    if (parse_tag(name + 4, &pidns, &pid, &start))
         return;
+    if (pidns == my_pidns ? creator_gone(pid, start) == 1
+                          : fstatat(u->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                time(NULL) - st.st_mtime > FOREIGN_NS_AGE)
+        unlink_as_owner(u, name);
+}
+
+static void collect_records(const struct udir *u, pid_t cpid)
+{
+    int32_t mypid;
+    uint64_t mystart, pidns;
+    if (self_identity(&mypid, &mystart, &pidns))
+        return;
+    uint64_t ipcns = ns_inode("ipc");
+    int dfd = dup(u->fd);
+    if (dfd < 0)
+        return;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "new.%llu.%d.", (unsigned long long)pidns, (int)cpid);
     struct dirent *de;
-    while ((de = readdir(d))) {
-        int id;
-        char extra;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (sscanf(de->d_name, "seg.%d%c", &id, &extra) == 1) {
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, prefix, strlen(prefix)))
+            collect_record(u, de->d_name, pidns, ipcns);
+    closedir(d);
+}
+
+/* Prunes one verified per-uid directory: entries whose segment is gone,
+ * records of dead creators (with their segments), temporaries of dead
+ * writers. Names are handled relative to the directory fd; nothing is
+ * followed; unlinks run with the directory owner's fsuid. */
+static void prune_udir(const struct udir *u, long limit)
+{
+    int32_t mypid;
+    uint64_t mystart, pidns;
+    if (self_identity(&mypid, &mystart, &pidns))
+        return;
+    uint64_t ipcns = ns_inode("ipc");
+    int dfd = dup(u->fd);
+    if (dfd < 0)
+        return;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) && limit-- != 0) {
+        int id, n = -1;
+        if (sscanf(de->d_name, "seg.%d%n", &id, &n) == 1 && n > 0 && !de->d_name[n]) {
             struct shmid_ds ds;
             /* only the cheap test here: the segment is gone */
             if (shmctl(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
-                unlink(path);
-        } else if (sscanf(de->d_name, "new.%d%c", &id, &extra) == 1) {
-            collect_pending(c, uid, id);
-        } else if (strstr(de->d_name, ".tmp.")) {
-            /* a writer that died between write and rename */
-            int pid = atoi(strrchr(de->d_name, '.') + 1);
-            if (pid > 0 && kill(pid, 0) && errno == ESRCH)
-                unlink(path);
+                unlink_as_owner(u, de->d_name);
+        } else if (!strncmp(de->d_name, "new.", 4)) {
+            collect_record(u, de->d_name, pidns, ipcns);
+        } else if (!strncmp(de->d_name, "tmp.", 4)) {
+            collect_tmp(u, de->d_name, pidns);
         }
     }
     closedir(d);
 }
 
+void reg_prune_own(const struct reg_pending_h *h)
+{
+    struct udir u;
+    if (h && h->dfd >= 0 && h->uid == geteuid()) {
+        u.fd = h->dfd;
+        u.uid = h->uid;
+        u.owner = h->owner;
+        prune_udir(&u, -1);
+        return;
+    }
+    if (reg_open(geteuid(), 0, &u))
+        return;
+    prune_udir(&u, -1);
+    close(u.fd);
+}
+
+/* Root's full prune is due when the stamp (a root-owned regular file in
+ * the top directory) is older than FULL_PRUNE_INTERVAL; it is touched then.
+ * A stamp somebody else planted is replaced. */
+static int full_prune_due(int top)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = openat(top, PRUNE_STAMP, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+        struct stat st;
+        /* root's own, and no hard link to some other root file (whose
+         * times we would touch) */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_nlink == 1 &&
+            st.st_size <= 1) {
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            int due = st.st_size == 0 || now.tv_sec - st.st_mtime >= FULL_PRUNE_INTERVAL ||
+                      now.tv_sec < st.st_mtime;
+            if (due) {
+                futimens(fd, NULL);
+                if (st.st_size == 0 && write(fd, "", 1) != 1)
+                    due = 1;
+            }
+            close(fd);
+            return due;
+        }
+        if (fd >= 0)
+            close(fd);
+        unlinkat(top, PRUNE_STAMP, 0);   /* not ours: root may delete it in the sticky top */
+    }
+    return 1;
+}
+
 void reg_prune(void)
 {
+    uid_t me = geteuid();
+    if (me != 0) {
+        reg_prune_own(NULL);   /* unlink and IPC_RMID work only on our own anyway */
+        return;
+    }
     struct rashm_cfg c;
     cfg_read(&c);
-    DIR *d = opendir(c.registry_dir);
-    if (!d)
+    int top = top_open(&c, 0);
+    if (top < 0)
         return;
+    struct udir u;
+    if (udir_open(top, 0, 0, &u) == 0) {
+        prune_udir(&u, -1);
+        close(u.fd);
+    }
+    if (!full_prune_due(top)) {
+        close(top);
+        return;
+    }
+    int dfd = dup(top);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        close(top);
+        return;
+    }
     struct dirent *de;
     while ((de = readdir(d))) {
         unsigned uid;
-        char extra;
-        if (sscanf(de->d_name, "%u%c", &uid, &extra) != 1)
+        int n = -1;
+        char canon[16];
+        if (sscanf(de->d_name, "%u%n", &uid, &n) != 1 || n <= 0 || de->d_name[n] || uid == 0)
             continue;
-        /* unlink works only where we may: our own directory, or all as root */
-        if (geteuid() != 0 && uid != (unsigned)geteuid())
+        snprintf(canon, sizeof canon, "%u", uid);
+        if (strcmp(canon, de->d_name))
+            continue;   /* "007" is not uid 7's */
+        /* create=1: a foreign directory is moved aside (root only) so that
+         * uid gets a usable one again at its next creation */
+        int rc = udir_open(top, (uid_t)uid, 1, &u);
+        if (rc)
             continue;
-        char sub[600];
-        snprintf(sub, sizeof sub, "%s/%s", c.registry_dir, de->d_name);
-        prune_dir(&c, (uid_t)uid, sub);
+        /* bounded: a user's junk costs root's listing a bounded amount
+         * per interval (the user's own creations prune it all) */
+        prune_udir(&u, FULL_PRUNE_PER_DIR);
+        close(u.fd);
     }
     closedir(d);
+    close(top);
 }

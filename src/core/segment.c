@@ -306,7 +306,8 @@ static void plan_input_for(struct plan_input *in, const rashm_topo_t *t, const s
 /* Applies a plan to a freshly created segment: policy, population, lock,
  * registry. The caller removes the segment if this fails. */
 static int place_new(int id, const struct plan *p, int hugetlb, uint64_t page, unsigned flags,
-                     const struct rashm_create_opts *opts, const struct rashm_range *ranges, int nranges)
+                     const struct rashm_create_opts *opts, const struct rashm_range *ranges, int nranges,
+                     const struct reg_pending_h *rec)
 {
     void *base = seg_shmat_raw(id, NULL, 0);
     if (base == (void *)-1)
@@ -324,7 +325,12 @@ static int place_new(int id, const struct plan *p, int hugetlb, uint64_t page, u
     rc = populate_plan(base, p, opts);
     if (rc)
         goto detach;
-    rc = reg_store(id, base, page, hugetlb, p, ranges, nranges);
+    /* the segment matters more than its record: a registry that cannot be
+     * written costs the entry (queries and re-applied policies), never the
+     * segment */
+    int src = reg_store(id, base, page, hugetlb, p, ranges, nranges, rec);
+    if (src)
+        rashm_dbg("registry: cannot record shmid %d: %s (segment kept, not recorded)", id, strerror(-src));
 detach:
     seg_shmdt_raw(base);
     return rc;
@@ -358,6 +364,12 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
         free(p);
         return -ENOTSUP;      /* a test topology: nothing real to place on */
     }
+    /* the record of this creation exists before the segment does, so a
+     * creator killed at any moment leaves something a collector can follow
+     * (registry.c); without a usable registry there is none */
+    struct reg_pending_h rec = {.fd = -1, .dfd = -1};
+    if (will_create)
+        reg_pending_begin(key, size, &rec);
     int id, made = 1;
     if (key == IPC_PRIVATE) {
         id = shmget(key, size, shmflg);
@@ -383,29 +395,28 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
     }
     if (id < 0) {
         rc = -errno;
+        reg_pending_end(&rec);
         free(p);
         return rc;
     }
     if (made) {
-        /* before any slow step: should this process be killed from here
-         * on, later library calls find the record and remove the segment
-         * (the window left is shmget -> this write, microseconds) */
-        rc = reg_pending_store(id);
+        reg_pending_set_id(&rec, id);
+        /* our own directory only: what other users leave there costs
+         * their creations, not ours (full pruning is rashm_list's) */
+        reg_prune_own(&rec);
+        rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges, &rec);
         if (rc) {
             rmid_and_forget(id);
-            free(p);
-            return rc;
-        }
-        reg_prune();
-        rc = place_new(id, p, hugetlb, page, flags, opts, ranges, nranges);
-        if (rc) {
-            rmid_and_forget(id);
+            reg_pending_end(&rec);
             free(p);
             return rc;
         }
         rashm_dbg("created shmid %d (%llu bytes, %s pages, %d plan entries)", id, (unsigned long long)size,
                   hugetlb ? "huge" : "4 KiB", p->n);
     }
+    /* complete (or not ours): a creator killed from here on has a segment
+     * that is whole and recorded */
+    reg_pending_end(&rec);
     free(p);
     if (created)
         *created = made;
@@ -551,6 +562,20 @@ int shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
     if (cmd == IPC_RMID)
         return rmid_and_forget(shmid);
+    if (cmd == IPC_SET) {
+        /* IPC_SET moves shm_ctime, which readers without a file identity
+         * use to tell the segment from a later one on the same id: follow
+         * it in the entry */
+        struct shmid_ds before;
+        int have = real_shmctl(shmid, IPC_STAT, &before) == 0;
+        int rc = real_shmctl(shmid, cmd, buf);
+        if (rc == 0 && have) {
+            int saved = errno;
+            reg_refresh(shmid, (int64_t)before.shm_ctime);
+            errno = saved;
+        }
+        return rc;
+    }
     return real_shmctl(shmid, cmd, buf);
 }
 
@@ -687,7 +712,7 @@ static int place(int shmid, const struct rashm_range *ranges, int nranges, int m
         if (rc)
             goto detach;
     }
-    rc = reg_store(shmid, base, page, hugetlb, p, ranges, nranges);
+    rc = reg_store(shmid, base, page, hugetlb, p, ranges, nranges, NULL);
 detach:
     free(p);
     seg_shmdt_raw(base);

@@ -18,6 +18,9 @@ cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" 2>&1 || {
 pcdir=$(dirname "$(find "$prefix" -name rashm.pc | head -n 1)")
 [ -f "$pcdir/rashm.pc" ] || { echo "FAIL: rashm.pc was not installed"; exit 1; }
 [ -f "$prefix/include/rashm/sys/rset.h" ] || { echo "FAIL: <sys/rset.h> was not installed under include/rashm"; exit 1; }
+# the registry's root-owned top directory comes from systemd-tmpfiles
+grep -q '^d /dev/shm/rashm-registry 1777 root root' "$prefix/lib/tmpfiles.d/rashm.conf" 2>/dev/null || {
+    echo "FAIL: lib/tmpfiles.d/rashm.conf (registry top directory) was not installed"; exit 1; }
 
 # The .pc file carries the prefix given at configure time; the copy here was
 # installed somewhere else, so let pkgconf derive the prefix from where the

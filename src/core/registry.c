@@ -365,7 +365,9 @@ static int udir_open(int top, uid_t uid, int create, struct udir *u)
 {
     char name[16];
     snprintf(name, sizeof name, "%u", (unsigned)uid);
-    for (int attempt = 0; attempt < 2; attempt++) {
+    int moved = 0;
+    /* at most: move a foreign one aside, make ours, open it */
+    for (int attempt = 0; attempt < 4; attempt++) {
         int fd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
         int foreign = 0;
@@ -408,7 +410,7 @@ static int udir_open(int top, uid_t uid, int create, struct udir *u)
             u->owner = st.st_uid;
             return 0;
         }
-        if (geteuid() != 0 || !create || attempt) {
+        if (geteuid() != 0 || !create || moved) {
             if (create)
                 reg_warn("registry directory %u not used: a link, not a directory, or owned by another "
                          "user (root's next rashm ls moves it aside)",
@@ -422,6 +424,7 @@ static int udir_open(int top, uid_t uid, int create, struct udir *u)
         snprintf(aside, sizeof aside, ".foreign.%u.%016llx", (unsigned)uid, (unsigned long long)r);
         if (renameat(top, name, top, aside))
             return -EPERM;
+        moved = 1;
         rashm_dbg("registry: directory %s was foreign, moved aside to %s", name, aside);
     }
     return -EPERM;

@@ -3,15 +3,28 @@
 #   ./dev.sh demo   install what is missing, build, run the demo
 #   ./dev.sh test   install what is missing, build with warnings as errors, run
 #                   every test (host, multi-node QEMU guests, software VE), then
-#                   build with ASan+UBSan and run the tests again
+#                   build with ASan+UBSan and run the tests again, then
+#                   fuzz each libFuzzer target for RASHM_FUZZ_SECONDS (60)
 # Other verbs: deps, build, bench.
 set -eu
 cd "$(dirname "$0")"
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Two clones running ./dev.sh at once would fight over apt's locks (apt-get
+# fails at once when another apt-get holds them): root checks and installs
+# under one lock of ours.
 deps() {
+    if [ "$(id -u)" = 0 ]; then
+        ( flock 9 && deps_unlocked ) 9> /run/rashm-dev-deps.lock
+    else
+        deps_unlocked
+    fi
+}
+
+deps_unlocked() {
     pkgs="build-essential cmake pkg-config libhwloc-dev libnuma-dev libffi-dev
-          qemu-system-x86 busybox-static cpio binutils xz-utils zstd ca-certificates"
+          qemu-system-x86 busybox-static cpio binutils xz-utils zstd ca-certificates
+          clang libclang-rt-14-dev"   # libFuzzer: libclang_rt.fuzzer is in libclang-rt-14-dev
     missing=""
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -49,6 +62,10 @@ test)
     echo "== sanitizer build (ASan + UBSan)"
     build build-asan -DRASHM_WERROR=ON -DRASHM_SANITIZE=ON -DRASHM_NUMA_VM_TESTS=OFF
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+    echo "== fuzzing (libFuzzer + ASan + UBSan, ${RASHM_FUZZ_SECONDS:-60} s per target)"
+    build build-fuzz -DCMAKE_C_COMPILER=clang -DRASHM_WERROR=ON -DRASHM_FUZZ=ON
+    (cd build-fuzz && ctest --output-on-failure -L fuzz)
+    tests/fuzz/run.sh build-fuzz
     ;;
 bench)
     deps

@@ -1,6 +1,7 @@
 /* Configuration from RASHM_* environment variables. Read on every call (a
  * getenv scan is cheap next to a shmget), so a program or test that changes
  * its environment sees the change at once. */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 static int env_bool(const char *name, int dflt)
 {
-    const char *v = getenv(name);
+    const char *v = secure_getenv(name);
     if (!v || !*v)
         return dflt;
     if (!strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "no") || !strcasecmp(v, "false"))
@@ -39,13 +40,13 @@ static int parse_default_policy(const char *v)
 
 void cfg_read(struct rashm_cfg *c)
 {
-    c->default_policy = parse_default_policy(getenv("RASHM_DEFAULT_POLICY"));
-    const char *b = getenv("RASHM_BALANCED");
+    c->default_policy = parse_default_policy(secure_getenv("RASHM_DEFAULT_POLICY"));
+    const char *b = secure_getenv("RASHM_BALANCED");
     c->weighted = b && !strcasecmp(b, "weighted");
     c->enhanced_affinity = env_bool("RASHM_ENHANCED_AFFINITY", 1);
     c->debug = env_bool("RASHM_DEBUG", 0);
     c->shmat_hook = env_bool("RASHM_SHMAT", 1);
-    const char *d = getenv("RASHM_REGISTRY_DIR");
+    const char *d = secure_getenv("RASHM_REGISTRY_DIR");
     snprintf(c->registry_dir, sizeof c->registry_dir, "%s", d && *d == '/' ? d : DEFAULT_REGISTRY_DIR);
 }
 
@@ -107,7 +108,7 @@ int rashm_config_items(const struct rashm_config_item **out)
     };
     pthread_mutex_lock(&items_lock);
     for (int i = 0; i < NITEMS; i++) {
-        const char *env = getenv(def[i].name);
+        const char *env = secure_getenv(def[i].name);
         const char *eff;
         switch (i) {
         case 0: eff = c.default_policy == RASHM_POLICY_FIRST_TOUCH ? "first-touch" : "balanced"; break;

@@ -430,8 +430,8 @@ static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int topo_get(const rashm_topo_t **out)
 {
-    const char *syn = getenv("RASHM_TOPOLOGY_SYNTHETIC");
-    const char *xml = getenv("RASHM_TOPOLOGY_XML");
+    const char *syn = secure_getenv("RASHM_TOPOLOGY_SYNTHETIC");
+    const char *xml = secure_getenv("RASHM_TOPOLOGY_XML");
     char keybuf[1024];
     if (syn && *syn)
         snprintf(keybuf, sizeof keybuf, "s:%s", syn);

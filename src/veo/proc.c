@@ -102,7 +102,7 @@ static void unreserve_node(int node)
 
 static int env_int(const char *name, long lo, long hi, long dflt, long *out)
 {
-    const char *s = getenv(name);
+    const char *s = secure_getenv(name);
     char *end;
     if (!s || !*s) {
         *out = dflt;
@@ -182,7 +182,7 @@ static int read_config(int venode, struct ve_config *c)
     if (venode >= c->nodes)
         return -EINVAL;
     c->mem = DEFAULT_MEM_SIZE;
-    s = getenv("RASHM_VE_MEM_SIZE");
+    s = secure_getenv("RASHM_VE_MEM_SIZE");
     if (s && *s) {
         if (!list_item(s, venode, buf, sizeof buf) || parse_size(buf, &c->mem) < 0)
             return -EINVAL;
@@ -191,7 +191,7 @@ static int read_config(int venode, struct ve_config *c)
     if (c->mem > RVE_MEM_STRIDE)
         return -EINVAL;
     c->numa = -1;
-    s = getenv("RASHM_VE_NUMA_NODE");
+    s = secure_getenv("RASHM_VE_NUMA_NODE");
     if (s && *s) {
         char *end;
         if (!list_item(s, venode, buf, sizeof buf))
@@ -218,10 +218,18 @@ static int read_config(int venode, struct ve_config *c)
 
 /* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
  * installed copies both keep lib/ and bin/ side by side), else the path it
- * was installed to. */
+ * was installed to. A privileged (AT_SECURE) process never sees the
+ * variable and runs only a helper nobody but root can have put there. */
+static int helper_ok(const char *path)
+{
+    if (access(path, X_OK) != 0)
+        return 0;
+    return !veo_i_secure() || veo_i_trusted_file(path) == 0;
+}
+
 static int find_helper(char *out, size_t len)
 {
-    const char *env = getenv("RASHM_VE_HELPER");
+    const char *env = secure_getenv("RASHM_VE_HELPER");
     Dl_info info;
     if (env && *env) {
         if (access(env, X_OK) != 0)
@@ -236,15 +244,15 @@ static int find_helper(char *out, size_t len)
         if (slash) {
             *slash = 0;
             int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
-            if (n > 0 && (size_t)n < len && access(out, X_OK) == 0)
+            if (n > 0 && (size_t)n < len && helper_ok(out))
                 return 0;
             n = snprintf(out, len, "%s/../bin/rashm-ve", dir);
-            if (n > 0 && (size_t)n < len && access(out, X_OK) == 0)
+            if (n > 0 && (size_t)n < len && helper_ok(out))
                 return 0;
         }
     }
     snprintf(out, len, "%s", RASHM_VE_HELPER_INSTALLED);
-    return access(out, X_OK) == 0 ? 0 : -ENOENT;
+    return helper_ok(out) ? 0 : -ENOENT;
 }
 
 /* ---- monitor: notices the helper's death and wakes every waiter ------- */
@@ -391,7 +399,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     pthread_mutex_init(&h->lock, NULL);
     h->venode = venode;
     h->spin_us = cfg.spin_us;
-    h->no_pvm = getenv("RASHM_VE_NO_PVM") != NULL;
+    h->no_pvm = secure_getenv("RASHM_VE_NO_PVM") != NULL;
     h->pidfd = h->stop_efd = h->chan = -1;
 
     pthread_mutex_lock(&table_lock);
@@ -590,7 +598,7 @@ VEO_API uint64_t veo_load_library(struct veo_proc_handle *h, const char *libname
     snprintf(m.str, sizeof m.str, "%s", libname);
     int rc = veo_i_control(h, &m, &rep);
     if (rc < 0) {
-        if (rep.err[0] && rc != -ESRCH && getenv("RASHM_VE_DEBUG"))
+        if (rep.err[0] && rc != -ESRCH && secure_getenv("RASHM_VE_DEBUG"))
             fprintf(stderr, "veo_load_library: %s\n", rep.err);
         errno = -rc;
         return 0;

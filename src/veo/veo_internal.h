@@ -13,6 +13,14 @@
 
 #define VEO_API __attribute__((visibility("default")))
 
+/* ---- privileged processes (trust.c) ----------------------------------- */
+/* 1 when the kernel started this program with AT_SECURE (setuid, setgid,
+ * file capabilities): no RASHM_* variable applies then. */
+int veo_i_secure(void);
+/* 0 when path is a regular file that only root or the effective user can
+ * change (itself and every directory above it), else -EPERM/-errno. */
+int veo_i_trusted_file(const char *path);
+
 /* ---- VE memory allocator (kept on the VH side, see mem.c) ------------- */
 struct ve_extent {
     uint64_t off, size;

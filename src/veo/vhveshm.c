@@ -20,6 +20,7 @@
 
 #include "ve_offload.h"
 #include "ve_runtime.h"
+#include "veo_internal.h"
 #include "veo_vhveshm.h"
 #include "vhveshm_rpc.h"
 
@@ -45,10 +46,13 @@ static struct rt_cache *cache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* $RASHM_VE_RUNTIME_LIB, else librashm-ve.so next to this library (the build
- * tree's lib/ or the installed libdir), else the bare name. */
+ * tree's lib/ or the installed libdir), else the bare name (the helper's
+ * loader searches its own trusted paths). A privileged (AT_SECURE) process
+ * never sees the variable and takes the copy next to the library only when
+ * nobody but root can have put it there. */
 static void runtime_lib_name(char *out, size_t len)
 {
-    const char *env = getenv("RASHM_VE_RUNTIME_LIB");
+    const char *env = secure_getenv("RASHM_VE_RUNTIME_LIB");
     Dl_info info;
     if (env && *env) {
         snprintf(out, len, "%s", env);
@@ -59,7 +63,7 @@ static void runtime_lib_name(char *out, size_t len)
         if (slash) {
             snprintf(out, len, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname,
                      RASHM_VE_RUNTIME_LIBNAME);
-            if (access(out, R_OK) == 0)
+            if (access(out, R_OK) == 0 && (!veo_i_secure() || veo_i_trusted_file(out) == 0))
                 return;
         }
     }

@@ -69,7 +69,8 @@ struct shm_snapshot {
 
 /* Is pid this process or a live descendant of it? Tests run in parallel
  * (ctest -j): a segment created meanwhile by another test is not our leak.
- * (A dead child's leftovers are caught by the leakcheck fixture.) */
+ * (A dead child's leftovers are caught by rashm-testns, which checks the
+ * test's own IPC namespace after it exits.) */
 static inline int check_is_ours(int pid)
 {
     for (int depth = 0; depth < 64 && pid > 1; depth++) {

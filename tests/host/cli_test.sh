@@ -108,9 +108,28 @@ run 0 topo --json && json topo --json && {
     flat_has ".sdls[0].rads=1"
     flat_has ".numa_nodes[0].node=0"
     flat_has ".numa_nodes[0].sradid=0"
-    # free memory and huge pages are the kernel's figures for node 0
-    hp=$(cat /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages)
-    flat_has ".numa_nodes[0].huge_total=$hp"
+    # free memory and huge pages are the kernel's figures for node 0; other
+    # work on the machine may resize the pool at any time, so the figure is
+    # compared from a run during which the pool did not move
+    hpf=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
+    # Test runs borrow huge pages by delta under this lock (tests/tools/testns.c),
+    # so while we hold it the pool stays put; without it, retry until a run
+    # saw the same pool before and after.
+    hplock=/run/rashm-tests/hugepages.lock
+    hprun() { cat "$hpf" > "$tmp/hp0"; "$RASHM" topo --json > "$tmp/hpjson" 2>/dev/null; cat "$hpf" > "$tmp/hp1"; }
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        if [ -f "$hplock" ] && command -v flock >/dev/null 2>&1; then
+            flock "$hplock" sh -c 'cat "$1" > "$4/hp0"; "$2" topo --json > "$3" 2>/dev/null; cat "$1" > "$4/hp1"' \
+                sh "$hpf" "$RASHM" "$tmp/hpjson" "$tmp"
+        else
+            hprun
+        fi
+        cmp -s "$tmp/hp0" "$tmp/hp1" && break
+        sleep 0.2
+    done
+    hp0=$(cat "$tmp/hp0")
+    "$JF" < "$tmp/hpjson" | grep -qxF ".numa_nodes[0].huge_total=$hp0" ||
+        fail "topo --json: node 0 huge_total is not the kernel's $hp0"
     mf=$(flat_get ".numa_nodes[0].mem_free")
     [ -n "$mf" ] && [ "$mf" -gt 0 ] || fail "topo --json: no free memory for node 0"
     grep -q '^\.config\[[0-9]*\]\.name="RASHM_DEFAULT_POLICY"$' "$tmp/flat" || fail "topo --json: RASHM_DEFAULT_POLICY missing"
@@ -203,6 +222,23 @@ if run 0 create private 64K; then
     run 1 rm "$a" && err_has "no segment with shmid $a"
 fi
 
+# ---- sizes and keys are decimal unless 0x: "0100K" is 100 KiB, not octal 64 KiB ----
+for sz in 0100K:102400 08K:8192 0x10000:65536 0X2000:8192; do
+    if run 0 create private "${sz%%:*}"; then
+        id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+        run 0 show "$id" --json && json show && flat_has ".size=${sz#*:}"
+        run 0 rm "$id" && ids_made=""
+    fi
+done
+# a key with a leading zero is decimal too (010 is key 10, not 8)
+dkey=0$(( (($$ & 0xffff) + 1000000) ))
+if run 0 create "$dkey" 64K --excl; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    awk -v id="$id" -v k="${dkey#0}" 'NR>1 && $2==id && $1==k {f=1} END {exit !f}' /proc/sysvipc/shm ||
+        fail "key $dkey was not read as decimal ${dkey#0}"
+    run 0 rm "$id" && ids_made=""
+fi
+
 # ---- a segment placed by an AIX program (ra_shmgetv, R_RSET + R_SRADID) -------
 if [ -n "$AIXMAKE" ]; then
     if id=$("$AIXMAKE") && [ -n "$id" ]; then
@@ -289,7 +325,14 @@ fi
 # ---- a signal during create: the new segment does not outlive the command ----------
 "$RASHM" create private 1G --populate > "$tmp/out" 2> "$tmp/err" &
 pid=$!
-sleep 0.2
+# signal it once its segment exists (the command blocks termination signals
+# from just before shmget); a fixed sleep can land before that on a loaded
+# machine, where the default action kills it silently
+for try in $(seq 200); do
+    awk -v p="$pid" 'NR>1 && $5==p {f=1} END {exit !f}' /proc/sysvipc/shm && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
 kill -TERM "$pid" 2>/dev/null
 { wait "$pid"; rc=$?; } 2>/dev/null      # (the shell's own "Terminated" note)
 if [ "$rc" = 143 ]; then

@@ -34,6 +34,16 @@ void cli_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* Numbers on the command line are decimal unless they start with 0x/0X:
+ * strtoull's base 0 would read "0100M" as octal (64 MiB), which nobody who
+ * types a size means. */
+static int number_base(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+}
+
 int parse_size(const char *s, const char *what, uint64_t *out)
 {
     char *end;
@@ -45,7 +55,7 @@ int parse_size(const char *s, const char *what, uint64_t *out)
         return -1;
     }
     errno = 0;
-    v = strtoull(s, &end, 0);
+    v = strtoull(s, &end, number_base(s));
     if (errno || end == s) {
         cli_err("%s: '%s' is not a size (examples: 4096, 64K, 2M, 1G, 0x1000)", what, s);
         return -1;
@@ -89,7 +99,7 @@ int parse_key(const char *s, int *out)
         return 0;
     }
     errno = 0;
-    v = strtoll(s, &end, 0);
+    v = strtoll(s, &end, number_base(s));
     if (errno || end == s || *end) {
         cli_err("key: '%s' is not a key (decimal, 0x-prefixed hex, or 'private')", s);
         return -1;

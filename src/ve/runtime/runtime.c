@@ -20,7 +20,7 @@ pthread_mutex_t rashm_rt_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long env_long(const char *name, long def, long lo, long hi)
 {
-    const char *v = getenv(name);
+    const char *v = secure_getenv(name);
     char *end;
     long x;
     if (!v || !*v)
@@ -143,7 +143,7 @@ static int errno_by_name(const char *s)
 
 void rt_fault_load(void)
 {
-    const char *v = getenv("RASHM_VE_FAULT");
+    const char *v = secure_getenv("RASHM_VE_FAULT");
     char buf[256], *save = NULL, *tok;
     pthread_mutex_lock(&fault_lock);
     nfaults = 0;

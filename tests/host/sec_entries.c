@@ -659,23 +659,32 @@ static void remove_segment(void)
     orig = NULL;
 }
 
+struct forgery {
+    forge_fn fn;
+    const char *label;
+};
+
+/* Each forgery in turn: written over the entry, then every reader must
+ * ignore it. */
+static void forge_each(const struct forgery *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        forge(v[i].fn, v[i].label);
+        readers(0, v[i].label);
+    }
+}
+
 static int scenario_pagesize(void)
 {
     int rc = make_segment(4 * MiB, 0);
     if (rc)
         return rc;
     readers(1, "genuine entry");          /* the readers do see a genuine entry */
-    struct {
-        forge_fn fn;
-        const char *label;
-    } v[] = {{f_page_is_segment, "page_size = segment size"},
-             {f_page_8k, "page_size = 8 KiB"},
-             {f_page_huge, "page_size = 2 MiB, hugetlb"},
-             {f_page_2_40, "page_size = 2^40"}};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        forge(v[i].fn, v[i].label);
-        readers(0, v[i].label);
-    }
+    static const struct forgery v[] = {{f_page_is_segment, "page_size = segment size"},
+                                       {f_page_8k, "page_size = 8 KiB"},
+                                       {f_page_huge, "page_size = 2 MiB, hugetlb"},
+                                       {f_page_2_40, "page_size = 2^40"}};
+    forge_each(v, sizeof v / sizeof v[0]);
     remove_segment();
     return 0;
 }
@@ -685,18 +694,12 @@ static int scenario_hang(void)
     int rc = make_segment(4 * MiB, 0);
     if (rc)
         return rc;
-    struct {
-        forge_fn fn;
-        const char *label;
-    } v[] = {{f_page_zero, "page_size = 0"},
-             {f_len_2_60, "range length 2^60"},
-             {f_wrap, "range offset + length wraps"},
-             {f_many, "5000 ranges of 2^50 bytes"},
-             {f_negative_count, "nranges = -1"}};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        forge(v[i].fn, v[i].label);
-        readers(0, v[i].label);
-    }
+    static const struct forgery v[] = {{f_page_zero, "page_size = 0"},
+                                       {f_len_2_60, "range length 2^60"},
+                                       {f_wrap, "range offset + length wraps"},
+                                       {f_many, "5000 ranges of 2^50 bytes"},
+                                       {f_negative_count, "nranges = -1"}};
+    forge_each(v, sizeof v / sizeof v[0]);
     remove_segment();
     return 0;
 }

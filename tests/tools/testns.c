@@ -76,28 +76,30 @@ static const char *me = "rashm-testns";
 static int leaks;
 static volatile pid_t test_pid;
 
+static void vsay(const char *tag, const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: %s", me, tag);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "%s: ", me);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsay("", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 static void leak(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void leak(const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "%s: LEAK: ", me);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsay("LEAK: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     leaks++;
 }
 

@@ -507,27 +507,59 @@ static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t 
 
 /* R_MIGRATE_ASYNC: the policy is in force when ra_attach returns; the pages
  * already there are moved afterwards by a detached thread (Linux has no
- * asynchronous migration call). The thread re-applies the same placement
- * with the move flag, which moves what is misplaced then; a range unmapped
- * (or a segment removed) meanwhile makes it fail quietly. */
+ * asynchronous migration call). The thread applies the same placement again
+ * with the move flag to a mapping of its own, which moves what is misplaced
+ * then; a range unmapped (or a segment removed) meanwhile makes it fail
+ * quietly. It writes no registry entry (ra_attach did), so a process that
+ * exits while the thread runs leaves no half-written file behind.
+ *
+ * A later ra_attach or ra_detach of memory in this process supersedes a
+ * pending move: both bump placement_gen under placement_lock, and a thread
+ * that finds the generation changed does nothing (otherwise it would put
+ * back a placement the program had since detached or replaced). */
+static pthread_mutex_t placement_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t placement_gen;
+
 struct migration {
     int shmid;                /* R_SHM, or -1 */
     void *addr;               /* R_SUBRANGE */
     size64_t len;
     struct rashm_range r;
+    uint64_t gen;             /* placement_gen when it was asked for */
 };
+
+static void move_segment(int shmid, const struct rashm_range *r)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return;
+    void *base = seg_shmat_raw(shmid, NULL, 0);
+    if (base == (void *)-1 && errno == EACCES)
+        base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+    if (base == (void *)-1)
+        return;
+    struct seg_map_info mi;
+    if (seg_mapping_info(base, &mi) == 0 && mi.start == (uint64_t)(uintptr_t)base)
+        (void)seg_place_mapping(base, plan_end(ds.shm_segsz, mi.page_size), mi.page_size, r, 1, APPLY_MOVE);
+    seg_shmdt_raw(base);
+}
 
 static void *migrate_thread(void *arg)
 {
     struct migration *m = arg;
-    if (m->shmid >= 0)
-        (void)rashm_place(m->shmid, &m->r, 1, 1);
-    else
-        (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
+    pthread_mutex_lock(&placement_lock);
+    if (m->gen == placement_gen) {
+        if (m->shmid >= 0)
+            move_segment(m->shmid, &m->r);
+        else
+            (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
+    }
+    pthread_mutex_unlock(&placement_lock);
     free(m);
     return NULL;
 }
 
+/* Called with placement_lock held, right after the placement it moves. */
 static void migrate_later(int shmid, void *addr, size64_t len, const struct rashm_range *r)
 {
     struct migration *m = malloc(sizeof *m);
@@ -537,6 +569,7 @@ static void migrate_later(int shmid, void *addr, size64_t len, const struct rash
     m->addr = addr;
     m->len = len;
     m->r = *r;
+    m->gen = placement_gen;
     pthread_attr_t at;
     pthread_t th;
     pthread_attr_init(&at);
@@ -544,6 +577,33 @@ static void migrate_later(int shmid, void *addr, size64_t len, const struct rash
     if (pthread_create(&th, &at, migrate_thread, m))
         free(m);
     pthread_attr_destroy(&at);
+}
+
+/* Every placement or removal of a placement of memory (R_SHM, R_SUBRANGE)
+ * in this process: serialised with pending moves, and superseding them. */
+static void placement_lock_reset_in_child(void)
+{
+    /* a fork while a mover held the lock: the mover does not exist in the
+     * child, so nothing is pending there and the lock is free */
+    pthread_mutex_init(&placement_lock, NULL);
+}
+
+static void placement_lock_setup(void)
+{
+    pthread_atfork(NULL, NULL, placement_lock_reset_in_child);
+}
+
+static void placement_begin(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, placement_lock_setup);
+    pthread_mutex_lock(&placement_lock);
+    placement_gen++;
+}
+
+static void placement_end(void)
+{
+    pthread_mutex_unlock(&placement_lock);
 }
 
 int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
@@ -573,20 +633,21 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     int move = (flags & R_MIGRATE_SYNC) != 0;
     int async = !move && (flags & R_MIGRATE_ASYNC);
     struct rashm_range r;
+    to_range(t, &a, 0, 0, &r);
+    placement_begin();
     if (t1 == R_SHM) {
-        to_range(t, &a, 0, 0, &r);
-        rc = rashm_place(id1.at_shmid, &r, 1, move);
+        rc = rashm_place(id1.at_shmid, &r, 1, move) ? -errno : 0;
         if (!rc && async)
             migrate_later(id1.at_shmid, NULL, 0, &r);
-        return rc;
+    } else {
+        /* R_SUBRANGE: su_offset is the start address in this address
+         * space; the policy comes from flags, not su_policy (as on AIX) */
+        rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
+                               move ? APPLY_MOVE : 0);
+        if (!rc && async)
+            migrate_later(-1, (void *)(uintptr_t)s->su_offset, s->su_length, &r);
     }
-    /* R_SUBRANGE: su_offset is the start address in this address space;
-     * the policy comes from flags, not su_policy (as on AIX) */
-    to_range(t, &a, 0, 0, &r);
-    rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
-                           move ? APPLY_MOVE : 0);
-    if (!rc && async)
-        migrate_later(-1, (void *)(uintptr_t)s->su_offset, s->su_length, &r);
+    placement_end();
     return rc ? rashm_fail(rc) : 0;
 }
 
@@ -601,14 +662,20 @@ int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     }
     if (flags != 0)
         return rashm_fail(-EINVAL);
-    if (t1 == R_SHM)
-        return rashm_unplace(id1.at_shmid);
+    if (t1 == R_SHM) {
+        placement_begin();
+        int rc = rashm_unplace(id1.at_shmid) ? -errno : 0;
+        placement_end();
+        return rc ? rashm_fail(rc) : 0;
+    }
     if (t1 != R_SUBRANGE)
         return rashm_fail(-EINVAL);
     const subrange_t *s = id1.at_subrange;
     long pg = sysconf(_SC_PAGESIZE);
     if (!s || s->su_length == 0 || s->su_offset <= 0 || s->su_offset % pg || s->su_length % (size64_t)pg)
         return rashm_fail(-EINVAL);
+    placement_begin();
     int rc = seg_unplace_mapping((void *)(uintptr_t)s->su_offset, s->su_length);
+    placement_end();
     return rc ? rashm_fail(rc) : 0;
 }

@@ -87,6 +87,55 @@ static int confined(void *arg)
     return check_failures ? 1 : 0;
 }
 
+
+/* Attack: a cpuset delegated to nobody (chowned to it, as systemd or a
+ * container runtime delegates). Root's rs_setpartition on a process in it
+ * must not mkdir or write inside a directory nobody controls. */
+static void delegated(int cpu)
+{
+    char dir[1200], p[1300];
+    snprintf(dir, sizeof dir, "%s/rashm-test-deleg-%d", mnt, (int)getpid());
+    if (mkdir(dir, 0755) != 0) {
+        CHECK(0);
+        return;
+    }
+    char list[32];
+    snprintf(list, sizeof list, "%d", cpu);
+    snprintf(p, sizeof p, "%s/cpuset.cpus", dir);
+    CHECK_EQ(cg_write(p, list), 0);
+    char mems[256];
+    snprintf(p, sizeof p, "%s/cpuset.mems", mnt);
+    CHECK_EQ(cg_read(p, mems, sizeof mems), 0);
+    snprintf(p, sizeof p, "%s/cpuset.mems", dir);
+    CHECK_EQ(cg_write(p, mems), 0);
+    CHECK_EQ(chown(dir, 65534, 65534), 0);
+    int go[2];
+    CHECK_EQ(pipe(go), 0);
+    pid_t v = fork();
+    if (v == 0) {
+        char b;
+        close(go[1]);
+        (void)!read(go[0], &b, 1);
+        _exit(0);
+    }
+    close(go[0]);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d", (int)v);
+    snprintf(p, sizeof p, "%s/cgroup.procs", dir);
+    CHECK_EQ(cg_write(p, pid), 0);
+    rsethandle_t r = one_cpu_rset(cpu);
+    errno = 0;
+    CHECK_EQ(rs_setpartition(v, r, 0), -1);
+    CHECK_EQ(errno, EPERM);
+    snprintf(p, sizeof p, "%s/rashm-part-%d", dir, (int)v);
+    struct stat st;
+    CHECK(stat(p, &st) != 0);    /* nothing created in nobody's cpuset */
+    rs_free(r);
+    close(go[1]);
+    waitpid(v, NULL, 0);
+    CHECK_EQ(rmdir(dir), 0);
+}
+
 int main(void)
 {
     struct cg_hier h;
@@ -132,6 +181,9 @@ int main(void)
     CHECK_EQ(errno, ESRCH);
     /* EPERM: not root */
     CHECK_EQ(in_child(as_nobody, NULL), 0);
+
+    if (!h.v2)
+        delegated(cpu);
 
     /* a real partition in a child, which exits with it set */
     char parent_cg[512];

@@ -298,22 +298,39 @@ int sys_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset
     snprintf(pidbuf, sizeof pidbuf, "%d\n", (int)pid);
     if (!cpus) {
         rc = in_part ? write_at(pfd, "cgroup.procs", pidbuf) : 0;
-        if (rc == -ESRCH)
-            rc = -ESRCH;
-        else if (rc)
+        if (rc && rc != -ESRCH)
             rc = -EPERM;
         sweep_partitions(pfd);
         close(pfd);
         return rc;
     }
     sweep_partitions(pfd);
+    /* rashm-part-PID; the process's own is reused. One of that name that
+     * survived the sweep holds other processes (the children of an earlier
+     * process with this pid): it is left alone and a suffix is added. */
     char name[64];
-    snprintf(name, sizeof name, PART_PREFIX "%d", (int)pid);
-    int created = mkdirat(pfd, name, 0755) == 0;
+    int created = 0;
+    for (int k = 0; k < 16; k++) {
+        if (k)
+            snprintf(name, sizeof name, PART_PREFIX "%d.%d", (int)pid, k);
+        else
+            snprintf(name, sizeof name, PART_PREFIX "%d", (int)pid);
+        if (in_part && !strcmp(cur, name)) {
+            errno = EEXIST;
+            break;
+        }
+        if (mkdirat(pfd, name, 0755) == 0) {
+            created = 1;
+            break;
+        }
+        if (errno != EEXIST)
+            break;
+        errno = EBUSY;
+    }
     if (!created && errno != EEXIST) {
         rc = -errno;
         close(pfd);
-        return rc == -EACCES ? -EPERM : rc;
+        return rc == -ENOMEM ? rc : -EPERM;
     }
     int cfd = open_cg_dir(pfd, name);
     if (cfd < 0) {

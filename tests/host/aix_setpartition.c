@@ -71,6 +71,26 @@ static int confined(void *arg)
     CHECK_EQ(cg_path(getpid(), mine, sizeof mine), 0);
     CHECK(strstr(mine, "rashm-part-") != NULL);
     CHECK(dir_exists(mine));
+    /* a child inherits the partition (as on AIX); its own partition goes
+     * beside it, under the same parent, and RS_DEFAULT takes it out of
+     * both */
+    fflush(stdout);
+    pid_t g = fork();
+    if (g == 0) {
+        char in[512], own[512], out[512];
+        int bad = cg_path(getpid(), in, sizeof in) != 0 || strcmp(in, mine) != 0;
+        bad |= rs_setpartition(RS_MYSELF, r, 0) != 0;
+        bad |= cg_path(getpid(), own, sizeof own) != 0 || !strcmp(own, mine) ||
+               strstr(own, "rashm-part-") == NULL;
+        bad |= rs_setpartition(RS_MYSELF, RS_DEFAULT, 0) != 0;
+        bad |= cg_path(getpid(), out, sizeof out) != 0 || strstr(out, "rashm-part-") != NULL;
+        bad |= dir_exists(own);
+        _exit(bad);
+    }
+    int gst;
+    waitpid(g, &gst, 0);
+    CHECK(WIFEXITED(gst) && WEXITSTATUS(gst) == 0);
+    CHECK(dir_exists(mine));    /* still holds this process */
     /* a second call on the same process reuses its partition */
     CHECK_EQ(rs_setpartition(0, r, R_ATTACH_STRSET), 0);
     /* RS_DEFAULT: back in the parent cpuset and the child cpuset gone */

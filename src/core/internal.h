@@ -151,6 +151,11 @@ RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
  * check_nodes: also require node sets within the topology's nodes (loads
  * the topology; else only the type's bound, RASHM_MAX_NODES).
  * -ENOENT when there is no entry or it fails the checks. Caller frees. */
+/* libc's shmctl, never librashm's interposer (shm.c). */
+struct shmid_ds;
+RASHM_HIDDEN int seg_shmctl_raw(int shmid, int cmd, struct shmid_ds *buf);
+/* IPC_RMID and the segment's registry entry with it (interpose.c). */
+RASHM_HIDDEN int seg_rmid_and_forget(int shmid);
 RASHM_HIDDEN int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map,
                                 int check_nodes, struct reg_entry **out);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */

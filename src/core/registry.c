@@ -564,7 +564,7 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
               const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return -errno;
     uint64_t birth = 0;
     if (seg_mapping_birth(base, ds.shm_segsz, &birth))
@@ -634,7 +634,7 @@ free_entry:
 int reg_exists(int shmid)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return 0;
     struct udir u;
     if (reg_open(ds.shm_perm.cuid, 0, &u))
@@ -653,7 +653,7 @@ int reg_exists(int shmid)
 static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? 0 : -errno;
     /* IPC_RMID turns the key into IPC_PRIVATE while attaches remain */
     int removed = (ds.shm_perm.mode & SHM_DEST) != 0;
@@ -689,7 +689,7 @@ static void collect_records(const struct udir *u, pid_t cpid);
 int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? -ENOENT : -errno;
     struct udir u;
     int rc = reg_open(ds.shm_perm.cuid, 0, &u);
@@ -725,7 +725,7 @@ int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 int reg_refresh(int shmid, int64_t old_ctime)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return -errno;
     if (ds.shm_ctime == old_ctime)
         return 0;
@@ -859,13 +859,13 @@ static unsigned long own_attaches(int id)
 static int remove_if_unused(const struct udir *u, const struct reg_pending *r, int id)
 {
     struct shmid_ds ds;
-    if (shmctl(id, IPC_STAT, &ds))
+    if (seg_shmctl_raw(id, IPC_STAT, &ds))
         return 1;
     if (!record_matches(r, &ds))
         return 1;   /* not this creation's */
     if (ds.shm_nattch != 0 && ds.shm_nattch != own_attaches(id))
         return 0;   /* somebody opened the half-made segment: theirs to keep for now */
-    if (shmctl(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
+    if (seg_shmctl_raw(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
         return 0;
     char name[32];
     snprintf(name, sizeof name, "seg.%d", id);
@@ -881,7 +881,7 @@ static int remove_if_unused(const struct udir *u, const struct reg_pending *r, i
 static int collect_segments(const struct udir *u, const struct reg_pending *r)
 {
     struct shmid_ds ds;
-    if (r->shmid >= 0 && shmctl(r->shmid, IPC_STAT, &ds) == 0 && record_matches(r, &ds))
+    if (r->shmid >= 0 && seg_shmctl_raw(r->shmid, IPC_STAT, &ds) == 0 && record_matches(r, &ds))
         return remove_if_unused(u, r, r->shmid);
     FILE *f = fopen("/proc/sysvipc/shm", "re");
     if (!f)
@@ -1007,7 +1007,7 @@ static void prune_udir(const struct udir *u, long limit)
         if (sscanf(de->d_name, "seg.%d%n", &id, &n) == 1 && n > 0 && !de->d_name[n]) {
             struct shmid_ds ds;
             /* only the cheap test here: the segment is gone */
-            if (shmctl(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
+            if (seg_shmctl_raw(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
                 unlink_as_owner(u, de->d_name);
         } else if (!strncmp(de->d_name, "new.", 4)) {
             collect_record(u, de->d_name, pidns, ipcns);

@@ -107,4 +107,13 @@ void progress_done(struct progress *p);
 /* A bar of `width` cells, filled in proportion to part/whole. */
 void fmt_bar(uint64_t part, uint64_t whole, int width, char *buf, size_t len);
 
+/* ---- commands and the shared pieces of their output ---------------- */
+/* --json/--help only: -1 to go on (with *json set), else the exit status. */
+int parse_json_only(int argc, char **argv, const char *usage, bool *json);
+/* The RASHM_* list: into j (an array "config"), or as text when j is NULL.
+ * Returns 1 when a value is not accepted. */
+int out_config(struct json *j);
+extern const char usage_config[];
+int cmd_config(int argc, char **argv);
+
 #endif

@@ -42,8 +42,8 @@ int out_config(struct json *j)
         } else if (cfg[i].from_env == 2) {
             printf("  %s: ERROR %s\n      %s\n", cfg[i].name, cfg[i].value, cfg[i].description);
         } else {
-            printf("  %s=%s  (%s)\n      %s\n", cfg[i].name, cfg[i].value, source_name(cfg[i].from_env),
-                   cfg[i].description);
+            printf("  %s=%s  (%s)\n      %s\n", cfg[i].name, cfg[i].value,
+                   cfg[i].from_env ? "from the environment" : "default", cfg[i].description);
         }
     }
     if (j)

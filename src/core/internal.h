@@ -14,7 +14,12 @@
 
 #include "export.h"   /* RASHM_API / RASHM_HIDDEN (src/common) */
 
-/* Linux policy modes not in every numaif.h. */
+/* Policy modes and flags by name: numaif.h (the header only; libnuma is
+ * not linked), plus those not in every numaif.h. */
+#include <numaif.h>
+#ifndef MPOL_LOCAL
+#define MPOL_LOCAL 4
+#endif
 #ifndef MPOL_PREFERRED_MANY
 #define MPOL_PREFERRED_MANY 5
 #endif

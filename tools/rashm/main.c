@@ -99,26 +99,6 @@ static const char usage_rm[] =
     "Removes segments (IPC_RMID) and their placement records. A segment still\n"
     "attached somewhere goes away when the last process detaches.\n";
 
-static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *usage, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cli_err("%s", msg);
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
-
-/* getopt's own complaint was already printed: add the usage. */
-static int bad_option(const char *usage)
-{
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
-
 /* ---- small helpers --------------------------------------------------------- */
 
 static const char *mpol_name(int mode)
@@ -201,26 +181,6 @@ static const rashm_topo_t *topo_or_die(void)
     if (!t)
         cli_err("cannot read the machine's topology: %s", rashm_strerror(errno));
     return t;
-}
-
-/* Options of the read commands that take no argument: --json and --help.
- * Returns -1 to go on (with *json set), else the exit status to return. */
-int parse_json_only(int argc, char **argv, const char *usage, bool *json)
-{
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 }
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': *json = true; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return bad_option(usage);
-        }
-    }
-    if (optind < argc)
-        return usage_error(usage, "unexpected argument '%s'", argv[optind]);
-    return -1;
 }
 
 /* ---- topo ------------------------------------------------------------------ */

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #define REG_MAGIC 0x72617368u /* "rash" */
 #define REG_VERSION 1
@@ -108,25 +109,13 @@ static void reg_warn(const char *fmt, ...)
  * pid, from /proc/PID/stat (fields 3, 20 and 22). */
 static int proc_stat(pid_t pid, char *state, long *nthreads, uint64_t *start)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    int e = errno;
-    close(fd);
-    if (n <= 0)
-        return n < 0 ? -e : -EIO;
-    buf[n] = 0;
-    /* the command name may hold spaces and ')': the fields start after the last ')' */
-    char *rp = strrchr(buf, ')');
-    unsigned long long st;
-    if (!rp || sscanf(rp + 1,
-                      " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
-                      state, nthreads, &st) != 3)
-        return -EIO;
-    *start = st;
+    unsigned long long f[20];   /* fields 3 .. 22 */
+    int rc = rcom_proc_stat(pid, 3, 20, f);
+    if (rc)
+        return rc;
+    *state = (char)f[0];
+    *nthreads = (long)f[20 - 3];
+    *start = f[22 - 3];
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #ifndef SHM_HUGETLB
 #define SHM_HUGETLB 04000
@@ -123,30 +124,13 @@ struct seg_procmap_query {
  * walks the page tables of every mapping listed before ours). */
 static int mapping_info_smaps(const void *addr, struct seg_map_info *out)
 {
-    FILE *f = fopen("/proc/self/smaps", "re");
-    if (!f)
-        return -errno;
-    char line[512];
-    int found = 0, rc = -ENOENT;
-    unsigned long start = 0, end = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi, kb;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            found = lo <= (unsigned long)addr && (unsigned long)addr < hi;
-            start = lo;
-            end = hi;
-            continue;
-        }
-        if (found && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1) {
-            out->page_size = (uint64_t)kb << 10;
-            out->start = start;
-            out->length = end - start;
-            rc = 0;
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
+    uint64_t start, end;
+    int rc = rcom_smaps_page_size(0, (uint64_t)(uintptr_t)addr, &out->page_size, &start, &end);
+    if (rc)
+        return rc;
+    out->start = start;
+    out->length = end - start;
+    return 0;
 }
 
 int seg_mapping_info(const void *addr, struct seg_map_info *out)

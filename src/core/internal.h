@@ -68,6 +68,9 @@ RASHM_HIDDEN int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpus
 /* partition.c */
 RASHM_HIDDEN int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out);
 RASHM_HIDDEN int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out);
+/* Moves PID into a child cpuset with these CPUs and nodes (cpus NULL: back
+ * out of it); see partition.c. */
+RASHM_HIDDEN int sys_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset_t *mems);
 /* Default huge page size in bytes (from /proc/meminfo; 2 MiB if unknown). */
 RASHM_HIDDEN uint64_t sys_huge_page_size(void);
 /* Page size of a segment created with shmflg (SHM_HUGETLB + SHM_HUGE_*). */

@@ -12,9 +12,14 @@
 
 #include "rashm.h"
 
-#define RASHM_HIDDEN __attribute__((visibility("hidden")))
+#include "export.h"   /* RASHM_API / RASHM_HIDDEN (src/common) */
 
-/* Linux policy modes not in every numaif.h. */
+/* Policy modes and flags by name: numaif.h (the header only; libnuma is
+ * not linked), plus those not in every numaif.h. */
+#include <numaif.h>
+#ifndef MPOL_LOCAL
+#define MPOL_LOCAL 4
+#endif
 #ifndef MPOL_PREFERRED_MANY
 #define MPOL_PREFERRED_MANY 5
 #endif
@@ -44,7 +49,9 @@ struct rashm_cfg {
     int shmat_hook;           /* RASHM_SHMAT */
     char registry_dir[256];   /* RASHM_REGISTRY_DIR */
 };
-RASHM_HIDDEN void cfg_read(struct rashm_cfg *c);
+/* 0, or -EINVAL when a RASHM_* value is not accepted (reported on stderr;
+ * *c then holds the defaults for what was bad). */
+RASHM_HIDDEN int cfg_read(struct rashm_cfg *c);
 RASHM_HIDDEN int cfg_debug(void);
 RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -152,6 +159,11 @@ RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
  * check_nodes: also require node sets within the topology's nodes (loads
  * the topology; else only the type's bound, RASHM_MAX_NODES).
  * -ENOENT when there is no entry or it fails the checks. Caller frees. */
+/* libc's shmctl, never librashm's interposer (shm.c). */
+struct shmid_ds;
+RASHM_HIDDEN int seg_shmctl_raw(int shmid, int cmd, struct shmid_ds *buf);
+/* IPC_RMID and the segment's registry entry with it (interpose.c). */
+RASHM_HIDDEN int seg_rmid_and_forget(int shmid);
 RASHM_HIDDEN int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map,
                                 int check_nodes, struct reg_entry **out);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */

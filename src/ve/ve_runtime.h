@@ -11,7 +11,7 @@
  *    process through veo_load_library/veo_get_sym/veo_call_sync, exactly as
  *    AVEO calls libveohmem/libveio; the prototypes here document their ABI.
  *
- * These names are stable: other engineers' code depends on them.
+ * These names are stable: code outside this library resolves them by name.
  */
 #ifndef RASHM_VE_RUNTIME_H
 #define RASHM_VE_RUNTIME_H

@@ -1,5 +1,5 @@
 /* Calls of the VE-side runtime (librashm-ve) from librashm-veo; shared by
- * vhveshm.c and vedma.c. Owner: the DMA engineer. */
+ * vhveshm.c and vedma.c. */
 #ifndef RASHM_VEO_VHVESHM_RPC_H
 #define RASHM_VEO_VHVESHM_RPC_H
 

@@ -132,3 +132,41 @@ int ve_alloc_put(struct ve_alloc *a, uint64_t addr)
     pthread_mutex_unlock(&a->lock);
     return 0;
 }
+
+/* ---- veo_alloc_mem / veo_free_mem ------------------------------------ */
+
+VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
+{
+    if (!h || !addr) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (veo_i_dead(h)) {
+        errno = ESRCH;
+        return -2;
+    }
+    int rc = ve_alloc_get(&h->mem, size, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
+{
+    if (!h) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (veo_i_dead(h)) {
+        errno = ESRCH;
+        return -2;
+    }
+    int rc = ve_alloc_put(&h->mem, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}

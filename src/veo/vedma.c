@@ -1,16 +1,13 @@
 /* VE DMA driven from the VH (<veo_vedma.h>), as AVEO's veo_dma_* and
  * veo_(un)register_mem_to_dmaatb: each runs its VE-side counterpart in the VE
- * process (see vhveshm.c for the plumbing). The VH handle is kept on the VH:
+ * process (rpc.c). The VH handle is kept on the VH:
  * the VE side records no pointer to it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 
-#include "ve_offload.h"
+#include "veo_internal.h"
 #include "veo_vedma.h"
-#include "vhveshm_rpc.h"
-
-#define VEO_API __attribute__((visibility("default")))
 
 VEO_API int veo_dma_post(struct veo_proc_handle *h, uint64_t dst, uint64_t src, int size,
                          ve_dma_handle_t *handle)
@@ -19,7 +16,7 @@ VEO_API int veo_dma_post(struct veo_proc_handle *h, uint64_t dst, uint64_t src, 
     int64_t r;
     if (!handle)
         return -EFAULT;
-    r = rashm_veo_rpc(h, RPC_DMA_POST, 3, args, NULL, 0);
+    r = veo_i_rpc(h, RVE_RPC_DMA_POST, args, NULL);
     if (r < 0)
         return (int)r;
     handle->status = -1;
@@ -35,13 +32,13 @@ VEO_API int veo_dma_poll(struct veo_proc_handle *h, ve_dma_handle_t *handle)
     if (handle->status != -1)
         return handle->status;
     args[0] = handle->index;
-    return (int)rashm_veo_rpc(h, RPC_DMA_POLL, 1, args, NULL, 0);
+    return (int)veo_i_rpc(h, RVE_RPC_DMA_POLL, args, NULL);
 }
 
 VEO_API int veo_dma_post_wait(struct veo_proc_handle *h, uint64_t dst, uint64_t src, int size)
 {
     int64_t args[3] = { (int64_t)dst, (int64_t)src, size };
-    return (int)rashm_veo_rpc(h, RPC_DMA_POST_WAIT, 3, args, NULL, 0);
+    return (int)veo_i_rpc(h, RVE_RPC_DMA_POST_WAIT, args, NULL);
 }
 
 VEO_API uint64_t veo_register_mem_to_dmaatb(void *hmem, size_t size)
@@ -57,7 +54,7 @@ VEO_API uint64_t veo_register_mem_to_dmaatb(void *hmem, size_t size)
     }
     args[0] = (int64_t)(uintptr_t)veo_get_hmem_addr(hmem);
     args[1] = (int64_t)size;
-    r = rashm_veo_rpc(h, RPC_REGISTER, 2, args, NULL, 0);
+    r = veo_i_rpc(h, RVE_RPC_REGISTER, args, NULL);
     if (r < 0) {
         errno = (int)-r;
         return (uint64_t)-1;
@@ -68,7 +65,7 @@ VEO_API uint64_t veo_register_mem_to_dmaatb(void *hmem, size_t size)
 VEO_API int veo_unregister_mem_from_dmaatb(struct veo_proc_handle *h, uint64_t vehva)
 {
     int64_t args[1] = { (int64_t)vehva };
-    int64_t r = rashm_veo_rpc(h, RPC_UNREGISTER, 1, args, NULL, 0);
+    int64_t r = veo_i_rpc(h, RVE_RPC_UNREGISTER, args, NULL);
     if (r < 0) {
         errno = (int)-r;
         return -1;

@@ -38,11 +38,7 @@
 #include <unistd.h>
 
 #include "ve_runtime.h"
-#include "veo_proto.h"
-
-/* VEO_COMMAND_* values (from <ve_offload.h>, kept apart so the helper does not
- * depend on the VH header). */
-enum { CMD_OK = 0, CMD_EXCEPTION = 1, CMD_ERROR = 2 };
+#include "rve_proto.h"
 
 
 static struct rve_header *hdr;
@@ -119,7 +115,7 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
     struct rve_slot *s = tl_slot;
     atomic_store(&hdr->exception_sig, sig);
     if (r && s) {
-        s->status = CMD_EXCEPTION;
+        s->status = RVE_CMD_EXCEPTION;
         s->retval = (uint64_t)sig;
         atomic_store(&r->state, RVE_CTX_EXIT);
         publish_done(r, atomic_load(&r->done_seq) + 1);
@@ -169,7 +165,7 @@ static void do_call(struct rve_slot *s)
     uint32_t n = s->nargs;
 
     if (n > RVE_MAX_ARGS || s->addr == 0) {
-        s->status = CMD_ERROR;
+        s->status = RVE_CMD_ERROR;
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -195,7 +191,7 @@ static void do_call(struct rve_slot *s)
             types[i] = &ffi_type_pointer;
             if (a->flags & RVE_ARGF_INLINE) {
                 if (a->val > RVE_PAYLOAD || a->len > RVE_PAYLOAD - a->val) {
-                    s->status = CMD_ERROR;
+                    s->status = RVE_CMD_ERROR;
                     return;
                 }
                 v->p = s->payload + a->val;
@@ -206,18 +202,18 @@ static void do_call(struct rve_slot *s)
                 memset(v->p, 0, a->len); /* OUT buffers start zero-filled */
             break;
         default: /* a gap: the VH checks, but never trust the other side */
-            s->status = CMD_ERROR;
+            s->status = RVE_CMD_ERROR;
             return;
         }
         values[i] = v;
     }
     if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, n, &ffi_type_uint64, types) != FFI_OK) {
-        s->status = CMD_ERROR;
+        s->status = RVE_CMD_ERROR;
         return;
     }
     ffi_call(&cif, FFI_FN((uintptr_t)s->addr), &ret, values);
     s->retval = (uint64_t)ret;
-    s->status = CMD_OK;
+    s->status = RVE_CMD_OK;
 }
 
 static int guarded_copy(void *dst, const void *src, size_t n)
@@ -242,7 +238,7 @@ static void do_copy(struct rve_slot *s, int write)
         rc = -EINVAL;
     else
         rc = write ? guarded_copy(ve, s->args, len) : guarded_copy(s->args, ve, len);
-    s->status = rc ? CMD_ERROR : CMD_OK;
+    s->status = rc ? RVE_CMD_ERROR : RVE_CMD_OK;
     s->retval = (uint64_t)-rc;
 }
 
@@ -333,7 +329,7 @@ static void *worker_main(void *arg)
             }
             atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
         } else {
-            s->status = CMD_ERROR;
+            s->status = RVE_CMD_ERROR;
         }
         seq++;
         publish_done(r, seq);

@@ -15,7 +15,7 @@
 #include "rt.h"
 #include "ve_runtime.h"
 
-struct rt rashm_rt = { .atb_lock = PTHREAD_RWLOCK_INITIALIZER };
+struct rt rashm_rt;
 pthread_mutex_t rashm_rt_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long env_long(const char *name, long def, long lo, long hi)
@@ -45,10 +45,11 @@ static int rt_up_locked(int venode)
     int dirs = (int)env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096);
     int entries = (int)env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256);
     rt_fault_load();
-    rc = dmaatb_create(&rashm_rt.atb, dirs, entries);
+    if (!rashm_rt.atb && !(rashm_rt.atb = dmaatb_new()))
+        return -ENOMEM;
+    rc = dmaatb_open(rashm_rt.atb, dirs, entries);
     if (rc)
         return rc;
-    rashm_rt.ops = &rashm_ve_dmaatb_ops;
     rc = dma_engine_start(&rashm_rt.dma);
     if (rc)
         goto destroy_atb;
@@ -56,8 +57,7 @@ static int rt_up_locked(int venode)
     rashm_rt.up = 1;
     return 0;
 destroy_atb:
-    dmaatb_destroy(rashm_rt.atb);
-    rashm_rt.atb = NULL;
+    dmaatb_close(rashm_rt.atb);
     return rc;
 }
 
@@ -96,10 +96,7 @@ RASHM_VE_API void rashm_ve_runtime_shutdown(void)
      * Its structure stays allocated (see dma_engine_stop). */
     dma_engine_stop(rashm_rt.dma);
     vhshm_detach_all();
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    dmaatb_destroy(rashm_rt.atb);
-    rashm_rt.atb = NULL;
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    dmaatb_close(rashm_rt.atb);
     __atomic_store_n(&rashm_rt.up, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&rashm_rt_lock);
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev.h"
 #include "veo_internal.h"
 
 #ifndef RASHM_VE_HELPER_INSTALLED
@@ -380,6 +381,8 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     }
     pthread_mutex_unlock(&h->lock);
     reap(h);
+    /* the helper took its DMAATB with it; the VH record goes now */
+    rashm_dev_close(h->dev);
     eventfd_write(h->stop_efd, 1);
     pthread_join(h->monitor, NULL);
     close(h->stop_efd);

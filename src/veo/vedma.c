@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "dev.h"
 #include "veo_internal.h"
 #include "veo_vedma.h"
 
@@ -41,33 +42,41 @@ VEO_API int veo_dma_post_wait(struct veo_proc_handle *h, uint64_t dst, uint64_t 
     return (int)veo_i_rpc(h, RVE_RPC_DMA_POST_WAIT, args, NULL);
 }
 
+/* Registration goes through the device seam (src/dev), which records on the
+ * VH side what this process registered; the DMAATB itself is in the helper
+ * (dev_ve.c). */
 VEO_API uint64_t veo_register_mem_to_dmaatb(void *hmem, size_t size)
 {
     struct veo_proc_handle *h;
-    int64_t args[2];
-    int64_t r;
+    struct rashm_dev *dev;
+    uint64_t vehva;
+    int rc;
 
     /* AVEO crashes on a pointer that is not hmem; here it is EINVAL. */
     if (!veo_is_ve_addr(hmem) || !(h = veo_get_proc_handle_from_hmem(hmem))) {
         errno = EINVAL;
         return (uint64_t)-1;
     }
-    args[0] = (int64_t)(uintptr_t)veo_get_hmem_addr(hmem);
-    args[1] = (int64_t)size;
-    r = veo_i_rpc(h, RVE_RPC_REGISTER, args, NULL);
-    if (r < 0) {
-        errno = (int)-r;
+    struct rashm_dev_range r = {RASHM_DEV_DEVICE, (uint64_t)(uintptr_t)veo_get_hmem_addr(hmem),
+                                size};
+    rc = veo_i_dev(h, &dev);
+    if (rc == 0)
+        rc = rashm_dev_register(dev, &r, &vehva, NULL);
+    if (rc < 0) {
+        errno = -rc;
         return (uint64_t)-1;
     }
-    return (uint64_t)r;
+    return vehva;
 }
 
 VEO_API int veo_unregister_mem_from_dmaatb(struct veo_proc_handle *h, uint64_t vehva)
 {
-    int64_t args[1] = { (int64_t)vehva };
-    int64_t r = veo_i_rpc(h, RVE_RPC_UNREGISTER, args, NULL);
-    if (r < 0) {
-        errno = (int)-r;
+    struct rashm_dev *dev;
+    int rc = veo_i_dev(h, &dev);
+    if (rc == 0)
+        rc = rashm_dev_unregister(dev, vehva);
+    if (rc < 0) {
+        errno = -rc;
         return -1;
     }
     return 0;

@@ -168,6 +168,7 @@ struct veo_proc_handle {
     pthread_mutex_t rt_lock;
     bool rt_loaded;
     uint64_t rt_sym[RVE_RPC_COUNT];
+    struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
 };
 
 /* chan.c */
@@ -217,5 +218,9 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
  * The VE function's value (>= 0 or -errno), or -EINVAL (h NULL), -ENOTSUP
  * (runtime library or symbol not loadable), -EBUSY (the call failed). */
 int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+
+/* dev_ve.c: h as a device of the seam, made on first use */
+struct rashm_dev;
+int veo_i_dev(struct veo_proc_handle *h, struct rashm_dev **out);
 
 #endif

@@ -5,7 +5,10 @@
  *   worker.c   one worker thread per context: the ring's VE side
  *   call.c     executing a call (libffi) or a small copy in a slot
  *   fault.c    signals in VE code and guarded copies
- *   memory.c   the VE memory of the node: mapping, NUMA placement, CPUs
+ *   ring.c     futex, completion, spin-then-sleep wait
+ *   memory.c   the shared region, the VE memory of the node: mapping, NUMA
+ *              placement, CPUs
+ * Each file calls only files listed below it (no cycle).
  * All of them speak the contract of src/proto/rve_proto.h; the runtime
  * (librashm-ve) is reached through src/ve/ve_runtime.h only. */
 #ifndef RASHM_VE_HELPER_H
@@ -19,7 +22,7 @@
 
 #include "rve_proto.h"
 
-/* the shared region (fd 4) and its header */
+/* the shared region (fd 4) and its header (memory.c) */
 extern struct rve_header *hdr;
 extern void *shm;
 
@@ -38,9 +41,15 @@ int install_fault_handlers(void);
 /* memcpy that turns a fault on either side into -EFAULT */
 int guarded_copy(void *dst, const void *src, size_t n);
 
-/* worker.c */
+/* ring.c */
 long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
 void publish_done(struct rve_ring *r, uint32_t seq);
+/* Sleeps until *word != val or the ring is asked to stop; spins first.
+ * sleeping_flag, when given, tells the VH that a futex wake is needed. */
+void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
+                 _Atomic uint32_t *sleeping_flag);
+
+/* worker.c */
 int ctx_open(int idx, size_t stacksize);
 int ctx_close(int idx);
 

@@ -31,9 +31,6 @@
 #include "helper.h"
 #include "ve_runtime.h"
 
-struct rve_header *hdr;
-void *shm;
-
 static void shutdown_and_exit(int code)
 {
     rashm_ve_runtime_shutdown();

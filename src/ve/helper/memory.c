@@ -1,4 +1,5 @@
-/* The VE memory of the helper's VE node: mapped at the fixed address the VH
+/* The shared region with the VH (mapped by main.c) and the VE memory of the
+ * helper's VE node: mapped at the fixed address the VH
  * keeps reserved, backed like the card's (huge pages where possible),
  * preferring the VE node's host NUMA node, and the CPUs of that node for
  * the workers. */
@@ -14,6 +15,8 @@
 
 #include "helper.h"
 
+struct rve_header *hdr;
+void *shm;
 cpu_set_t node_cpus;
 int have_node_cpus;
 

@@ -135,38 +135,41 @@ int ve_alloc_put(struct ve_alloc *a, uint64_t addr)
 
 /* ---- veo_alloc_mem / veo_free_mem ------------------------------------ */
 
+int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr)
+{
+    if (!h || !addr)
+        return -EINVAL;
+    if (veo_i_dead(h))
+        return -ESRCH;
+    return ve_alloc_get(&h->mem, size, addr);
+}
+
+int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr)
+{
+    if (!h)
+        return -EINVAL;
+    if (veo_i_dead(h))
+        return -ESRCH;
+    return ve_alloc_put(&h->mem, addr);
+}
+
+/* VEO returns -2 when the VE process is gone, -1 for other errors. */
 VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
 {
-    if (!h || !addr) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (veo_i_dead(h)) {
-        errno = ESRCH;
-        return -2;
-    }
-    int rc = ve_alloc_get(&h->mem, size, addr);
+    int rc = veo_i_alloc_mem(h, size, addr);
     if (rc < 0) {
         errno = -rc;
-        return -1;
+        return rc == -ESRCH ? -2 : -1;
     }
     return 0;
 }
 
 VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
 {
-    if (!h) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (veo_i_dead(h)) {
-        errno = ESRCH;
-        return -2;
-    }
-    int rc = ve_alloc_put(&h->mem, addr);
+    int rc = veo_i_free_mem(h, addr);
     if (rc < 0) {
         errno = -rc;
-        return -1;
+        return rc == -ESRCH ? -2 : -1;
     }
     return 0;
 }

@@ -62,6 +62,9 @@ int ve_alloc_init(struct ve_alloc *a, uint64_t base, uint64_t cap);
 void ve_alloc_fini(struct ve_alloc *a);
 int ve_alloc_get(struct ve_alloc *a, uint64_t size, uint64_t *addr); /* 0/-ENOMEM/-EINVAL */
 int ve_alloc_put(struct ve_alloc *a, uint64_t addr);                 /* 0/-EINVAL */
+/* the same for a process: -EINVAL (no h), -ESRCH (its helper is gone) too */
+int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr);
+int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr);
 
 /* ---- configuration (config.c) ------------------------------------------ */
 struct ve_config {

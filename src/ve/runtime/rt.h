@@ -33,7 +33,7 @@ int rt_ensure(void);
 /* ---- fault injection (RASHM_VE_FAULT) ----------------------------------- */
 /* Returns the errno to inject at `point`, or 0. */
 int rt_fault(const char *point);
-void rt_fault_load(void);
+int rt_fault_load(void); /* 0, or -EINVAL for a bad RASHM_VE_FAULT */
 
 /* ---- DMA engine ---------------------------------------------------------- */
 int dma_engine_start(struct dma_engine **out);

@@ -16,20 +16,24 @@
 #include "ve_runtime.h"
 
 
-static long env_long(const char *name, long def, long lo, long hi)
+/* A bad value is an error that names the variable and what it accepts:
+ * the runtime does not come up (veo_proc_create fails with EINVAL). */
+static int env_long(const char *name, long def, long lo, long hi, long *out)
 {
     const char *v = secure_getenv(name);
     char *end;
     long x;
+    *out = def;
     if (!v || !*v)
-        return def;
+        return 0;
     errno = 0;
     x = strtol(v, &end, 0);
-    if (errno || *end || x < lo || x > hi) {
-        fprintf(stderr, "rashm-ve: ignoring %s=%s (want %ld..%ld)\n", name, v, lo, hi);
-        return def;
+    if (errno || end == v || *end || x < lo || x > hi) {
+        fprintf(stderr, "rashm-ve: %s=%s is not valid: an integer %ld..%ld\n", name, v, lo, hi);
+        return -EINVAL;
     }
-    return x;
+    *out = x;
+    return 0;
 }
 
 /* caller holds rashm_rt_lock */
@@ -40,12 +44,14 @@ static int rt_up_locked(int venode)
         return 0;
     dma_engine_free(rashm_rt.dma); /* stopped by an earlier shutdown */
     rashm_rt.dma = NULL;
-    int dirs = (int)env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096);
-    int entries = (int)env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256);
-    rt_fault_load();
+    long dirs, entries;
+    if ((rc = env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096, &dirs)) ||
+        (rc = env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256, &entries)) ||
+        (rc = rt_fault_load()))
+        return rc;
     if (!rashm_rt.atb && !(rashm_rt.atb = dmaatb_new()))
         return -ENOMEM;
-    rc = dmaatb_open(rashm_rt.atb, dirs, entries);
+    rc = dmaatb_open(rashm_rt.atb, (int)dirs, (int)entries);
     if (rc)
         return rc;
     rc = dma_engine_start(&rashm_rt.dma);

@@ -48,33 +48,47 @@ static int errno_by_name(const char *s)
     return 0;
 }
 
-void rt_fault_load(void)
+int rt_fault_load(void)
 {
     const char *v = secure_getenv("RASHM_VE_FAULT");
     char buf[256], *save = NULL, *tok;
+    int rc = 0;
     pthread_mutex_lock(&fault_lock);
     nfaults = 0;
-    if (v && strlen(v) < sizeof buf) {
+    if (v && strlen(v) >= sizeof buf) {
+        fprintf(stderr, "rashm-ve: RASHM_VE_FAULT is too long (at most %zu bytes)\n",
+                sizeof buf - 1);
+        rc = -EINVAL;
+    } else if (v) {
         strcpy(buf, v);
-        for (tok = strtok_r(buf, ",", &save); tok && nfaults < MAX_FAULTS;
+        for (tok = strtok_r(buf, ",", &save); tok && rc == 0;
              tok = strtok_r(NULL, ",", &save)) {
             char *c1 = strchr(tok, ':'), *c2;
-            if (!c1)
-                continue;
+            if (!c1 || nfaults == MAX_FAULTS) {
+                fprintf(stderr, "rashm-ve: RASHM_VE_FAULT entry %s is not valid: "
+                        "point:ERRNO[:count], at most %d entries\n", tok, MAX_FAULTS);
+                rc = -EINVAL;
+                break;
+            }
             *c1++ = 0;
             c2 = strchr(c1, ':');
             if (c2)
                 *c2++ = 0;
             struct fault f = { .err = errno_by_name(c1), .count = c2 ? atoi(c2) : -1 };
             if (!f.err || strlen(tok) >= sizeof f.point) {
-                fprintf(stderr, "rashm-ve: ignoring RASHM_VE_FAULT entry %s\n", tok);
-                continue;
+                fprintf(stderr, "rashm-ve: RASHM_VE_FAULT entry %s is not valid: "
+                        "point:ERRNO[:count] with ERRNO a number or E-name\n", tok);
+                rc = -EINVAL;
+                break;
             }
             strcpy(f.point, tok);
             faults[nfaults++] = f;
         }
     }
+    if (rc)
+        nfaults = 0;
     pthread_mutex_unlock(&fault_lock);
+    return rc;
 }
 
 int rt_fault(const char *point)

@@ -19,6 +19,13 @@
 #define DEFAULT_MEM_SIZE (8ull << 30)
 #define DEFAULT_SPIN_US 50u
 
+/* A bad value is an error that names the variable and what it accepts. */
+static int bad(const char *name, const char *value, const char *accepted)
+{
+    fprintf(stderr, "librashm-veo: %s=%s is not valid: %s\n", name, value, accepted);
+    return -EINVAL;
+}
+
 static int env_int(const char *name, long lo, long hi, long dflt, long *out)
 {
     const char *s = secure_getenv(name);
@@ -29,8 +36,11 @@ static int env_int(const char *name, long lo, long hi, long dflt, long *out)
     }
     errno = 0;
     long v = strtol(s, &end, 0);
-    if (errno || *end || v < lo || v > hi)
-        return -EINVAL;
+    if (errno || end == s || *end || v < lo || v > hi) {
+        char what[64];
+        snprintf(what, sizeof what, "an integer %ld..%ld", lo, hi);
+        return bad(name, s, what);
+    }
     *out = v;
     return 0;
 }
@@ -98,21 +108,24 @@ static int read_config(int venode, struct ve_config *c)
     s = secure_getenv("RASHM_VE_MEM_SIZE");
     if (s && *s) {
         if (!list_item(s, venode, buf, sizeof buf) || parse_size(buf, &c->mem) < 0)
-            return -EINVAL;
+            return bad("RASHM_VE_MEM_SIZE", s,
+                       "a size (K/M/G/T suffix), or a comma list with one per VE node");
     }
     c->mem = (c->mem + (2ull << 20) - 1) & ~((2ull << 20) - 1);
     if (c->mem > RVE_MEM_STRIDE)
-        return -EINVAL;
+        return bad("RASHM_VE_MEM_SIZE", s, "at most 1T per VE node");
     c->numa = -1;
     s = secure_getenv("RASHM_VE_NUMA_NODE");
     if (s && *s) {
         char *end;
+        static const char what[] = "a host NUMA node with memory or -1, or a comma list "
+                                    "with one per VE node";
         if (!list_item(s, venode, buf, sizeof buf))
-            return -EINVAL;
+            return bad("RASHM_VE_NUMA_NODE", s, what);
         errno = 0;
         v = strtol(buf, &end, 10);
-        if (errno || *end || v < -1 || v > 1023)
-            return -EINVAL;
+        if (errno || end == buf || *end || v < -1 || v > 1023)
+            return bad("RASHM_VE_NUMA_NODE", s, what);
         c->numa = (int)v;
         if (c->numa >= 0) {
             /* must be a host node with memory (mbind would silently accept
@@ -120,7 +133,7 @@ static int read_config(int venode, struct ve_config *c)
             char p[96];
             snprintf(p, sizeof p, "/sys/devices/system/node/node%d/meminfo", c->numa);
             if (access(p, R_OK) != 0)
-                return -EINVAL;
+                return bad("RASHM_VE_NUMA_NODE", s, what);
         }
     }
     if ((rc = env_int("RASHM_VE_SPIN_US", 0, 1000000, DEFAULT_SPIN_US, &v)) < 0)

@@ -283,6 +283,29 @@ static void hp_return(long n)
         say("cannot take the huge-page lock; %ld pages stay borrowed (the next borrower returns them)", n);
         return;
     }
+    /* The pool must still hold every live borrow; if it does not, something
+     * outside the protocol wrote vm.nr_hugepages (an absolute value) while
+     * tests had pages borrowed, and a test's ENOMEM may come from that. */
+    long lent = 0, cur = read_long(KNOB);
+    DIR *d = opendir(LEDGER);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int pid;
+        unsigned long long st;
+        char path[PATH_MAX];
+        if (sscanf(e->d_name, "%d.%llu", &pid, &st) != 2 || start_time(pid) != st)
+            continue;
+        snprintf(path, sizeof path, LEDGER "/%s", e->d_name);
+        long k = read_long(path);
+        if (k > 0)
+            lent += k;
+    }
+    if (d)
+        closedir(d);
+    if (cur >= 0 && cur < lent)
+        say("note: vm.nr_hugepages is %ld, less than the %ld pages running tests borrowed: something "
+            "outside the borrowing protocol set it meanwhile",
+            cur, lent);
     long surp0 = meminfo("HugePages_Surp");
     hp_lower(n);
     long surp1 = meminfo("HugePages_Surp");

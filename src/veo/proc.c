@@ -25,17 +25,8 @@
 #include "dev.h"
 #include "veo_internal.h"
 
-#ifndef RASHM_VE_HELPER_INSTALLED
-#define RASHM_VE_HELPER_INSTALLED "/usr/local/bin/rashm-ve"
-#endif
-#ifndef RASHM_VE_LIB_TO_BIN
-#define RASHM_VE_LIB_TO_BIN "../bin"
-#endif
 
 #define START_TIMEOUT_MS 10000
-#define EXIT_TIMEOUT_MS 3000
-
-extern char **environ;
 
 /* ---- process table (hmem identifiers) and VE address reservations ----- */
 
@@ -82,45 +73,6 @@ static void unreserve_node(int node)
     }
 }
 
-/* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
- * installed copies both keep lib/ and bin/ side by side), else the path it
- * was installed to. A privileged (AT_SECURE) process never sees the
- * variable and runs only a helper nobody but root can have put there. */
-static int helper_ok(const char *path)
-{
-    if (access(path, X_OK) != 0)
-        return 0;
-    return !veo_i_secure() || veo_i_trusted_file(path) == 0;
-}
-
-static int find_helper(char *out, size_t len)
-{
-    const char *env = secure_getenv("RASHM_VE_HELPER");
-    Dl_info info;
-    if (env && *env) {
-        if (access(env, X_OK) != 0)
-            return -ENOENT;
-        snprintf(out, len, "%s", env);
-        return 0;
-    }
-    if (dladdr((void *)&veo_proc_create, &info) && info.dli_fname) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", info.dli_fname);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = 0;
-            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
-            if (n > 0 && (size_t)n < len && helper_ok(out))
-                return 0;
-            n = snprintf(out, len, "%s/../bin/rashm-ve", dir);
-            if (n > 0 && (size_t)n < len && helper_ok(out))
-                return 0;
-        }
-    }
-    snprintf(out, len, "%s", RASHM_VE_HELPER_INSTALLED);
-    return helper_ok(out) ? 0 : -ENOENT;
-}
-
 /* ---- monitor: notices the helper's death and wakes every waiter ------- */
 
 static void mark_dead(struct veo_proc_handle *h)
@@ -156,44 +108,6 @@ static void *monitor_main(void *arg)
 
 /* ---- create / destroy -------------------------------------------------- */
 
-static int spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid)
-{
-    pid_t p = fork();
-    if (p < 0)
-        return -errno;
-    if (p == 0) {
-        /* Child: move the two fds to 3 and 4 (going through high numbers so
-         * that neither clobbers the other), drop every other fd. */
-        int c = fcntl(chan_child, F_DUPFD, 64);
-        int m = fcntl(memfd, F_DUPFD, 64);
-        if (c < 0 || m < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0)
-            _exit(126);
-        syscall(SYS_close_range, RVE_SHM_FD + 1, ~0u, 0);
-        char *argv[] = {(char *)"rashm-ve", NULL};
-        execve(path, argv, environ);
-        _exit(127);
-    }
-    *pid = p;
-    return 0;
-}
-
-static int wait_exit(struct veo_proc_handle *h, int timeout_ms)
-{
-    struct pollfd pf = {h->pidfd, POLLIN, 0};
-    int r = poll(&pf, 1, timeout_ms);
-    if (r <= 0)
-        return -ETIMEDOUT;
-    return 0;
-}
-
-static void reap(struct veo_proc_handle *h)
-{
-    if (wait_exit(h, EXIT_TIMEOUT_MS) < 0)
-        kill(h->pid, SIGKILL);
-    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
-
 static struct veo_proc_handle *proc_create(int venode, const char *helper)
 {
     struct veo_proc_handle *h;
@@ -211,7 +125,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
             return NULL;
         }
         snprintf(path, sizeof path, "%s", helper);
-    } else if ((rc = find_helper(path, sizeof path)) < 0) {
+    } else if ((rc = veo_i_find_helper(path, sizeof path)) < 0) {
         errno = -rc;
         return NULL;
     }
@@ -276,7 +190,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
         goto out_alloc;
     }
     h->chan = sv[0];
-    rc = spawn_helper(path, sv[1], memfd, &h->pid);
+    rc = veo_i_spawn_helper(path, sv[1], memfd, &h->pid);
     close(sv[1]);
     if (rc < 0)
         goto out_chan;
@@ -380,7 +294,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
         send(h->chan, &m, sizeof m, MSG_NOSIGNAL);
     }
     pthread_mutex_unlock(&h->lock);
-    reap(h);
+    veo_i_reap(h->pid, h->pidfd);
     /* the helper took its DMAATB with it; the VH record goes now */
     rashm_dev_close(h->dev);
     eventfd_write(h->stop_efd, 1);

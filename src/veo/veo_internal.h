@@ -7,7 +7,8 @@
  *   ring     ring.c: one context's request ring (submit, harvest, wait,
  *            results); knows nothing of what a request means: the layer
  *            that submits one attaches its `done`/`run` hooks
- *   process  proc.c (helper life cycle, hmem identifiers), lib.c (libraries,
+ *   process  spawn.c (finding, starting, reaping the helper), proc.c
+ *            (process life cycle, hmem identifiers), lib.c (libraries,
  *            symbols), xfer.c (VH<->VE copies)
  *   calls    call.c (calls, asynchronous requests, results), ctx.c (opening
  *            and closing contexts)
@@ -202,6 +203,13 @@ int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block
 /* waits until everything submitted finished; 0 or -ESRCH */
 int veo_i_ctx_drain(struct veo_thr_ctxt *c);
 int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c);
+
+/* spawn.c: the helper's path (0 or -ENOENT), its start with the channel's
+ * two fds moved to RVE_CHAN_FD/RVE_SHM_FD, its end (SIGKILL after a grace
+ * period) */
+int veo_i_find_helper(char *out, size_t len);
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid);
+void veo_i_reap(pid_t pid, int pidfd);
 
 /* proc.c */
 struct veo_proc_handle *veo_i_proc_by_ident(int ident);

@@ -12,47 +12,41 @@
 
 #include "internal.h"
 
-#define DEFAULT_REGISTRY_DIR "/dev/shm/rashm-registry"
+#include "env.h"
 
-static int env_bool(const char *name, int dflt)
+/* Every variable comes from the one table of src/common/env.c; a value that
+ * is set but not accepted fails the call (EINVAL) after one line on stderr
+ * naming the variable and the accepted values. */
+int cfg_read(struct rashm_cfg *c)
 {
-    const char *v = secure_getenv(name);
-    if (!v || !*v)
-        return dflt;
-    if (!strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "no") || !strcasecmp(v, "false"))
-        return 0;
-    if (!strcmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") || !strcasecmp(v, "true"))
-        return 1;
-    return dflt;
-}
-
-static int parse_default_policy(const char *v)
-{
-    if (!v || !*v)
-        return RASHM_POLICY_BALANCED;
-    if (!strcasecmp(v, "first-touch") || !strcasecmp(v, "first_touch") || !strcasecmp(v, "firsttouch") ||
-        !strcmp(v, "1"))
-        return RASHM_POLICY_FIRST_TOUCH;
-    /* "balanced", "round-robin", "2" and anything unknown: AIX's default
-     * for shared memory (memplace_shm_named=2) is round-robin. */
-    return RASHM_POLICY_BALANCED;
-}
-
-void cfg_read(struct rashm_cfg *c)
-{
-    c->default_policy = parse_default_policy(secure_getenv("RASHM_DEFAULT_POLICY"));
-    const char *b = secure_getenv("RASHM_BALANCED");
-    c->weighted = b && !strcasecmp(b, "weighted");
-    c->enhanced_affinity = env_bool("RASHM_ENHANCED_AFFINITY", 1);
-    c->debug = env_bool("RASHM_DEBUG", 0);
-    c->shmat_hook = env_bool("RASHM_SHMAT", 1);
-    const char *d = secure_getenv("RASHM_REGISTRY_DIR");
-    snprintf(c->registry_dir, sizeof c->registry_dir, "%s", d && *d == '/' ? d : DEFAULT_REGISTRY_DIR);
+    int rc = 0, r;
+    const char *d;
+    memset(c, 0, sizeof *c);
+    if ((r = rcom_env_choice(RCOM_ENV_DEFAULT_POLICY, &c->default_policy)) < 0)
+        rc = r;
+    c->default_policy = c->default_policy == 1 ? RASHM_POLICY_FIRST_TOUCH : RASHM_POLICY_BALANCED;
+    if ((r = rcom_env_choice(RCOM_ENV_BALANCED, &c->weighted)) < 0)
+        rc = r;
+    if ((r = rcom_env_bool(RCOM_ENV_ENHANCED_AFFINITY, &c->enhanced_affinity)) < 0) {
+        c->enhanced_affinity = 1;
+        rc = r;
+    }
+    if ((r = rcom_env_bool(RCOM_ENV_DEBUG, &c->debug)) < 0)
+        rc = r;
+    if ((r = rcom_env_bool(RCOM_ENV_SHMAT, &c->shmat_hook)) < 0) {
+        c->shmat_hook = 1;
+        rc = r;
+    }
+    if ((r = rcom_env_string(RCOM_ENV_REGISTRY_DIR, &d)) < 0)
+        rc = r;
+    snprintf(c->registry_dir, sizeof c->registry_dir, "%s", d ? d : rcom_env_var(RCOM_ENV_REGISTRY_DIR)->dflt);
+    return rc;
 }
 
 int cfg_debug(void)
 {
-    return env_bool("RASHM_DEBUG", 0);
+    int on;
+    return rcom_env_bool(RCOM_ENV_DEBUG, &on) == 0 && on;
 }
 
 void rashm_dbg(const char *fmt, ...)
@@ -70,65 +64,60 @@ void rashm_dbg(const char *fmt, ...)
 int rashm_config_default_policy(void)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    cfg_read(&c);   /* a bad value was reported; the default stands here */
     return c.default_policy;
 }
 
 int rashm_config_enhanced_affinity(void)
 {
-    return env_bool("RASHM_ENHANCED_AFFINITY", 1);
+    int on;
+    /* a bad value was reported on stderr and fails every call that reads
+     * the whole configuration (EINVAL); this query answers the default */
+    return rcom_env_bool(RCOM_ENV_ENHANCED_AFFINITY, &on) < 0 || on;
 }
 
-/* The table rashm_config_items hands out: rebuilt under a lock on each
- * call; the strings live in static buffers. */
-#define NITEMS 8
-static struct rashm_config_item items[NITEMS];
-static char values[NITEMS][320];
+/* The table rashm_config_items hands out: every RASHM_* variable of the
+ * table in src/common/env.c, rebuilt under a lock on each call; the strings
+ * live in static buffers. from_env: 0 default, 1 from the environment,
+ * 2 set in the environment but not accepted (value then holds the error). */
+static struct rashm_config_item items[RCOM_ENV_COUNT];
+static char values[RCOM_ENV_COUNT][512];
 static pthread_mutex_t items_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int rashm_config_items(const struct rashm_config_item **out)
 {
     struct rashm_cfg c;
     cfg_read(&c);
-    static const struct {
-        const char *name, *dflt, *desc;
-    } def[NITEMS] = {
-        {"RASHM_DEFAULT_POLICY", "balanced",
-         "what P_DEFAULT / RASHM_POLICY_DEFAULT means: balanced (round-robin, AIX memplace_shm_named=2) or first-touch"},
-        {"RASHM_BALANCED", "interleave",
-         "balanced placement: interleave (MPOL_INTERLEAVE) or weighted (MPOL_WEIGHTED_INTERLEAVE where the kernel has it)"},
-        {"RASHM_ENHANCED_AFFINITY", "1", "0 switches SRAD support off: R_SRADID attachments fail with ENOTSUP"},
-        {"RASHM_SHMAT", "1",
-         "0 stops librashm's shmat from re-applying first-touch policy to new attaches of huge-page segments"},
-        {"RASHM_REGISTRY_DIR", DEFAULT_REGISTRY_DIR,
-         "where placements are recorded for other processes (must be the same for every process)"},
-        {"RASHM_DEBUG", "0", "1 logs every placement decision to stderr"},
-        {"RASHM_TOPOLOGY_SYNTHETIC", "", "tests only: hwloc synthetic topology instead of this machine (placement then fails with ENOTSUP)"},
-        {"RASHM_TOPOLOGY_XML", "", "tests only: hwloc XML file instead of this machine (placement then fails with ENOTSUP)"},
-    };
     pthread_mutex_lock(&items_lock);
-    for (int i = 0; i < NITEMS; i++) {
-        const char *env = secure_getenv(def[i].name);
+    for (int i = 0; i < RCOM_ENV_COUNT; i++) {
+        const struct rcom_env_var *e = rcom_env_var(i);
+        const char *env = rcom_env_raw(i);
+        char err[400];
         const char *eff;
-        switch (i) {
-        case 0: eff = c.default_policy == RASHM_POLICY_FIRST_TOUCH ? "first-touch" : "balanced"; break;
-        case 1: eff = c.weighted ? (kernel_has_weighted_interleave() ? "weighted" : "weighted (not supported by this kernel: interleave)") : "interleave"; break;
-        case 2: eff = c.enhanced_affinity ? "1" : "0"; break;
-        case 3: eff = c.shmat_hook ? "1" : "0"; break;
-        case 4: eff = c.registry_dir; break;
-        case 5: eff = c.debug ? "1" : "0"; break;
-        default: eff = env ? env : ""; break;
+        int bad = rcom_env_validate(i, env, err, sizeof err) != 0;
+        if (bad) {
+            eff = err;
+        } else {
+            switch (i) {
+            case RCOM_ENV_DEFAULT_POLICY: eff = c.default_policy == RASHM_POLICY_FIRST_TOUCH ? "first-touch" : "balanced"; break;
+            case RCOM_ENV_BALANCED: eff = c.weighted ? (kernel_has_weighted_interleave() ? "weighted" : "weighted (not supported by this kernel: interleave)") : "interleave"; break;
+            case RCOM_ENV_ENHANCED_AFFINITY: eff = c.enhanced_affinity ? "1" : "0"; break;
+            case RCOM_ENV_SHMAT: eff = c.shmat_hook ? "1" : "0"; break;
+            case RCOM_ENV_REGISTRY_DIR: eff = c.registry_dir; break;
+            case RCOM_ENV_DEBUG: eff = c.debug ? "1" : "0"; break;
+            default: eff = env && *env ? env : e->dflt; break;
+            }
         }
         snprintf(values[i], sizeof values[i], "%s", eff);
-        items[i].name = def[i].name;
+        items[i].name = e->name;
         items[i].value = values[i];
-        items[i].default_value = def[i].dflt;
-        items[i].description = def[i].desc;
-        items[i].from_env = env != NULL;
+        items[i].default_value = e->dflt;
+        items[i].description = e->meaning;
+        items[i].from_env = bad ? 2 : env != NULL;
     }
     pthread_mutex_unlock(&items_lock);
     *out = items;
-    return NITEMS;
+    return RCOM_ENV_COUNT;
 }
 
 const char *rashm_policy_name(int policy)

@@ -12,7 +12,7 @@
 
 #include "rashm.h"
 
-#define RASHM_HIDDEN __attribute__((visibility("hidden")))
+#include "export.h"   /* RASHM_API / RASHM_HIDDEN (src/common) */
 
 /* Linux policy modes not in every numaif.h. */
 #ifndef MPOL_PREFERRED_MANY
@@ -44,7 +44,9 @@ struct rashm_cfg {
     int shmat_hook;           /* RASHM_SHMAT */
     char registry_dir[256];   /* RASHM_REGISTRY_DIR */
 };
-RASHM_HIDDEN void cfg_read(struct rashm_cfg *c);
+/* 0, or -EINVAL when a RASHM_* value is not accepted (reported on stderr;
+ * *c then holds the defaults for what was bad). */
+RASHM_HIDDEN int cfg_read(struct rashm_cfg *c);
 RASHM_HIDDEN int cfg_debug(void);
 RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

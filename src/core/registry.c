@@ -434,13 +434,15 @@ static int udir_open(int top, uid_t uid, int create, struct udir *u)
 static int reg_open(uid_t uid, int create, struct udir *u)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
     int top = top_open(&c, create);
     if (top == -ENOENT && create)
         rashm_dbg("registry %s does not exist (root or the tmpfiles.d entry creates it): not used", c.registry_dir);
     if (top < 0)
         return top;
-    int rc = udir_open(top, uid, create, u);
+    rc = udir_open(top, uid, create, u);
     close(top);
     return rc;
 }
@@ -448,7 +450,9 @@ static int reg_open(uid_t uid, int create, struct udir *u)
 int reg_entry_path(uid_t cuid, int shmid, char *buf, size_t len)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
     int n = snprintf(buf, len, "%s/%u/seg.%d", c.registry_dir, (unsigned)cuid, shmid);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -1069,7 +1073,8 @@ void reg_prune(void)
         return;
     }
     struct rashm_cfg c;
-    cfg_read(&c);
+    if (cfg_read(&c))
+        return;
     int top = top_open(&c, 0);
     if (top < 0)
         return;

@@ -340,11 +340,13 @@ static int create(key_t key, uint64_t size, int shmflg, const struct rashm_range
                   unsigned flags, const struct rashm_create_opts *opts, int *created)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
     if (flags & ~(unsigned)(RASHM_POPULATE | RASHM_LOCK))
         return -EINVAL;
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    rc = topo_get(&t);
     if (rc)
         return rc;
     int hugetlb = (shmflg & SHM_HUGETLB) != 0;
@@ -511,12 +513,16 @@ void *rashm_attach(int shmid, const void *addr, int shmflg)
 RASHM_API void *shmat(int shmid, const void *addr, int shmflg);
 void *shmat(int shmid, const void *addr, int shmflg)
 {
+    struct rashm_cfg c;
+    if (cfg_read(&c)) {
+        /* a bad RASHM_* value (reported on stderr): refuse before attaching */
+        errno = EINVAL;
+        return (void *)-1;
+    }
     void *p = seg_shmat_raw(shmid, addr, shmflg);
     if (p == (void *)-1)
         return p;
     int saved = errno;
-    struct rashm_cfg c;
-    cfg_read(&c);
     if (c.shmat_hook)
         reapply(shmid, p, shmflg);
     errno = saved;
@@ -669,9 +675,11 @@ static int seg_page_of(int shmid, void *base, uint64_t *page, int *hugetlb)
 static int place(int shmid, const struct rashm_range *ranges, int nranges, int move)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    rc = topo_get(&t);
     if (rc)
         return rc;
     if (!rashm_topo_is_this_system(t))
@@ -758,9 +766,11 @@ int seg_place_mapping(void *addr, uint64_t len, uint64_t page_size, const struct
                       unsigned aflags)
 {
     struct rashm_cfg c;
-    cfg_read(&c);
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    rc = topo_get(&t);
     if (rc)
         return rc;
     struct plan_input in;

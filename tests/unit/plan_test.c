@@ -2,7 +2,9 @@
  * into NUMA; runs on any machine). Links the core's objects directly to
  * reach the internal planner. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
+#include <sys/ipc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -417,9 +419,14 @@ static void config(void)
     CHECK(v && !strcmp(v, "0"));
     unsetenv("RASHM_ENHANCED_AFFINITY");
     CHECK_EQ(rashm_config_enhanced_affinity(), 1);
+    /* a bad value is an error naming the variable and what it accepts */
     setenv("RASHM_REGISTRY_DIR", "relative/not/allowed", 1);
     v = item("RASHM_REGISTRY_DIR", &env);
-    CHECK(v && !strcmp(v, "/dev/shm/rashm-registry"));
+    CHECK(v && strstr(v, "RASHM_REGISTRY_DIR=relative/not/allowed") && strstr(v, "absolute path"));
+    CHECK_EQ(env, 2);
+    errno = 0;   /* and fails the calls that read it, before creating anything */
+    CHECK_EQ(rashm_create(IPC_PRIVATE, 1 << 20, IPC_CREAT | 0600, NULL, 0, 0, NULL, NULL), -1);
+    CHECK_EQ(errno, EINVAL);
     unsetenv("RASHM_REGISTRY_DIR");
     CHECK(item("RASHM_BALANCED", &env) && item("RASHM_SHMAT", &env) && item("RASHM_DEBUG", &env) &&
           item("RASHM_TOPOLOGY_SYNTHETIC", &env) && item("RASHM_TOPOLOGY_XML", &env));

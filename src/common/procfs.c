@@ -1,0 +1,221 @@
+#define _GNU_SOURCE
+#include "procfs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static void proc_path(char *buf, size_t len, pid_t pid, const char *file)
+{
+    if (pid)
+        snprintf(buf, len, "/proc/%d/%s", (int)pid, file);
+    else
+        snprintf(buf, len, "/proc/self/%s", file);
+}
+
+/* One line of maps: "lo-hi perms offset major:minor inode   path" */
+static int parse_maps_line(const char *line, struct rcom_vma *v)
+{
+    unsigned long long lo, hi, off, ino;
+    char perms[5];
+    int pos = 0;
+    if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %llu%n", &lo, &hi, perms, &off, &ino, &pos) != 5)
+        return -EIO;
+    memset(v, 0, sizeof *v);
+    v->start = lo;
+    v->end = hi;
+    v->offset = off;
+    v->inode = ino;
+    snprintf(v->perms, sizeof v->perms, "%s", perms);
+    const char *p = line + pos;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strcspn(p, "\n");
+    if (n >= sizeof v->path)
+        n = sizeof v->path - 1;
+    memcpy(v->path, p, n);
+    v->path[n] = 0;
+    return 0;
+}
+
+int rcom_vma_each(pid_t pid, int (*fn)(const struct rcom_vma *v, void *arg), void *arg)
+{
+    char path[64], line[4096 + 128];
+    proc_path(path, sizeof path, pid, "maps");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    int rc = 0;
+    struct rcom_vma v;
+    while (fgets(line, sizeof line, f)) {
+        if (parse_maps_line(line, &v) < 0)
+            continue;   /* a path longer than the buffer: its tail */
+        if ((rc = fn(&v, arg)) != 0)
+            break;
+    }
+    fclose(f);
+    return rc;
+}
+
+struct find_arg {
+    uint64_t addr;
+    struct rcom_vma *out;
+};
+
+static int find_cb(const struct rcom_vma *v, void *p)
+{
+    struct find_arg *a = p;
+    if (v->start <= a->addr && a->addr < v->end) {
+        *a->out = *v;
+        return 1;
+    }
+    return 0;
+}
+
+/* PROCMAP_QUERY (Linux 6.11): one VMA by address with its page size,
+ * without generating the text of every mapping. The layout is the kernel's
+ * ABI (104 bytes); older headers do not have it. */
+struct rcom_procmap_query {
+    uint64_t size;
+    uint64_t query_flags;
+    uint64_t query_addr;
+    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor;
+    uint32_t vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+#define RCOM_PROCMAP_QUERY _IOWR('f', 17, struct rcom_procmap_query)
+
+int rcom_smaps_page_size(pid_t pid, uint64_t addr, uint64_t *page_size, uint64_t *start, uint64_t *end)
+{
+    char path[64], line[4096 + 128];
+    proc_path(path, sizeof path, pid, "smaps");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    int found = 0, rc = -ENOENT;
+    unsigned long long lo = 0, hi = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long a, b, kb;
+        /* a VMA header line: "lo-hi perms ..." (its '-' before the first space) */
+        char *dash = strchr(line, '-'), *sp = strchr(line, ' ');
+        if (dash && sp && dash < sp && sscanf(line, "%llx-%llx ", &a, &b) == 2) {
+            found = a <= addr && addr < b;
+            lo = a;
+            hi = b;
+            continue;
+        }
+        if (found && sscanf(line, "KernelPageSize: %llu kB", &kb) == 1) {
+            *page_size = kb << 10;
+            if (start)
+                *start = lo;
+            if (end)
+                *end = hi;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int rcom_vma_find(pid_t pid, uint64_t addr, int with_page_size, struct rcom_vma *out)
+{
+    char path[64];
+    if (with_page_size) {
+        proc_path(path, sizeof path, pid, "maps");
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        struct rcom_procmap_query q;
+        char name[sizeof out->path];
+        memset(&q, 0, sizeof q);
+        q.size = sizeof q;
+        q.query_addr = addr;
+        q.vma_name_addr = (uint64_t)(uintptr_t)name;
+        q.vma_name_size = sizeof name;
+        int rc = ioctl(fd, RCOM_PROCMAP_QUERY, &q) == 0 ? 0 : -errno;
+        close(fd);
+        if (rc == 0 && q.vma_start <= addr) {
+            memset(out, 0, sizeof *out);
+            out->start = q.vma_start;
+            out->end = q.vma_end;
+            out->offset = q.vma_offset;
+            out->inode = q.inode;
+            out->page_size = q.vma_page_size;
+            snprintf(out->perms, sizeof out->perms, "%c%c%c%c", (q.vma_flags & 1) ? 'r' : '-',
+                     (q.vma_flags & 2) ? 'w' : '-', (q.vma_flags & 4) ? 'x' : '-', (q.vma_flags & 8) ? 's' : 'p');
+            if (q.vma_name_size)
+                snprintf(out->path, sizeof out->path, "%s", name);
+            return 0;
+        }
+        if (rc == 0 || rc == -ENOENT)
+            return -ENOENT;     /* no VMA contains addr (the kernel answered the next one) */
+        /* -ENOTTY etc.: no PROCMAP_QUERY in this kernel, fall back */
+    }
+    struct find_arg a = { addr, out };
+    int rc = rcom_vma_each(pid, find_cb, &a);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return -ENOENT;
+    if (with_page_size)
+        return rcom_smaps_page_size(pid, addr, &out->page_size, NULL, NULL);
+    return 0;
+}
+
+int rcom_map_files_name(pid_t pid, uint64_t start, uint64_t end, char *buf, size_t len)
+{
+    int n = pid ? snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)start,
+                           (unsigned long long)end)
+                : snprintf(buf, len, "/proc/self/map_files/%llx-%llx", (unsigned long long)start,
+                           (unsigned long long)end);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
+{
+    char path[64], buf[1024];
+    if (first < 3 || n <= 0)
+        return -EINVAL;
+    proc_path(path, sizeof path, pid, "stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    int e = errno;
+    close(fd);
+    if (r <= 0)
+        return r < 0 ? -e : -EIO;
+    buf[r] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -EIO;
+    p++;
+    for (int field = 3; field < first + n; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == '\n')
+            return -EIO;
+        char *tok = p;
+        p += strcspn(p, " \n");
+        if (field < first)
+            continue;
+        if (field == 3) {
+            out[field - first] = (unsigned char)*tok;
+            continue;
+        }
+        char *end;
+        errno = 0;
+        long long v = strtoll(tok, &end, 10);
+        if (errno || end != p)
+            return -EIO;
+        out[field - first] = (unsigned long long)v;
+    }
+    return 0;
+}

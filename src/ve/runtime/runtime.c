@@ -12,29 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "rt.h"
 #include "ve_runtime.h"
 
-
-/* A bad value is an error that names the variable and what it accepts:
- * the runtime does not come up (veo_proc_create fails with EINVAL). */
-static int env_long(const char *name, long def, long lo, long hi, long *out)
-{
-    const char *v = secure_getenv(name);
-    char *end;
-    long x;
-    *out = def;
-    if (!v || !*v)
-        return 0;
-    errno = 0;
-    x = strtol(v, &end, 0);
-    if (errno || end == v || *end || x < lo || x > hi) {
-        fprintf(stderr, "rashm-ve: %s=%s is not valid: an integer %ld..%ld\n", name, v, lo, hi);
-        return -EINVAL;
-    }
-    *out = x;
-    return 0;
-}
 
 /* caller holds rashm_rt_lock */
 static int rt_up_locked(int venode)
@@ -45,9 +26,10 @@ static int rt_up_locked(int venode)
     dma_engine_free(rashm_rt.dma); /* stopped by an earlier shutdown */
     rashm_rt.dma = NULL;
     long dirs, entries;
-    if ((rc = env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096, &dirs)) ||
-        (rc = env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256, &entries)) ||
-        (rc = rt_fault_load()))
+    /* A bad value is an error (the table of src/common reports it, naming
+     * the variable): the runtime does not come up, veo_proc_create fails. */
+    if ((rc = rcom_env_long(RCOM_ENV_VE_DMAATB_DIRS, &dirs)) ||
+        (rc = rcom_env_long(RCOM_ENV_VE_DMAATB_ENTRIES, &entries)) || (rc = rt_fault_load()))
         return rc;
     if (!rashm_rt.atb && !(rashm_rt.atb = dmaatb_new()))
         return -ENOMEM;

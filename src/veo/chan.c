@@ -1,6 +1,6 @@
 /* The base of the VH side of the channel to one rashm-ve helper: the control
  * socket (one request, one reply, serialised by the process lock), and the
- * futex and clock the request rings sleep and spin with. */
+ * futex the request rings sleep on (src/common's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/socket.h>
@@ -9,18 +9,12 @@
 #include <unistd.h>
 
 #include "veo_internal.h"
+#include "wait.h"
 
 long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
     /* Not FUTEX_PRIVATE_FLAG: the words live in memory shared with the helper. */
-    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-uint64_t veo_i_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return rcom_futex(addr, op, val, ts);
 }
 
 int veo_i_control(struct veo_proc_handle *h, struct rve_msg *m, struct rve_reply *rep)

@@ -14,13 +14,7 @@
 #include <time.h>
 
 #include "veo_internal.h"
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
+#include "wait.h"
 
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
 {
@@ -148,26 +142,27 @@ static int progress_vh(struct veo_thr_ctxt *c)
 
 /* Sleeps (lock NOT held) until the ring's event counter moves past `seen`,
  * the helper dies, or a bounded timeout passes. Spins first. */
+struct ev_arg {
+    struct veo_thr_ctxt *c;
+    uint32_t seen;
+};
+
+static int ev_moved(void *p)
+{
+    const struct ev_arg *a = p;
+    return atomic_load_explicit(&a->c->ring->ev, memory_order_acquire) != a->seen ||
+           veo_i_dead(a->c->proc);
+}
+
 static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
 {
     struct rve_ring *r = c->ring;
-    uint64_t spin_ns = (uint64_t)c->proc->spin_us * 1000u, t0 = 0;
-    for (unsigned i = 0;; i++) {
-        if (atomic_load_explicit(&r->ev, memory_order_acquire) != seen || veo_i_dead(c->proc))
-            return;
-        /* On a machine with more runnable threads than cores, the side
-         * we wait for may need this core: offer it now and then. */
-        if ((i & 1023) == 1023)
-            sched_yield();
-        if ((i & 63) == 63) {
-            uint64_t t = veo_i_now_ns();
-            if (!t0)
-                t0 = t;
-            else if (t - t0 > spin_ns)
-                break;
-        }
-        cpu_relax();
-    }
+    struct ev_arg a = {c, seen};
+    /* The spin is the shared one; the sleep is not rcom_wait_change's: any
+     * number of VH threads may wait on one ring, so they count themselves
+     * in vh_waiters instead of setting a flag. */
+    if (rcom_spin_until(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u))
+        return;
     atomic_fetch_add_explicit(&r->vh_waiters, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&r->ev, memory_order_seq_cst) == seen && !veo_i_dead(c->proc)) {
         /* The monitor wakes us if the helper dies; the timeout is a second

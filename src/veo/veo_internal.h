@@ -177,7 +177,6 @@ struct veo_proc_handle {
 
 /* chan.c */
 long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
-uint64_t veo_i_now_ns(void);
 /* one control request and its reply; 0, the helper's -errno, or -ESRCH */
 int veo_i_control(struct veo_proc_handle *h, struct rve_msg *m, struct rve_reply *rep);
 static inline bool veo_i_dead(struct veo_proc_handle *h)

@@ -10,25 +10,12 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "wait.h"
 
 long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
     /* Not FUTEX_PRIVATE_FLAG: the word lives in memory shared with the VH. */
-    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    return rcom_futex(addr, op, val, ts);
 }
 
 void publish_done(struct rve_ring *r, uint32_t seq)
@@ -39,43 +26,24 @@ void publish_done(struct rve_ring *r, uint32_t seq)
         futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
 }
 
-/* Sleep until *word != val (or a stop request). Spins first: a request
- * arriving within spin_us is picked up without a futex wake (~14 us). */
-void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
-                        _Atomic uint32_t *sleeping_flag)
+static int stop_requested(void *arg)
 {
-    uint64_t spin_ns = (uint64_t)hdr->spin_us * 1000u;
-    uint64_t t0 = 0;
-    for (unsigned i = 0;; i++) {
-        if (atomic_load_explicit(word, memory_order_acquire) != val ||
-            atomic_load_explicit(&r->stop, memory_order_relaxed))
-            return;
-        /* On a machine with more runnable threads than cores, the side
-         * we wait for may need this core: offer it now and then. */
-        if ((i & 1023) == 1023)
-            sched_yield();
-        if ((i & 63) == 63) {
-            uint64_t t = now_ns();
-            if (!t0)
-                t0 = t;
-            else if (t - t0 > spin_ns)
-                break;
-        }
-        cpu_relax();
-    }
-    for (;;) {
-        if (sleeping_flag)
-            atomic_store_explicit(sleeping_flag, 1, memory_order_seq_cst);
-        if (atomic_load_explicit(word, memory_order_seq_cst) != val ||
-            atomic_load_explicit(&r->stop, memory_order_seq_cst)) {
-            if (sleeping_flag)
-                atomic_store_explicit(sleeping_flag, 0, memory_order_relaxed);
-            return;
-        }
-        /* A bounded sleep: the VH wakes us, but never rely on one wake. */
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        futex(word, FUTEX_WAIT, val, &ts);
-        if (sleeping_flag)
-            atomic_store_explicit(sleeping_flag, 0, memory_order_relaxed);
-    }
+    struct rve_ring *r = arg;
+    return atomic_load_explicit(&r->stop, memory_order_seq_cst) != 0;
+}
+
+/* Sleep until *word != val (or a stop request). Spins first: a request
+ * arriving within spin_us is picked up without a futex wake (~14 us). The
+ * sleep is bounded (the VH wakes us, but never rely on one wake). */
+void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
+                 _Atomic uint32_t *sleeping_flag)
+{
+    struct rcom_wait w = {
+        .spin_ns = (uint64_t)hdr->spin_us * 1000u,
+        .scope = RCOM_WAIT_SHARED, /* the word lives in memory shared with the VH */
+        .stop = stop_requested,
+        .stop_arg = r,
+        .sleeping = sleeping_flag,
+    };
+    rcom_wait_change(word, val, &w);
 }

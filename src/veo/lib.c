@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "veo_internal.h"
 
 int veo_i_load_library(struct veo_proc_handle *h, const char *libname, uint64_t *handle)
@@ -18,7 +19,7 @@ int veo_i_load_library(struct veo_proc_handle *h, const char *libname, uint64_t 
     snprintf(m.str, sizeof m.str, "%s", libname);
     int rc = veo_i_control(h, &m, &rep);
     if (rc < 0) {
-        if (rep.err[0] && rc != -ESRCH && secure_getenv("RASHM_VE_DEBUG"))
+        if (rep.err[0] && rc != -ESRCH && rcom_env_flag(RCOM_ENV_VE_DEBUG))
             fprintf(stderr, "veo_load_library: %s\n", rep.err);
         return rc;
     }

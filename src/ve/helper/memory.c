@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "helper.h"
 
 struct rve_header *hdr;
@@ -65,7 +66,7 @@ int map_ve_memory(void)
     /* The card backs VE memory with 2 MiB / 64 MiB pages; transparent huge
      * pages are the nearest host equivalent, and they make the kernel's
      * cross-process copies (process_vm_readv/writev) cheaper per byte. */
-    if (secure_getenv("RASHM_VE_NO_THP") == NULL)
+    if (!rcom_env_flag(RCOM_ENV_VE_NO_THP))
         madvise(p, hdr->mem_size, MADV_HUGEPAGE);
     /* VE memory sits on its VE node's host NUMA node. Preferred, not bound:
      * a full node must not turn into SIGBUS in VE code. */

@@ -80,6 +80,26 @@ RASHM_API int rashm_cpuset_isset(const rashm_cpuset_t *s, int cpu);
 RASHM_API int rashm_cpuset_count(const rashm_cpuset_t *s);
 RASHM_API int rashm_cpuset_next(const rashm_cpuset_t *s, int prev);
 RASHM_API int rashm_cpuset_format(const rashm_cpuset_t *s, char *buf, size_t len);
+RASHM_API int rashm_cpuset_isempty(const rashm_cpuset_t *s);
+RASHM_API int rashm_cpuset_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b);
+/* "0-3,8" (the kernel's cpulist format). 0, or -1 with errno EINVAL. */
+RASHM_API int rashm_cpuset_parse(const char *str, rashm_cpuset_t *out);
+
+/* Set algebra. out may be a or b. The types stay fixed-size bitmaps (the
+ * registry stores them and mbind takes them as they are): their layout is
+ * part of the ABI, and these calls are the one implementation of the
+ * operations (hwloc bitmaps are used inside the core only where hwloc
+ * hands them out). */
+RASHM_API void rashm_nodeset_and(rashm_nodeset_t *out, const rashm_nodeset_t *a, const rashm_nodeset_t *b);
+RASHM_API void rashm_nodeset_or(rashm_nodeset_t *out, const rashm_nodeset_t *a, const rashm_nodeset_t *b);
+RASHM_API void rashm_nodeset_andnot(rashm_nodeset_t *out, const rashm_nodeset_t *a, const rashm_nodeset_t *b);
+RASHM_API int rashm_nodeset_intersects(const rashm_nodeset_t *a, const rashm_nodeset_t *b);
+RASHM_API int rashm_nodeset_issubset(const rashm_nodeset_t *a, const rashm_nodeset_t *b); /* a within b */
+RASHM_API void rashm_cpuset_and(rashm_cpuset_t *out, const rashm_cpuset_t *a, const rashm_cpuset_t *b);
+RASHM_API void rashm_cpuset_or(rashm_cpuset_t *out, const rashm_cpuset_t *a, const rashm_cpuset_t *b);
+RASHM_API void rashm_cpuset_andnot(rashm_cpuset_t *out, const rashm_cpuset_t *a, const rashm_cpuset_t *b);
+RASHM_API int rashm_cpuset_intersects(const rashm_cpuset_t *a, const rashm_cpuset_t *b);
+RASHM_API int rashm_cpuset_issubset(const rashm_cpuset_t *a, const rashm_cpuset_t *b); /* a within b */
 
 /* ---- topology ---------------------------------------------------------- */
 

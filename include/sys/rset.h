@@ -313,6 +313,15 @@ RASHM_API int rs_op(uint_t cmd, rsethandle_t r1, rsethandle_t r2, uint_t flags, 
  * partition is narrower than the system, else RS_DEFAULT_RSET.
  * ESRCH: no such process; EFAULT/EINVAL: bad handle. */
 RASHM_API int rs_getpartition(pid_t pid, rsethandle_t rset);
+/* Sets (rset RS_DEFAULT: removes) the partition of `pid` (RS_MYSELF or 0:
+ * this process): moves it into a child cpuset cgroup, named rashm-part-PID,
+ * under the cpuset it is in, with the rset's CPUs and nodes (an rset without
+ * nodes keeps the process's). flags: 0 or R_ATTACH_STRSET (accepted, no
+ * effect). Errors in IBM's order: EINVAL flags; EFAULT bad handle; ENODEV no
+ * available CPU in the rset; ESRCH no such process; EPERM caller not root,
+ * no cpuset hierarchy, a cpuset not owned by root, or CPUs/nodes outside the
+ * cpuset that confines the process. */
+RASHM_API int rs_setpartition(pid_t pid, rsethandle_t rset, unsigned int flags);
 /* SRAD of the CPU the calling thread runs on; SRADID_ANY when enhanced
  * affinity is switched off (RASHM_ENHANCED_AFFINITY=0) or unknown. */
 RASHM_API sradid_t rs_get_homesrad(void);

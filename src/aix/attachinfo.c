@@ -81,3 +81,19 @@ attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uin
     }
     return head;
 }
+
+/* Lives here, next to the lists it frees, so that ra.c -> attachinfo.c is
+ * the only direction between the two files. */
+int ra_free_attachinfo(attachinfo_t *list)
+{
+    if (!list || list == (attachinfo_t *)-1)
+        return rashm_fail(-EINVAL);
+    while (list) {
+        attachinfo_t *next = list->next_resource;
+        if (list->at_rstype == R_RSET)
+            rs_free(list->at_rsid.at_rset);
+        free(list);
+        list = next;
+    }
+    return 0;
+}

@@ -258,20 +258,6 @@ static attachinfo_t *fail_ai(int neg)
     return (attachinfo_t *)-1;
 }
 
-int ra_free_attachinfo(attachinfo_t *list)
-{
-    if (!list || list == (attachinfo_t *)-1)
-        return rashm_fail(-EINVAL);
-    while (list) {
-        attachinfo_t *next = list->next_resource;
-        if (list->at_rstype == R_RSET)
-            rs_free(list->at_rsid.at_rset);
-        free(list);
-        list = next;
-    }
-    return 0;
-}
-
 attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size64_t len, uint_t flags)
 {
     if (rstype == R_PROCMEM)

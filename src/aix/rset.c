@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -464,4 +465,48 @@ sradid_t rs_get_homesrad(void)
     int s = rashm_topo_cpu_srad(t, cpu);
     errno = saved;
     return s < 0 ? SRADID_ANY : (sradid_t)s;
+}
+
+/* rs_setpartition: the partition is the process's cpuset cgroup (see
+ * rs_getpartition), so setting one moves the process into a child cpuset
+ * (partition.c). Checks in the order of IBM's list of errors. */
+int rs_setpartition(pid_t pid, rsethandle_t h, unsigned int flags)
+{
+    if (flags & ~(unsigned)R_ATTACH_STRSET)
+        return rashm_fail(-EINVAL);
+    int remove = h == RS_DEFAULT;
+    struct rset *r = remove ? NULL : rset_of(h);
+    if (!remove && !r)
+        return rashm_fail(-EFAULT);
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rashm_fail(rc);
+    rashm_cpuset_t cpus;
+    rashm_nodeset_t mems;
+    if (r) {
+        rashm_cpuset_t allc;
+        rashm_topo_all_cpus(t, &allc);
+        rashm_cpuset_zero(&cpus);
+        for (int c = rashm_cpuset_next(&r->cpus, -1); c >= 0; c = rashm_cpuset_next(&r->cpus, c))
+            if (rashm_cpuset_isset(&allc, c))
+                rashm_cpuset_set(&cpus, c);
+        if (rashm_cpuset_count(&cpus) == 0)
+            return rashm_fail(-ENODEV);
+        mems = r->mems;
+    }
+    if (pid == RS_MYSELF || pid == 0)
+        pid = getpid();
+    if (pid < 0 || (kill(pid, 0) && errno == ESRCH))
+        return rashm_fail(-ESRCH);
+    if (geteuid() != 0)
+        return rashm_fail(-EPERM);
+    if (r && rashm_nodeset_isempty(&mems)) {
+        /* an rset of processors only: the nodes the process may use now */
+        rc = sys_mems_allowed(pid, &mems);
+        if (rc)
+            return rashm_fail(rc);
+    }
+    rc = sys_set_partition(pid, r ? &cpus : NULL, r ? &mems : NULL);
+    return rc ? rashm_fail(rc) : 0;
 }

@@ -10,14 +10,6 @@
 
 #include "internal.h"
 
-#define MPOL_DEFAULT_ 0
-#define MPOL_INTERLEAVE_ 3
-#define MPOL_LOCAL_ 4
-#define MPOL_F_NODE_ (1 << 0)
-#define MPOL_F_ADDR_ (1 << 1)
-#define MPOL_F_MEMS_ALLOWED_ (1 << 2)
-#define MPOL_MF_MOVE_ (1 << 1)
-#define MPOL_MF_MOVE_ALL_ (1 << 2)
 
 /* The kernel reads maxnode-1 bits (a historical off-by-one), so pass one
  * more than the mask holds. */
@@ -33,32 +25,32 @@ int apply_mbind(void *addr, uint64_t len, int mode, const rashm_nodeset_t *mask,
 {
     unsigned flags = 0;
     if (aflags & APPLY_MOVE)
-        flags = MPOL_MF_MOVE_ALL_;
+        flags = MPOL_MF_MOVE_ALL;
     const unsigned long *m = NULL;
     unsigned long maxnode = 0;
-    if (mode != MPOL_LOCAL_ && mode != MPOL_DEFAULT_) {
+    if (mode != MPOL_LOCAL && mode != MPOL_DEFAULT) {
         m = (const unsigned long *)mask->bits;
         maxnode = MAXNODE;
     }
-    if (mode == MPOL_DEFAULT_) {
+    if (mode == MPOL_DEFAULT) {
         /* mbind skips a VMA whose own policy already equals the new one,
          * and a fresh attach of a shm segment has no VMA policy (the
          * segment's shared policy lives elsewhere), so MPOL_DEFAULT alone
          * would never reach the shared policy. Set something first. */
-        if (sys_mbind(addr, len, MPOL_LOCAL_, NULL, 0, 0))
+        if (sys_mbind(addr, len, MPOL_LOCAL, NULL, 0, 0))
             return -errno;
     }
     long rc = sys_mbind(addr, len, mode, m, maxnode, flags);
-    if (rc && errno == EPERM && (flags & MPOL_MF_MOVE_ALL_)) {
+    if (rc && errno == EPERM && (flags & MPOL_MF_MOVE_ALL)) {
         /* MOVE_ALL (pages others map too) needs CAP_SYS_NICE; MOVE moves
          * what only this process maps */
-        flags = MPOL_MF_MOVE_;
+        flags = MPOL_MF_MOVE;
         rc = sys_mbind(addr, len, mode, m, maxnode, flags);
     }
     if (rc && errno == EINVAL && mode == MPOL_WEIGHTED_INTERLEAVE) {
         /* kernels before 6.9: plain interleave */
         rashm_dbg("weighted interleave refused by the kernel: using interleave");
-        mode = MPOL_INTERLEAVE_;
+        mode = MPOL_INTERLEAVE;
         rc = sys_mbind(addr, len, mode, m, maxnode, flags);
     }
     if (rc && errno == EINVAL && mode == MPOL_PREFERRED_MANY) {
@@ -97,7 +89,7 @@ int apply_get_policy(void *addr, int *mode, rashm_nodeset_t *mask)
     int m = 0;
     rashm_nodeset_t s;
     rashm_nodeset_zero(&s);
-    if (syscall(SYS_get_mempolicy, &m, s.bits, (unsigned long)MAXNODE, addr, MPOL_F_ADDR_))
+    if (syscall(SYS_get_mempolicy, &m, s.bits, (unsigned long)MAXNODE, addr, MPOL_F_ADDR))
         return -errno;
     *mode = m & 0xff;   /* strip MPOL_F_STATIC_NODES & co */
     *mask = s;
@@ -108,7 +100,7 @@ int apply_mems_allowed(rashm_nodeset_t *out)
 {
     rashm_nodeset_t s;
     rashm_nodeset_zero(&s);
-    if (syscall(SYS_get_mempolicy, NULL, s.bits, (unsigned long)MAXNODE, NULL, MPOL_F_MEMS_ALLOWED_))
+    if (syscall(SYS_get_mempolicy, NULL, s.bits, (unsigned long)MAXNODE, NULL, MPOL_F_MEMS_ALLOWED))
         return -errno;
     *out = s;
     return 0;

@@ -43,24 +43,6 @@ int cfg_read(struct rashm_cfg *c)
     return rc;
 }
 
-int cfg_debug(void)
-{
-    int on;
-    return rcom_env_bool(RCOM_ENV_DEBUG, &on) == 0 && on;
-}
-
-void rashm_dbg(const char *fmt, ...)
-{
-    if (!cfg_debug())
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rashm[%d]: ", (int)getpid());
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 int rashm_config_default_policy(void)
 {
     struct rashm_cfg c;

@@ -14,7 +14,12 @@
 
 #include "export.h"   /* RASHM_API / RASHM_HIDDEN (src/common) */
 
-/* Linux policy modes not in every numaif.h. */
+/* Policy modes and flags by name: numaif.h (the header only; libnuma is
+ * not linked), plus those not in every numaif.h. */
+#include <numaif.h>
+#ifndef MPOL_LOCAL
+#define MPOL_LOCAL 4
+#endif
 #ifndef MPOL_PREFERRED_MANY
 #define MPOL_PREFERRED_MANY 5
 #endif
@@ -63,6 +68,9 @@ RASHM_HIDDEN int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpus
 /* partition.c */
 RASHM_HIDDEN int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out);
 RASHM_HIDDEN int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out);
+/* Moves PID into a child cpuset with these CPUs and nodes (cpus NULL: back
+ * out of it); see partition.c. */
+RASHM_HIDDEN int sys_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset_t *mems);
 /* Default huge page size in bytes (from /proc/meminfo; 2 MiB if unknown). */
 RASHM_HIDDEN uint64_t sys_huge_page_size(void);
 /* Page size of a segment created with shmflg (SHM_HUGETLB + SHM_HUGE_*). */
@@ -151,6 +159,11 @@ RASHM_HIDDEN int seg_mapping_info(const void *addr, struct seg_map_info *out);
  * check_nodes: also require node sets within the topology's nodes (loads
  * the topology; else only the type's bound, RASHM_MAX_NODES).
  * -ENOENT when there is no entry or it fails the checks. Caller frees. */
+/* libc's shmctl, never librashm's interposer (shm.c). */
+struct shmid_ds;
+RASHM_HIDDEN int seg_shmctl_raw(int shmid, int cmd, struct shmid_ds *buf);
+/* IPC_RMID and the segment's registry entry with it (interpose.c). */
+RASHM_HIDDEN int seg_rmid_and_forget(int shmid);
 RASHM_HIDDEN int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *known_map,
                                 int check_nodes, struct reg_entry **out);
 /* Plans and applies ranges on any mapping (ra_mmap, ra_attach R_SUBRANGE). */

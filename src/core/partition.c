@@ -17,6 +17,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -196,4 +198,178 @@ int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out)
     if (!rc)
         *out = n;
     return rc;
+}
+
+/* ---- setting a partition (rs_setpartition) ----------------------------- */
+
+/* A partition is a child cpuset named "rashm-part-PID" created under the
+ * cpuset the process is in (never at the top of the hierarchy: that would
+ * let a process escape the cpuset its job or container confines it to).
+ * Nothing leaks without notify_on_release (whose release agent runs in the
+ * initial namespaces and is unusable in containers): the kernel refuses to
+ * rmdir a cgroup that still holds a task (EBUSY) and accepts once the last
+ * one has exited, so every call first tries to remove each rashm-part-*
+ * sibling; the live ones stay, the empty ones go. A partition whose process
+ * exited stays an empty directory until the next call on that parent. */
+#define PART_PREFIX "rashm-part-"
+
+static int write_at(int dirfd, const char *name, const char *s)
+{
+    int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, s, strlen(s));
+    int rc = n == (ssize_t)strlen(s) ? 0 : n < 0 ? -errno : -EIO;
+    close(fd);
+    return rc;
+}
+
+/* A directory of the cgroup file system that only root controls. */
+static int open_cg_dir(int at, const char *path)
+{
+    int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022)) {
+        close(fd);
+        return -EPERM;    /* a delegated cgroup: not written into as root */
+    }
+    return fd;
+}
+
+static void sweep_partitions(int parentfd)
+{
+    int fd = dup(parentfd);
+    if (fd < 0)
+        return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, PART_PREFIX, strlen(PART_PREFIX)))
+            (void)unlinkat(parentfd, e->d_name, AT_REMOVEDIR);    /* EBUSY: in use */
+    closedir(d);
+}
+
+/* cpus NULL: remove PID's partition. -ESRCH, -EPERM (no cpuset hierarchy,
+ * a delegated cgroup, or the kernel refuses the CPUs/nodes: they are not
+ * all within the cpuset the process is confined to), -errno. */
+int sys_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset_t *mems)
+{
+    char p[64], cg[512];
+    snprintf(p, sizeof p, "/proc/%d/cpuset", (int)pid);
+    int rc = read_line(p, cg, sizeof cg);
+    if (rc)
+        return rc == -ENOENT ? -ESRCH : rc;
+    struct cg_mount m;
+    if (find_cpuset_mount(&m))
+        return -EPERM;
+    const char *rel = cg;
+    size_t rl = strlen(m.root);
+    if (strcmp(m.root, "/") != 0 && !strncmp(cg, m.root, rl) && (cg[rl] == '/' || cg[rl] == 0))
+        rel = cg + rl;
+    /* the parent: the process's cpuset, or the one above if it is in a
+     * partition already (set by this call earlier, or inherited by fork) */
+    char parent[1100];
+    snprintf(parent, sizeof parent, "%s", *rel == '/' ? rel + 1 : rel);
+    char *last = strrchr(parent, '/');
+    const char *base = last ? last + 1 : parent;
+    int in_part = !strncmp(base, PART_PREFIX, strlen(PART_PREFIX));
+    char cur[1100] = "";
+    if (in_part) {
+        snprintf(cur, sizeof cur, "%.200s", base);
+        if (last)
+            *last = 0;
+        else
+            parent[0] = 0;
+    }
+    int top = open_cg_dir(AT_FDCWD, m.dir);
+    if (top < 0)
+        return top;
+    int pfd = parent[0] ? open_cg_dir(top, parent) : dup(top);
+    close(top);
+    if (pfd < 0)
+        return pfd == -ENOENT ? -ESRCH : pfd;
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%d\n", (int)pid);
+    if (!cpus) {
+        rc = in_part ? write_at(pfd, "cgroup.procs", pidbuf) : 0;
+        if (rc && rc != -ESRCH)
+            rc = -EPERM;
+        sweep_partitions(pfd);
+        close(pfd);
+        return rc;
+    }
+    sweep_partitions(pfd);
+    /* rashm-part-PID; the process's own is reused. One of that name that
+     * survived the sweep holds other processes (the children of an earlier
+     * process with this pid): it is left alone and a suffix is added. */
+    char name[64];
+    int created = 0;
+    for (int k = 0; k < 16; k++) {
+        if (k)
+            snprintf(name, sizeof name, PART_PREFIX "%d.%d", (int)pid, k);
+        else
+            snprintf(name, sizeof name, PART_PREFIX "%d", (int)pid);
+        if (in_part && !strcmp(cur, name)) {
+            errno = EEXIST;
+            break;
+        }
+        if (mkdirat(pfd, name, 0755) == 0) {
+            created = 1;
+            break;
+        }
+        if (errno != EEXIST)
+            break;
+        errno = EBUSY;
+    }
+    if (!created && errno != EEXIST) {
+        rc = -errno;
+        close(pfd);
+        return rc == -ENOMEM ? rc : -EPERM;
+    }
+    int cfd = open_cg_dir(pfd, name);
+    if (cfd < 0) {
+        if (created)
+            (void)unlinkat(pfd, name, AT_REMOVEDIR);
+        close(pfd);
+        return cfd;
+    }
+    char list[4096];
+    rc = 0;
+    if (!m.v2) {
+        /* v1: a new cpuset has no CPUs and no nodes and takes no task
+         * until both are written; the nodes first, so that a CPU list
+         * never stands beside an empty node list */
+        if (rashm_nodeset_format(mems, list, sizeof list) >= (int)sizeof list)
+            rc = -ENOMEM;
+        if (!rc)
+            rc = write_at(cfd, "cpuset.mems", list);
+    } else if (rashm_nodeset_format(mems, list, sizeof list) < (int)sizeof list) {
+        rc = write_at(cfd, "cpuset.mems", list);
+    }
+    if (!rc) {
+        if (rashm_cpuset_format(cpus, list, sizeof list) >= (int)sizeof list)
+            rc = -ENOMEM;
+        else
+            rc = write_at(cfd, "cpuset.cpus", list);
+    }
+    if (!rc)
+        rc = write_at(cfd, "cgroup.procs", pidbuf);
+    close(cfd);
+    if (rc) {
+        if (created)
+            (void)unlinkat(pfd, name, AT_REMOVEDIR);
+        close(pfd);
+        return rc == -ESRCH || rc == -ENOMEM ? rc : -EPERM;
+    }
+    /* the partition it left (inherited from a parent process): gone once empty */
+    if (in_part && strcmp(cur, name) != 0)
+        (void)unlinkat(pfd, cur, AT_REMOVEDIR);
+    close(pfd);
+    return 0;
 }

@@ -69,11 +69,11 @@ static int policy_ok(const struct reg_range *r)
     if (r->policy != RASHM_POLICY_DEFAULT && r->eff_policy != r->policy)
         return 0;
     if (r->eff_policy == RASHM_POLICY_FIRST_TOUCH) {
-        if (r->mode == 4 /* MPOL_LOCAL: every node, no mask */)
+        if (r->mode == MPOL_LOCAL /* every node, no mask */)
             return nodes_empty(&r->mask);
         return r->mode == MPOL_PREFERRED_MANY && nodes_eq(&r->mask, &r->nodes);
     }
-    return (r->mode == 3 /* MPOL_INTERLEAVE */ || r->mode == MPOL_WEIGHTED_INTERLEAVE) &&
+    return (r->mode == MPOL_INTERLEAVE || r->mode == MPOL_WEIGHTED_INTERLEAVE) &&
            nodes_eq(&r->mask, &r->nodes);
 }
 

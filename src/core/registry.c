@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #define REG_MAGIC 0x72617368u /* "rash" */
 #define REG_VERSION 1
@@ -108,25 +109,13 @@ static void reg_warn(const char *fmt, ...)
  * pid, from /proc/PID/stat (fields 3, 20 and 22). */
 static int proc_stat(pid_t pid, char *state, long *nthreads, uint64_t *start)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    int e = errno;
-    close(fd);
-    if (n <= 0)
-        return n < 0 ? -e : -EIO;
-    buf[n] = 0;
-    /* the command name may hold spaces and ')': the fields start after the last ')' */
-    char *rp = strrchr(buf, ')');
-    unsigned long long st;
-    if (!rp || sscanf(rp + 1,
-                      " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
-                      state, nthreads, &st) != 3)
-        return -EIO;
-    *start = st;
+    unsigned long long f[20];   /* fields 3 .. 22 */
+    int rc = rcom_proc_stat(pid, 3, 20, f);
+    if (rc)
+        return rc;
+    *state = (char)f[0];
+    *nthreads = (long)f[20 - 3];
+    *start = f[22 - 3];
     return 0;
 }
 
@@ -564,7 +553,7 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
               const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return -errno;
     uint64_t birth = 0;
     if (seg_mapping_birth(base, ds.shm_segsz, &birth))
@@ -634,7 +623,7 @@ free_entry:
 int reg_exists(int shmid)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return 0;
     struct udir u;
     if (reg_open(ds.shm_perm.cuid, 0, &u))
@@ -653,7 +642,7 @@ int reg_exists(int shmid)
 static int entry_valid(const struct reg_entry *e, int shmid, const void *mapped)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? 0 : -errno;
     /* IPC_RMID turns the key into IPC_PRIVATE while attaches remain */
     int removed = (ds.shm_perm.mode & SHM_DEST) != 0;
@@ -689,7 +678,7 @@ static void collect_records(const struct udir *u, pid_t cpid);
 int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return (errno == EINVAL || errno == EIDRM) ? -ENOENT : -errno;
     struct udir u;
     int rc = reg_open(ds.shm_perm.cuid, 0, &u);
@@ -725,7 +714,7 @@ int reg_load(int shmid, const void *mapped, struct reg_entry **out)
 int reg_refresh(int shmid, int64_t old_ctime)
 {
     struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
         return -errno;
     if (ds.shm_ctime == old_ctime)
         return 0;
@@ -859,13 +848,13 @@ static unsigned long own_attaches(int id)
 static int remove_if_unused(const struct udir *u, const struct reg_pending *r, int id)
 {
     struct shmid_ds ds;
-    if (shmctl(id, IPC_STAT, &ds))
+    if (seg_shmctl_raw(id, IPC_STAT, &ds))
         return 1;
     if (!record_matches(r, &ds))
         return 1;   /* not this creation's */
     if (ds.shm_nattch != 0 && ds.shm_nattch != own_attaches(id))
         return 0;   /* somebody opened the half-made segment: theirs to keep for now */
-    if (shmctl(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
+    if (seg_shmctl_raw(id, IPC_RMID, NULL) && errno != EINVAL && errno != EIDRM)
         return 0;
     char name[32];
     snprintf(name, sizeof name, "seg.%d", id);
@@ -881,7 +870,7 @@ static int remove_if_unused(const struct udir *u, const struct reg_pending *r, i
 static int collect_segments(const struct udir *u, const struct reg_pending *r)
 {
     struct shmid_ds ds;
-    if (r->shmid >= 0 && shmctl(r->shmid, IPC_STAT, &ds) == 0 && record_matches(r, &ds))
+    if (r->shmid >= 0 && seg_shmctl_raw(r->shmid, IPC_STAT, &ds) == 0 && record_matches(r, &ds))
         return remove_if_unused(u, r, r->shmid);
     FILE *f = fopen("/proc/sysvipc/shm", "re");
     if (!f)
@@ -1007,7 +996,7 @@ static void prune_udir(const struct udir *u, long limit)
         if (sscanf(de->d_name, "seg.%d%n", &id, &n) == 1 && n > 0 && !de->d_name[n]) {
             struct shmid_ds ds;
             /* only the cheap test here: the segment is gone */
-            if (shmctl(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
+            if (seg_shmctl_raw(id, IPC_STAT, &ds) && (errno == EINVAL || errno == EIDRM))
                 unlink_as_owner(u, de->d_name);
         } else if (!strncmp(de->d_name, "new.", 4)) {
             collect_record(u, de->d_name, pidns, ipcns);

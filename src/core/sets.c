@@ -148,3 +148,54 @@ int sets_parse_cpulist(const char *s, rashm_cpuset_t *out)
 {
     return bm_parse(s, out->bits, RASHM_MAX_CPUS);
 }
+
+/* ---- set algebra ----------------------------------------------------------
+ * One implementation for both set types (the callers' hand-written loops
+ * over bits[] go through these). Results may alias the operands. */
+enum bm_op { BM_AND, BM_OR, BM_ANDNOT };
+static void bm_op(uint64_t *out, const uint64_t *a, const uint64_t *b, int nbits, enum bm_op op)
+{
+    for (int w = 0; w < WORDS(nbits); w++)
+        out[w] = op == BM_AND ? a[w] & b[w] : op == BM_OR ? a[w] | b[w] : a[w] & ~b[w];
+}
+static int bm_intersects(const uint64_t *a, const uint64_t *b, int nbits)
+{
+    for (int w = 0; w < WORDS(nbits); w++)
+        if (a[w] & b[w])
+            return 1;
+    return 0;
+}
+static int bm_subset(const uint64_t *a, const uint64_t *b, int nbits)
+{
+    for (int w = 0; w < WORDS(nbits); w++)
+        if (a[w] & ~b[w])
+            return 0;
+    return 1;
+}
+
+#define SET_ALGEBRA(T, NBITS, P)                                                                              \
+    void P##_and(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_AND); }      \
+    void P##_or(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_OR); }        \
+    void P##_andnot(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_ANDNOT); } \
+    int P##_intersects(const T *a, const T *b) { return bm_intersects(a->bits, b->bits, NBITS); }            \
+    int P##_issubset(const T *a, const T *b) { return bm_subset(a->bits, b->bits, NBITS); }
+
+SET_ALGEBRA(rashm_nodeset_t, RASHM_MAX_NODES, rashm_nodeset)
+SET_ALGEBRA(rashm_cpuset_t, RASHM_MAX_CPUS, rashm_cpuset)
+
+int rashm_cpuset_isempty(const rashm_cpuset_t *s) { return bm_count(s->bits, RASHM_MAX_CPUS) == 0; }
+int rashm_cpuset_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
+{
+    return memcmp(a->bits, b->bits, sizeof a->bits) == 0;
+}
+int rashm_cpuset_parse(const char *str, rashm_cpuset_t *out)
+{
+    rashm_cpuset_t s;
+    if (!str || !out)
+        return rashm_fail(-EINVAL);
+    int rc = bm_parse(str, s.bits, RASHM_MAX_CPUS);
+    if (rc)
+        return rashm_fail(rc);
+    *out = s;
+    return 0;
+}

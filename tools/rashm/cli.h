@@ -107,4 +107,17 @@ void progress_done(struct progress *p);
 /* A bar of `width` cells, filled in proportion to part/whole. */
 void fmt_bar(uint64_t part, uint64_t whole, int width, char *buf, size_t len);
 
+/* ---- commands and the shared pieces of their output ---------------- */
+/* cli_err(msg) and the usage on stderr: EXIT_USAGE. */
+int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt's own complaint was already printed: add the usage. EXIT_USAGE. */
+int bad_option(const char *usage);
+/* --json/--help only: -1 to go on (with *json set), else the exit status. */
+int parse_json_only(int argc, char **argv, const char *usage, bool *json);
+/* The RASHM_* list: into j (an array "config"), or as text when j is NULL.
+ * Returns 1 when a value is not accepted. */
+int out_config(struct json *j);
+extern const char usage_config[];
+int cmd_config(int argc, char **argv);
+
 #endif

@@ -40,9 +40,10 @@ static const char usage_main[] =
     "  show ID              per range: policy, nodes, resident pages per node\n"
     "  ls                   every segment (like ipcs -m) with a placement summary\n"
     "  rm ID... | -k KEY... remove segments\n"
+    "  config               every RASHM_* variable: value and source\n"
     "  help [COMMAND]       this text, or a command's\n"
     "\n"
-    "topo, show and ls take --json. Exit status: 0 ok, 1 failed, 2 bad usage.\n";
+    "topo, show, ls and config take --json. Exit status: 0 ok, 1 failed, 2 bad usage.\n";
 
 static const char usage_topo[] =
     "usage: rashm topo [--json]\n"
@@ -97,26 +98,6 @@ static const char usage_rm[] =
     "\n"
     "Removes segments (IPC_RMID) and their placement records. A segment still\n"
     "attached somewhere goes away when the last process detaches.\n";
-
-static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *usage, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cli_err("%s", msg);
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
-
-/* getopt's own complaint was already printed: add the usage. */
-static int bad_option(const char *usage)
-{
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -202,26 +183,6 @@ static const rashm_topo_t *topo_or_die(void)
     return t;
 }
 
-/* Options of the read commands that take no argument: --json and --help.
- * Returns -1 to go on (with *json set), else the exit status to return. */
-static int parse_json_only(int argc, char **argv, const char *usage, bool *json)
-{
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 }
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': *json = true; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return bad_option(usage);
-        }
-    }
-    if (optind < argc)
-        return usage_error(usage, "unexpected argument '%s'", argv[optind]);
-    return -1;
-}
-
 /* ---- topo ------------------------------------------------------------------ */
 
 static int cmd_topo(int argc, char **argv)
@@ -243,8 +204,6 @@ static int cmd_topo(int argc, char **argv)
         cli_err("cannot read this process's partition: %s", rashm_strerror(errno));
         return EXIT_RUNTIME;
     }
-    const struct rashm_config_item *cfg = NULL;
-    int ncfg = rashm_config_items(&cfg);
     char buf[256], b1[32], b2[32], b3[32];
 
     if (json) {
@@ -297,17 +256,7 @@ static int cmd_topo(int argc, char **argv)
         json_cpus(&j, "cpus", &pcpus);
         json_nodes(&j, "nodes", &pnodes);
         json_end_obj(&j);
-        json_arr(&j, "config");
-        for (int i = 0; i < ncfg; i++) {
-            json_obj(&j, NULL);
-            json_str(&j, "name", cfg[i].name);
-            json_str(&j, "value", cfg[i].value);
-            json_str(&j, "default", cfg[i].default_value);
-            json_bool(&j, "from_env", cfg[i].from_env != 0);
-            json_str(&j, "description", cfg[i].description);
-            json_end_obj(&j);
-        }
-        json_end_arr(&j);
+        out_config(&j);
         json_end_obj(&j);
         json_finish(&j);
         return 0;
@@ -372,10 +321,8 @@ static int cmd_topo(int argc, char **argv)
     printf("\npartition (this process): cpus %s", buf);
     rashm_nodeset_format(&pnodes, buf, sizeof buf);
     printf(", nodes %s\n", buf);
-    printf("\nconfiguration:\n");
-    for (int i = 0; i < ncfg; i++)
-        printf("  %s=%s%s\n      %s\n", cfg[i].name, cfg[i].value,
-               cfg[i].from_env ? "  (from the environment)" : "  (default)", cfg[i].description);
+    printf("\n");
+    out_config(NULL);
     return 0;
 }
 
@@ -1034,7 +981,7 @@ struct command {
 
 static const struct command commands[] = {
     { "topo", cmd_topo, usage_topo }, { "create", cmd_create, usage_create }, { "show", cmd_show, usage_show },
-    { "ls", cmd_ls, usage_ls },       { "rm", cmd_rm, usage_rm },
+    { "ls", cmd_ls, usage_ls },       { "rm", cmd_rm, usage_rm },       { "config", cmd_config, usage_config },
 };
 
 static const struct command *find_command(const char *name)

@@ -1,0 +1,188 @@
+/* System calls on SysV segments made by the core itself (never through
+ * librashm's exported shmat/shmctl interposers), and what the kernel says
+ * about a mapping: its page size and bounds, the identity of the shm file
+ * behind it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "procfs.h"
+
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+
+void *seg_shmat_raw(int shmid, const void *addr, int shmflg)
+{
+    /* syscall, not libc's shmat: librashm exports its own shmat */
+    long r = syscall(SYS_shmat, shmid, addr, shmflg);
+    return r == -1 ? (void *)-1 : (void *)r;
+}
+
+int seg_shmdt_raw(const void *addr)
+{
+    return (int)syscall(SYS_shmdt, addr);
+}
+
+/* The /proc/self/map_files name of the mapping of a fresh attach at addr:
+ * "start-end" of its VMA. The end is the segment size rounded up to the page
+ * size, so the likely names are tried first (a missing entry is a cheap
+ * ENOENT); /proc/self/maps, which costs far more to generate, is the
+ * fallback for anything else (other huge page sizes, a merged VMA). */
+static int mapping_files_path(const void *addr, size_t segsz, char *path, size_t len)
+{
+    static const size_t steps[] = {4096, 2u << 20};
+    unsigned long lo = (unsigned long)addr, hi = 0;
+    struct stat st;
+    for (size_t i = 0; segsz && i < sizeof steps / sizeof steps[0]; i++) {
+        hi = lo + ((segsz + steps[i] - 1) & ~(steps[i] - 1));
+        snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
+        if (lstat(path, &st) == 0)
+            return 0;
+    }
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -errno;
+    char line[512];
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)addr) {
+            found = 1;
+            break;
+        }
+    fclose(f);
+    if (!found)
+        return -ENOENT;
+    snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
+    return 0;
+}
+
+int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth)
+{
+    /* Identity of the shm file behind a mapping, through its
+     * /proc/self/map_files entry (needs CAP_CHECKPOINT_RESTORE or
+     * CAP_SYS_ADMIN). Inode numbers are useless (the kernel sets them to
+     * the shm id) and file times tick with the coarse clock (a jiffy), so:
+     *  - shmem (4 KiB): the random generation number every tmpfs inode gets,
+     *    from its file handle, with the creation time;
+     *  - hugetlbfs (no file handles): the creation time (ctime, which
+     *    nothing changes afterwards) - one-tick resolution. */
+    char path[96];
+    int rc = mapping_files_path(addr, segsz, path, sizeof path);
+    if (rc)
+        return rc;
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_BTIME | STATX_CTIME, &sx))
+        return -errno;
+    const struct statx_timestamp *ts = (sx.stx_mask & STATX_BTIME) ? &sx.stx_btime : &sx.stx_ctime;
+    uint64_t id = (uint64_t)ts->tv_sec * 1000000000u + ts->tv_nsec;
+    union {
+        struct file_handle fh;
+        char buf[sizeof(struct file_handle) + 64];
+    } h;
+    int mnt;
+    h.fh.handle_bytes = 64;
+    if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, AT_SYMLINK_FOLLOW) == 0 && h.fh.handle_bytes >= 4) {
+        uint32_t gen;
+        memcpy(&gen, h.fh.f_handle, sizeof gen);
+        id = (uint64_t)gen << 32 ^ (id & 0xffffffffu);
+    }
+    *birth = id ? id : 1;
+    return 0;
+}
+
+/* PROCMAP_QUERY (Linux 6.11): one VMA of /proc/PID/maps by address, with
+ * the kernel's page size for it (the huge page size for hugetlb), without
+ * generating the text of every mapping. The layout is the kernel's ABI
+ * (104 bytes); older headers do not have it. */
+struct seg_procmap_query {
+    uint64_t size;
+    uint64_t query_flags;
+    uint64_t query_addr;
+    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor;
+    uint32_t vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+#define SEG_PROCMAP_QUERY _IOWR('f', 17, struct seg_procmap_query)
+
+/* Fallback for older kernels: the VMA's KernelPageSize in smaps (which
+ * walks the page tables of every mapping listed before ours). */
+static int mapping_info_smaps(const void *addr, struct seg_map_info *out)
+{
+    uint64_t start, end;
+    int rc = rcom_smaps_page_size(0, (uint64_t)(uintptr_t)addr, &out->page_size, &start, &end);
+    if (rc)
+        return rc;
+    out->start = start;
+    out->length = end - start;
+    return 0;
+}
+
+int seg_mapping_info(const void *addr, struct seg_map_info *out)
+{
+    struct seg_map_info m;
+    memset(&m, 0, sizeof m);
+    int rc = -ENOTTY;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct seg_procmap_query q;
+        memset(&q, 0, sizeof q);
+        q.size = sizeof q;
+        q.query_addr = (uint64_t)(uintptr_t)addr;
+        if (ioctl(fd, SEG_PROCMAP_QUERY, &q) == 0) {
+            m.page_size = q.vma_page_size;
+            m.start = q.vma_start;
+            m.length = q.vma_end - q.vma_start;
+            rc = 0;
+        } else {
+            rc = -errno;
+        }
+        close(fd);
+    }
+    if (rc == -ENOTTY || rc == -EINVAL || rc == -E2BIG || rc == -ENOSYS || fd < 0)
+        rc = mapping_info_smaps(addr, &m);   /* no PROCMAP_QUERY here */
+    if (rc)
+        return rc;
+    uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (!m.page_size || (m.page_size & (m.page_size - 1)) || m.page_size < base || !m.length ||
+        m.length % m.page_size)
+        return -EIO;       /* not what the kernel reports for a mapping */
+    m.hugetlb = m.page_size != base;
+    *out = m;
+    return 0;
+}
+
+
+/* libc's shmctl: every internal call goes here, never through the
+ * interposer librashm exports (interpose.c). */
+int seg_shmctl_raw(int shmid, int cmd, struct shmid_ds *buf)
+{
+    typedef int (*shmctl_fn)(int, int, struct shmid_ds *);
+    static shmctl_fn real;     /* resolved once; racing threads store the same value */
+    shmctl_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = (shmctl_fn)dlsym(RTLD_NEXT, "shmctl");
+        if (!f) {
+            errno = ENOSYS;
+            return -1;
+        }
+        __atomic_store_n(&real, f, __ATOMIC_RELEASE);
+    }
+    return f(shmid, cmd, buf);
+}
+

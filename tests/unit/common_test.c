@@ -1,0 +1,160 @@
+/* src/common (parsers, the RASHM_* table, /proc readers, the wait) and the
+ * public set algebra. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common.h"
+#include "rashm.h"
+
+static void parsers(void)
+{
+    uint64_t v;
+    long l;
+    CHECK_EQ(rcom_parse_size("64M", 0, &v), 0);
+    CHECK_EQ(v, 64ull << 20);
+    CHECK_EQ(rcom_parse_size("2GiB", 0, &v), 0);
+    CHECK_EQ(v, 2ull << 30);
+    CHECK_EQ(rcom_parse_size("0x200000", 0, &v), 0);
+    CHECK_EQ(v, 0x200000);
+    CHECK_EQ(rcom_parse_size("010", 0, &v), 0);   /* decimal, never octal */
+    CHECK_EQ(v, 10);
+    CHECK_EQ(rcom_parse_size("0", 0, &v), -EINVAL);
+    CHECK_EQ(rcom_parse_size("12X", 0, &v), -EINVAL);
+    CHECK_EQ(rcom_parse_size("-1", 0, &v), -EINVAL);
+    CHECK_EQ(rcom_parse_size("99999999999T", 0, &v), -EINVAL);   /* overflow */
+    CHECK_EQ(rcom_parse_long("010", 0, 100, &l), 0);
+    CHECK_EQ(l, 10);
+    CHECK_EQ(rcom_parse_long("101", 0, 100, &l), -EINVAL);
+    CHECK_EQ(rcom_parse_long("", 0, 100, &l), -EINVAL);
+    uint64_t bits[2];
+    CHECK_EQ(rcom_parse_idmask("0-2,5,64", 128, bits), 0);
+    CHECK_EQ(bits[0], 0x27ull);
+    CHECK_EQ(bits[1], 1ull);
+    CHECK_EQ(rcom_parse_idmask("3-1", 128, bits), -EINVAL);
+    CHECK_EQ(rcom_parse_idmask("128", 128, bits), -EINVAL);
+    CHECK_EQ(rcom_parse_idmask("1,", 128, bits), -EINVAL);
+    char buf[16];
+    CHECK(rcom_list_item("4G,8G", 1, buf, sizeof buf) && !strcmp(buf, "8G"));
+    CHECK(rcom_list_item("4G", 3, buf, sizeof buf) && !strcmp(buf, "4G"));
+    CHECK(rcom_list_item("4G,8G", 2, buf, sizeof buf) == NULL);
+}
+
+static void env(void)
+{
+    long l;
+    int b;
+    char err[256];
+    /* every variable the README lists has a row, each row is complete */
+    for (int i = 0; i < RCOM_ENV_COUNT; i++) {
+        const struct rcom_env_var *e = rcom_env_var(i);
+        CHECK(e && e->name && !strncmp(e->name, "RASHM_", 6) && e->meaning && e->accepted && e->dflt);
+        CHECK(rcom_env_lookup(e->name) == e);
+    }
+    unsetenv("RASHM_VE_SPIN_US");
+    CHECK_EQ(rcom_env_long(RCOM_ENV_VE_SPIN_US, &l), 0);
+    CHECK_EQ(l, 50);
+    setenv("RASHM_VE_SPIN_US", "0x10", 1);
+    CHECK_EQ(rcom_env_long(RCOM_ENV_VE_SPIN_US, &l), 0);
+    CHECK_EQ(l, 16);
+    setenv("RASHM_VE_SPIN_US", "fast", 1);
+    CHECK_EQ(rcom_env_long(RCOM_ENV_VE_SPIN_US, &l), -EINVAL);
+    CHECK_EQ(rcom_env_validate(RCOM_ENV_VE_SPIN_US, "fast", err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "RASHM_VE_SPIN_US=fast") && strstr(err, "0..1000000"));
+    unsetenv("RASHM_VE_SPIN_US");
+    setenv("RASHM_DEBUG", "maybe", 1);
+    CHECK_EQ(rcom_env_bool(RCOM_ENV_DEBUG, &b), -EINVAL);
+    setenv("RASHM_DEBUG", "off", 1);
+    CHECK_EQ(rcom_env_bool(RCOM_ENV_DEBUG, &b), 0);
+    CHECK_EQ(b, 0);
+    unsetenv("RASHM_DEBUG");
+    uint64_t v;
+    setenv("RASHM_VE_MEM_SIZE", "1G,2G", 1);
+    CHECK_EQ(rcom_env_size_at(RCOM_ENV_VE_MEM_SIZE, 1, 0, &v), 0);
+    CHECK_EQ(v, 2ull << 30);
+    setenv("RASHM_VE_MEM_SIZE", "1G,lots", 1);
+    CHECK_EQ(rcom_env_size_at(RCOM_ENV_VE_MEM_SIZE, 0, 0, &v), -EINVAL);   /* any bad entry */
+    unsetenv("RASHM_VE_MEM_SIZE");
+}
+
+static void procfs(void)
+{
+    size_t len = 3 * 4096;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    struct rcom_vma v;
+    CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)p + 4096, 1, &v), 0);
+    CHECK(v.start <= (uint64_t)(uintptr_t)p && v.end >= (uint64_t)(uintptr_t)p + len);
+    CHECK_EQ(v.page_size, (uint64_t)sysconf(_SC_PAGESIZE));
+    CHECK(!strncmp(v.perms, "rw", 2));
+    CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)p + 4096, 0, &v), 0);
+    munmap(p, len);
+    CHECK_EQ(rcom_vma_find(0, 4096, 1, &v), -ENOENT);   /* page 1 is never mapped */
+    unsigned long long f[3];
+    CHECK_EQ(rcom_proc_stat(0, 3, 3, f), 0);   /* state, ppid, pgrp */
+    CHECK_EQ(f[0], (unsigned long long)'R');
+    CHECK_EQ(f[1], (unsigned long long)getppid());
+    CHECK_EQ(f[2], (unsigned long long)getpgrp());
+}
+
+static _Atomic uint32_t word;
+static void *bump(void *arg)
+{
+    usleep(20000);
+    atomic_store(&word, 1);
+    rcom_wake(&word, 1, RCOM_WAIT_PRIVATE);
+    return arg;
+}
+
+static void wait_change(void)
+{
+    struct rcom_wait w = { .spin_ns = 1000, .timeout_ns = 5000000, .scope = RCOM_WAIT_PRIVATE };
+    CHECK_EQ(rcom_wait_change(&word, 0, &w), -ETIMEDOUT);
+    pthread_t t;
+    pthread_create(&t, NULL, bump, NULL);
+    w.timeout_ns = 0;
+    CHECK_EQ(rcom_wait_change(&word, 0, &w), 0);
+    pthread_join(t, NULL);
+}
+
+static void sets(void)
+{
+    rashm_nodeset_t a, b, c;
+    CHECK_EQ(rashm_nodeset_parse("0-3", &a), 0);
+    CHECK_EQ(rashm_nodeset_parse("2-5", &b), 0);
+    rashm_nodeset_and(&c, &a, &b);
+    char buf[64];
+    rashm_nodeset_format(&c, buf, sizeof buf);
+    CHECK(!strcmp(buf, "2-3"));
+    rashm_nodeset_or(&c, &a, &b);
+    rashm_nodeset_format(&c, buf, sizeof buf);
+    CHECK(!strcmp(buf, "0-5"));
+    rashm_nodeset_andnot(&a, &a, &b);   /* aliasing */
+    rashm_nodeset_format(&a, buf, sizeof buf);
+    CHECK(!strcmp(buf, "0-1"));
+    CHECK(!rashm_nodeset_intersects(&a, &b));
+    CHECK(rashm_nodeset_issubset(&a, &c) && !rashm_nodeset_issubset(&c, &a));
+    rashm_cpuset_t x, y;
+    CHECK_EQ(rashm_cpuset_parse("0,4095", &x), 0);
+    CHECK_EQ(rashm_cpuset_count(&x), 2);
+    CHECK_EQ(rashm_cpuset_parse("4096", &y), -1);
+    CHECK_EQ(errno, EINVAL);
+    rashm_cpuset_zero(&y);
+    CHECK(rashm_cpuset_isempty(&y) && !rashm_cpuset_intersects(&x, &y) && rashm_cpuset_issubset(&y, &x));
+}
+
+int main(void)
+{
+    parsers();
+    env();
+    procfs();
+    wait_change();
+    sets();
+    return check_end();
+}

@@ -65,10 +65,11 @@ VEO_API int veo_get_venum_from_hmem(const void *addr)
 VEO_API int veo_alloc_hmem(struct veo_proc_handle *h, void **addr, const size_t size)
 {
     uint64_t ve;
-    if (!h || !addr)
+    int rc = addr ? veo_i_alloc_mem(h, size, &ve) : -EINVAL;
+    if (rc < 0) {
+        errno = -rc;
         return -1;
-    if (veo_alloc_mem(h, &ve, size) != 0)
-        return -1;
+    }
     *addr = veo_set_proc_identifier((void *)(uintptr_t)ve, h->ident);
     return 0;
 }
@@ -76,9 +77,12 @@ VEO_API int veo_alloc_hmem(struct veo_proc_handle *h, void **addr, const size_t 
 VEO_API int veo_free_hmem(void *addr)
 {
     struct veo_proc_handle *h = veo_get_proc_handle_from_hmem(addr);
-    if (!h)
+    int rc = h ? veo_i_free_mem(h, (uint64_t)(uintptr_t)veo_get_hmem_addr(addr)) : -EINVAL;
+    if (rc < 0) {
+        errno = -rc;
         return -1;
-    return veo_free_mem(h, (uint64_t)(uintptr_t)veo_get_hmem_addr(addr)) == 0 ? 0 : -1;
+    }
+    return 0;
 }
 
 /* Copies between any two of: VH memory, hmem of one VE process, hmem of

@@ -132,3 +132,44 @@ int ve_alloc_put(struct ve_alloc *a, uint64_t addr)
     pthread_mutex_unlock(&a->lock);
     return 0;
 }
+
+/* ---- veo_alloc_mem / veo_free_mem ------------------------------------ */
+
+int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr)
+{
+    if (!h || !addr)
+        return -EINVAL;
+    if (veo_i_dead(h))
+        return -ESRCH;
+    return ve_alloc_get(&h->mem, size, addr);
+}
+
+int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr)
+{
+    if (!h)
+        return -EINVAL;
+    if (veo_i_dead(h))
+        return -ESRCH;
+    return ve_alloc_put(&h->mem, addr);
+}
+
+/* VEO returns -2 when the VE process is gone, -1 for other errors. */
+VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
+{
+    int rc = veo_i_alloc_mem(h, size, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return rc == -ESRCH ? -2 : -1;
+    }
+    return 0;
+}
+
+VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
+{
+    int rc = veo_i_free_mem(h, addr);
+    if (rc < 0) {
+        errno = -rc;
+        return rc == -ESRCH ? -2 : -1;
+    }
+    return 0;
+}

@@ -1,5 +1,6 @@
-/* VE processes: start and stop the rashm-ve helper, its private channel,
- * the monitor that notices a dead helper, libraries, symbols, VE memory. */
+/* VE processes: find, start and stop the rashm-ve helper with its private
+ * channel (src/proto/rve_proto.h), the monitor that notices a dead helper,
+ * the table of hmem identifiers and the VH-side reservation of VE addresses. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,37 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev.h"
 #include "veo_internal.h"
 
-#ifndef RASHM_VE_HELPER_INSTALLED
-#define RASHM_VE_HELPER_INSTALLED "/usr/local/bin/rashm-ve"
-#endif
-#ifndef RASHM_VE_LIB_TO_BIN
-#define RASHM_VE_LIB_TO_BIN "../bin"
-#endif
 
-#define DEFAULT_MEM_SIZE (8ull << 30)
-#define DEFAULT_SPIN_US 50u
 #define START_TIMEOUT_MS 10000
-#define EXIT_TIMEOUT_MS 3000
-
-extern char **environ;
-
-/* Implemented by the VH-VE SHM code (src/veo/vhveshm.c): drops what it
- * cached for a process handle. Weak so that this file stands on its own. */
-extern void rashm_veo_runtime_forget(struct veo_proc_handle *h) __attribute__((weak));
-
-long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
-{
-    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-uint64_t veo_i_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- process table (hmem identifiers) and VE address reservations ----- */
 
@@ -98,163 +73,6 @@ static void unreserve_node(int node)
     }
 }
 
-/* ---- configuration --------------------------------------------------- */
-
-static int env_int(const char *name, long lo, long hi, long dflt, long *out)
-{
-    const char *s = secure_getenv(name);
-    char *end;
-    if (!s || !*s) {
-        *out = dflt;
-        return 0;
-    }
-    errno = 0;
-    long v = strtol(s, &end, 0);
-    if (errno || *end || v < lo || v > hi)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s)
-        return -EINVAL;
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    case 't': case 'T': v <<= 40; end++; break;
-    default: break;
-    }
-    if (*end == 'i' || *end == 'B')
-        end++;
-    if (*end == 'B')
-        end++;
-    if (*end || v == 0)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
-/* The i-th entry of a comma separated list; a single entry applies to all. */
-static const char *list_item(const char *list, int i, char *buf, size_t len)
-{
-    const char *p = list;
-    int k = 0;
-    if (!strchr(list, ','))
-        i = 0;
-    while (k < i && p) {
-        p = strchr(p, ',');
-        if (p)
-            p++;
-        k++;
-    }
-    if (!p)
-        return NULL;
-    size_t n = strcspn(p, ",");
-    if (n >= len)
-        return NULL;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    return buf;
-}
-
-struct ve_config {
-    int nodes;
-    int numa;
-    uint64_t mem;
-    uint32_t spin_us;
-};
-
-static int read_config(int venode, struct ve_config *c)
-{
-    long v;
-    char buf[64];
-    const char *s;
-    int rc;
-    if ((rc = env_int("RASHM_VE_NODES", 1, RVE_MAX_NODES, 1, &v)) < 0)
-        return rc;
-    c->nodes = (int)v;
-    if (venode >= c->nodes)
-        return -EINVAL;
-    c->mem = DEFAULT_MEM_SIZE;
-    s = secure_getenv("RASHM_VE_MEM_SIZE");
-    if (s && *s) {
-        if (!list_item(s, venode, buf, sizeof buf) || parse_size(buf, &c->mem) < 0)
-            return -EINVAL;
-    }
-    c->mem = (c->mem + (2ull << 20) - 1) & ~((2ull << 20) - 1);
-    if (c->mem > RVE_MEM_STRIDE)
-        return -EINVAL;
-    c->numa = -1;
-    s = secure_getenv("RASHM_VE_NUMA_NODE");
-    if (s && *s) {
-        char *end;
-        if (!list_item(s, venode, buf, sizeof buf))
-            return -EINVAL;
-        errno = 0;
-        v = strtol(buf, &end, 10);
-        if (errno || *end || v < -1 || v > 1023)
-            return -EINVAL;
-        c->numa = (int)v;
-        if (c->numa >= 0) {
-            /* must be a host node with memory (mbind would silently accept
-             * a node that does not exist as a preference) */
-            char p[96];
-            snprintf(p, sizeof p, "/sys/devices/system/node/node%d/meminfo", c->numa);
-            if (access(p, R_OK) != 0)
-                return -EINVAL;
-        }
-    }
-    if ((rc = env_int("RASHM_VE_SPIN_US", 0, 1000000, DEFAULT_SPIN_US, &v)) < 0)
-        return rc;
-    c->spin_us = (uint32_t)v;
-    return 0;
-}
-
-/* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
- * installed copies both keep lib/ and bin/ side by side), else the path it
- * was installed to. A privileged (AT_SECURE) process never sees the
- * variable and runs only a helper nobody but root can have put there. */
-static int helper_ok(const char *path)
-{
-    if (access(path, X_OK) != 0)
-        return 0;
-    return !veo_i_secure() || veo_i_trusted_file(path) == 0;
-}
-
-static int find_helper(char *out, size_t len)
-{
-    const char *env = secure_getenv("RASHM_VE_HELPER");
-    Dl_info info;
-    if (env && *env) {
-        if (access(env, X_OK) != 0)
-            return -ENOENT;
-        snprintf(out, len, "%s", env);
-        return 0;
-    }
-    if (dladdr((void *)&veo_proc_create, &info) && info.dli_fname) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", info.dli_fname);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = 0;
-            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
-            if (n > 0 && (size_t)n < len && helper_ok(out))
-                return 0;
-            n = snprintf(out, len, "%s/../bin/rashm-ve", dir);
-            if (n > 0 && (size_t)n < len && helper_ok(out))
-                return 0;
-        }
-    }
-    snprintf(out, len, "%s", RASHM_VE_HELPER_INSTALLED);
-    return helper_ok(out) ? 0 : -ENOENT;
-}
-
 /* ---- monitor: notices the helper's death and wakes every waiter ------- */
 
 static void mark_dead(struct veo_proc_handle *h)
@@ -288,74 +106,7 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
-/* ---- control channel --------------------------------------------------- */
-
-int veo_i_control(struct veo_proc_handle *h, struct rve_msg *m, struct rve_reply *rep)
-{
-    int rc = 0;
-    pthread_mutex_lock(&h->lock);
-    if (veo_i_dead(h)) {
-        rc = -ESRCH;
-        goto out_unlock;
-    }
-    if (send(h->chan, m, sizeof *m, MSG_NOSIGNAL) != (ssize_t)sizeof *m) {
-        rc = -ESRCH;
-        goto out_unlock;
-    }
-    for (;;) {
-        ssize_t n = recv(h->chan, rep, sizeof *rep, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != (ssize_t)sizeof *rep) /* EOF: the helper died meanwhile */
-            rc = -ESRCH;
-        else
-            rc = rep->rc;
-        break;
-    }
-out_unlock:
-    pthread_mutex_unlock(&h->lock);
-    return rc;
-}
-
 /* ---- create / destroy -------------------------------------------------- */
-
-static int spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid)
-{
-    pid_t p = fork();
-    if (p < 0)
-        return -errno;
-    if (p == 0) {
-        /* Child: move the two fds to 3 and 4 (going through high numbers so
-         * that neither clobbers the other), drop every other fd. */
-        int c = fcntl(chan_child, F_DUPFD, 64);
-        int m = fcntl(memfd, F_DUPFD, 64);
-        if (c < 0 || m < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0)
-            _exit(126);
-        syscall(SYS_close_range, RVE_SHM_FD + 1, ~0u, 0);
-        char *argv[] = {(char *)"rashm-ve", NULL};
-        execve(path, argv, environ);
-        _exit(127);
-    }
-    *pid = p;
-    return 0;
-}
-
-static int wait_exit(struct veo_proc_handle *h, int timeout_ms)
-{
-    struct pollfd pf = {h->pidfd, POLLIN, 0};
-    int r = poll(&pf, 1, timeout_ms);
-    if (r <= 0)
-        return -ETIMEDOUT;
-    return 0;
-}
-
-static void reap(struct veo_proc_handle *h)
-{
-    if (wait_exit(h, EXIT_TIMEOUT_MS) < 0)
-        kill(h->pid, SIGKILL);
-    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
 
 static struct veo_proc_handle *proc_create(int venode, const char *helper)
 {
@@ -363,20 +114,8 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     struct ve_config cfg;
     char path[PATH_MAX];
     int sv[2], memfd, rc, ident = -1;
-    long envnode;
 
-    if (venode < -1) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (venode == -1) {
-        if (env_int("VE_NODE_NUMBER", 0, RVE_MAX_NODES - 1, 0, &envnode) < 0) {
-            errno = EINVAL;
-            return NULL;
-        }
-        venode = (int)envnode;
-    }
-    if ((rc = read_config(venode, &cfg)) < 0) {
+    if ((rc = veo_i_config(&venode, &cfg)) < 0) {
         errno = -rc;
         return NULL;
     }
@@ -386,7 +125,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
             return NULL;
         }
         snprintf(path, sizeof path, "%s", helper);
-    } else if ((rc = find_helper(path, sizeof path)) < 0) {
+    } else if ((rc = veo_i_find_helper(path, sizeof path)) < 0) {
         errno = -rc;
         return NULL;
     }
@@ -399,7 +138,8 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     pthread_mutex_init(&h->lock, NULL);
     h->venode = venode;
     h->spin_us = cfg.spin_us;
-    h->no_pvm = secure_getenv("RASHM_VE_NO_PVM") != NULL;
+    h->no_pvm = cfg.no_pvm;
+    pthread_mutex_init(&h->rt_lock, NULL);
     h->pidfd = h->stop_efd = h->chan = -1;
 
     pthread_mutex_lock(&table_lock);
@@ -450,7 +190,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
         goto out_alloc;
     }
     h->chan = sv[0];
-    rc = spawn_helper(path, sv[1], memfd, &h->pid);
+    rc = veo_i_spawn_helper(path, sv[1], memfd, &h->pid);
     close(sv[1]);
     if (rc < 0)
         goto out_chan;
@@ -525,6 +265,7 @@ out_table:
     unreserve_node(venode);
     pthread_mutex_unlock(&table_lock);
 out_free:
+    pthread_mutex_destroy(&h->rt_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     errno = -rc;
@@ -545,8 +286,6 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
 {
     if (!h)
         return -1;
-    if (rashm_veo_runtime_forget)
-        rashm_veo_runtime_forget(h);
     pthread_mutex_lock(&h->lock);
     if (!veo_i_dead(h)) {
         struct rve_msg m;
@@ -555,7 +294,9 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
         send(h->chan, &m, sizeof m, MSG_NOSIGNAL);
     }
     pthread_mutex_unlock(&h->lock);
-    reap(h);
+    veo_i_reap(h->pid, h->pidfd);
+    /* the helper took its DMAATB with it; the VH record goes now */
+    rashm_dev_close(h->dev);
     eventfd_write(h->stop_efd, 1);
     pthread_join(h->monitor, NULL);
     close(h->stop_efd);
@@ -571,6 +312,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     procs[h->ident] = NULL;
     unreserve_node(h->venode);
     pthread_mutex_unlock(&table_lock);
+    pthread_mutex_destroy(&h->rt_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     return 0;
@@ -581,179 +323,6 @@ VEO_API int veo_proc_identifier(struct veo_proc_handle *h)
     if (!h)
         return -1;
     return h->ident;
-}
-
-/* ---- libraries and symbols ------------------------------------------- */
-
-VEO_API uint64_t veo_load_library(struct veo_proc_handle *h, const char *libname)
-{
-    struct rve_msg m;
-    struct rve_reply rep;
-    if (!h || !libname || strlen(libname) >= sizeof m.str) {
-        errno = EINVAL;
-        return 0;
-    }
-    memset(&m, 0, sizeof m);
-    m.op = RVE_OP_LOAD;
-    snprintf(m.str, sizeof m.str, "%s", libname);
-    int rc = veo_i_control(h, &m, &rep);
-    if (rc < 0) {
-        if (rep.err[0] && rc != -ESRCH && secure_getenv("RASHM_VE_DEBUG"))
-            fprintf(stderr, "veo_load_library: %s\n", rep.err);
-        errno = -rc;
-        return 0;
-    }
-    return rep.val;
-}
-
-VEO_API int veo_unload_library(struct veo_proc_handle *h, const uint64_t libhdl)
-{
-    struct rve_msg m;
-    struct rve_reply rep;
-    if (!h || !libhdl)
-        return -1;
-    memset(&m, 0, sizeof m);
-    m.op = RVE_OP_UNLOAD;
-    m.a = libhdl;
-    return veo_i_control(h, &m, &rep) < 0 ? -1 : 0;
-}
-
-VEO_API uint64_t veo_get_sym(struct veo_proc_handle *h, uint64_t libhdl, const char *symname)
-{
-    struct rve_msg m;
-    struct rve_reply rep;
-    if (!h || !symname) {
-        errno = EINVAL;
-        return 0;
-    }
-    if (strlen(symname) > VEO_SYMNAME_LEN_MAX) {
-        errno = ENAMETOOLONG;
-        return 0;
-    }
-    memset(&m, 0, sizeof m);
-    m.op = RVE_OP_SYM;
-    m.a = libhdl;
-    snprintf(m.str, sizeof m.str, "%s", symname);
-    int rc = veo_i_control(h, &m, &rep);
-    if (rc < 0) {
-        errno = -rc;
-        return 0;
-    }
-    return rep.val;
-}
-
-/* ---- VE memory --------------------------------------------------------- */
-
-VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
-{
-    if (!h || !addr) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (veo_i_dead(h)) {
-        errno = ESRCH;
-        return -2;
-    }
-    int rc = ve_alloc_get(&h->mem, size, addr);
-    if (rc < 0) {
-        errno = -rc;
-        return -1;
-    }
-    return 0;
-}
-
-VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
-{
-    if (!h) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (veo_i_dead(h)) {
-        errno = ESRCH;
-        return -2;
-    }
-    int rc = ve_alloc_put(&h->mem, addr);
-    if (rc < 0) {
-        errno = -rc;
-        return -1;
-    }
-    return 0;
-}
-
-/* One kernel copy between the VH and the helper's address space: the VH is
- * the helper's parent, which ptrace access rules (and Yama, when present)
- * allow. No staging buffer, so memory stays bounded for any size. */
-int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size)
-{
-    size_t done = 0;
-    if (veo_i_dead(h))
-        return -ESRCH;
-    /* Measured: beyond one slot, pipelining pieces through the ring is no
-     * faster than one process_vm_* call, so only the smallest go inline. */
-    if (size <= RVE_INLINE_MAX)
-        return veo_i_xfer(h, write, vh, ve, size);
-    if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
-        goto ring;
-    while (done < size) {
-        struct iovec l = {(char *)vh + done, size - done};
-        struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};
-        ssize_t n = write ? process_vm_writev(h->pid, &l, 1, &r, 1, 0)
-                          : process_vm_readv(h->pid, &l, 1, &r, 1, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            /* A seccomp filter (containers) or a kernel without the calls:
-             * fall back to the transfer ring for good. */
-            if ((errno == EPERM || errno == ENOSYS) && !veo_i_dead(h)) {
-                atomic_store(&h->no_pvm, 1);
-                goto ring;
-            }
-            return -errno;
-        }
-        if (n == 0)
-            return -EFAULT;
-        done += (size_t)n;
-    }
-    return 0;
-
-ring:
-    /* Slower path: RVE_XFER_PIPE bytes per batch of ring requests. */
-    while (done < size) {
-        size_t n = size - done < RVE_XFER_PIPE ? size - done : RVE_XFER_PIPE;
-        int rc = veo_i_xfer(h, write, (char *)vh + done, ve + done, n);
-        if (rc < 0)
-            return rc;
-        done += n;
-    }
-    return 0;
-}
-
-VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, size_t size)
-{
-    if (!h || (!dst && size)) {
-        errno = EINVAL;
-        return -1;
-    }
-    int rc = veo_i_rw(h, 0, dst, src, size);
-    if (rc < 0) {
-        errno = -rc;
-        return -1;
-    }
-    return 0;
-}
-
-VEO_API int veo_write_mem(struct veo_proc_handle *h, uint64_t dst, const void *src, size_t size)
-{
-    if (!h || (!src && size)) {
-        errno = EINVAL;
-        return -1;
-    }
-    int rc = veo_i_rw(h, 1, (void *)(uintptr_t)src, dst, size);
-    if (rc < 0) {
-        errno = -rc;
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- versions ---------------------------------------------------------- */

@@ -1,4 +1,22 @@
-/* Internal state of librashm-veo (the VEO VH library). Not installed. */
+/* Internal state of librashm-veo (the VEO VH library). Not installed.
+ *
+ * Layers, lowest first; a file calls only into its own layer or lower ones
+ * (the cycle check of the build verifies that the file graph is acyclic):
+ *   base     chan.c (control channel, futex, clock), mem.c (VE memory
+ *            allocator), trust.c (privileged processes), config.c (RASHM_VE_*)
+ *   ring     ring.c: one context's request ring (submit, harvest, wait,
+ *            results); knows nothing of what a request means: the layer
+ *            that submits one attaches its `done`/`run` hooks
+ *   process  spawn.c (finding, starting, reaping the helper), proc.c
+ *            (process life cycle, hmem identifiers), lib.c (libraries,
+ *            symbols), xfer.c (VH<->VE copies)
+ *   calls    call.c (calls, asynchronous requests, results), ctx.c (opening
+ *            and closing contexts)
+ *   faces    args.c, hmem.c, rpc.c (the VE-side runtime's entry points),
+ *            vhveshm.c, vedma.c (VH-VE SHM and DMA wrappers), dev_ve.c (the
+ *            software VE as a device of src/dev)
+ * Every public entry point (VEO_API) converts -errno to its vendor
+ * convention itself, exactly once; nothing below it touches errno. */
 #ifndef RASHM_VEO_INTERNAL_H
 #define RASHM_VEO_INTERNAL_H
 
@@ -9,9 +27,16 @@
 #include <sys/types.h>
 
 #include "ve_offload.h"
-#include "veo_proto.h"
+#include "rve_proto.h"
 
 #define VEO_API __attribute__((visibility("default")))
+
+/* The helper writes RVE_CMD_* into slot.status and the VH returns it to its
+ * callers as a VEO_COMMAND_* value. */
+_Static_assert((int)RVE_CMD_OK == (int)VEO_COMMAND_OK, "RVE_CMD_OK");
+_Static_assert((int)RVE_CMD_EXCEPTION == (int)VEO_COMMAND_EXCEPTION, "RVE_CMD_EXCEPTION");
+_Static_assert((int)RVE_CMD_ERROR == (int)VEO_COMMAND_ERROR, "RVE_CMD_ERROR");
+_Static_assert(RVE_MAX_ARGS == VEO_MAX_NUM_ARGS, "RVE_MAX_ARGS");
 
 /* ---- privileged processes (trust.c) ----------------------------------- */
 /* 1 when the kernel started this program with AT_SECURE (setuid, setgid,
@@ -38,6 +63,20 @@ int ve_alloc_init(struct ve_alloc *a, uint64_t base, uint64_t cap);
 void ve_alloc_fini(struct ve_alloc *a);
 int ve_alloc_get(struct ve_alloc *a, uint64_t size, uint64_t *addr); /* 0/-ENOMEM/-EINVAL */
 int ve_alloc_put(struct ve_alloc *a, uint64_t addr);                 /* 0/-EINVAL */
+/* the same for a process: -EINVAL (no h), -ESRCH (its helper is gone) too */
+int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr);
+int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr);
+
+/* ---- configuration (config.c) ------------------------------------------ */
+struct ve_config {
+    int nodes;
+    int numa;
+    uint64_t mem;
+    uint32_t spin_us;
+    bool no_pvm;
+};
+/* VE node -1 means $VE_NODE_NUMBER (default 0); 0 + *venode, *c or -EINVAL */
+int veo_i_config(int *venode, struct ve_config *c);
 
 /* ---- arguments ---------------------------------------------------------- */
 struct veo_args {
@@ -63,15 +102,26 @@ struct stack_copy {
     int in_slot; /* the copy is in the slot's payload */
 };
 
+struct veo_thr_ctxt;
+struct vh_req;
+/* Called by the ring when the request finished (context lock held): may
+ * change *status, must not block on this context. */
+typedef void vh_done_fn(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
+                        int *status);
+/* Runs a VH-kind request (context lock NOT held) and fills s->status/retval. */
+typedef void vh_run_fn(struct veo_thr_ctxt *c, struct vh_req *q, struct rve_slot *s);
+
 struct vh_req {
-    int kind; /* RVE_REQ_CALL / RVE_REQ_VH */
+    int kind; /* RVE_REQ_* */
+    vh_done_fn *done;
+    vh_run_fn *run;
     int op;   /* enum vh_op for RVE_REQ_VH */
     uint64_t (*fn)(void *);
     void *arg;
     void *hptr;
     uint64_t ve;
     size_t size;
-    struct stack_copy *copies;
+    struct stack_copy *copies; /* owned: freed when the request is harvested */
     int ncopies;
 };
 
@@ -118,26 +168,69 @@ struct veo_proc_handle {
     struct veo_thr_ctxt *xfer;             /* ring RVE_XFER_CTX: small copies */
     struct veo_thr_ctxt *open[RVE_MAX_CTX]; /* in opening order */
     int nopen;
+    /* the VE-side runtime's entry points (rpc.c), resolved on first use */
+    pthread_mutex_t rt_lock;
+    bool rt_loaded;
+    uint64_t rt_sym[RVE_RPC_COUNT];
+    struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
 };
 
-/* proc.c */
+/* chan.c */
+long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
+/* one control request and its reply; 0, the helper's -errno, or -ESRCH */
 int veo_i_control(struct veo_proc_handle *h, struct rve_msg *m, struct rve_reply *rep);
-struct veo_proc_handle *veo_i_proc_by_ident(int ident);
-int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size);
 static inline bool veo_i_dead(struct veo_proc_handle *h)
 {
     return atomic_load_explicit(&h->dead, memory_order_acquire) != 0;
 }
 
-/* ctx.c */
+/* ring.c (every function but ctx_new/free/drain is called with c->lock held) */
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx);
 void veo_i_ctx_free(struct veo_thr_ctxt *c);
-void veo_i_ctx_wake_all(struct veo_thr_ctxt *c);
+/* the next request id, or VEO_REQUEST_ID_INVALID if the context or the
+ * helper is gone; may drop and retake the lock while the ring is full */
+uint64_t veo_i_reserve(struct veo_thr_ctxt *c);
+/* the slot and VH record of a reserved id */
+struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id);
+struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id);
+/* hands the reserved slot to the worker */
+void veo_i_publish(struct veo_thr_ctxt *c);
+/* queues a VH-kind request (takes the lock); its id or VEO_REQUEST_ID_INVALID */
+uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl);
+/* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
+int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
+/* waits until everything submitted finished; 0 or -ESRCH */
 int veo_i_ctx_drain(struct veo_thr_ctxt *c);
-int veo_i_xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size);
+int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c);
 
-/* misc */
-long veo_i_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
-uint64_t veo_i_now_ns(void);
+/* spawn.c: the helper's path (0 or -ENOENT), its start with the channel's
+ * two fds moved to RVE_CHAN_FD/RVE_SHM_FD, its end (SIGKILL after a grace
+ * period) */
+int veo_i_find_helper(char *out, size_t len);
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid);
+void veo_i_reap(pid_t pid, int pidfd);
+
+/* proc.c */
+struct veo_proc_handle *veo_i_proc_by_ident(int ident);
+
+/* lib.c */
+int veo_i_get_sym(struct veo_proc_handle *h, uint64_t libhdl, const char *name, uint64_t *addr);
+int veo_i_load_library(struct veo_proc_handle *h, const char *name, uint64_t *handle);
+
+/* xfer.c: 0 or -errno */
+int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size);
+
+/* call.c */
+uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args *args);
+
+/* rpc.c: runs rashm_ve_rpc_<which> (enum rve_rpc) on h's main context with
+ * args[0..nargs of the table), and out (8 bytes) where the table says so.
+ * The VE function's value (>= 0 or -errno), or -EINVAL (h NULL), -ENOTSUP
+ * (runtime library or symbol not loadable), -EBUSY (the call failed). */
+int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+
+/* dev_ve.c: h as a device of the seam, made on first use */
+struct rashm_dev;
+int veo_i_dev(struct veo_proc_handle *h, struct rashm_dev **out);
 
 #endif

@@ -1,11 +1,11 @@
-/* Public VE-side API (<vhshm.h>, <vedma.h>) and the RPC entry points that
- * librashm-veo calls in the VE process (ve_runtime.h). Internal functions
- * return 0/-errno; the conversion to NEC's conventions happens here only. */
+/* Public VE-side API (<vhshm.h>, <vedma.h>). Internal functions return
+ * 0/-errno; the conversion to NEC's conventions happens here only. Some
+ * calls share their body with the RPC entry point of the same name (rpc.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 
 #include "rt.h"
-#include "ve_runtime.h"
+#include "rve_proto.h"
 #include "vedma.h"
 #include "vhshm.h"
 
@@ -128,83 +128,4 @@ RASHM_VE_API int ve_unregister_mem_from_dmaatb(uint64_t vehva)
         return -1;
     }
     return 0;
-}
-
-/* ---- RPC entry points (ve_runtime.h) ------------------------------------ */
-
-RASHM_VE_API int64_t rashm_ve_rpc_shmget(int64_t key, uint64_t size, int64_t shmflag)
-{
-    int rc = rt_ensure();
-    return rc ? rc : vhshm_get(key, size, shmflag);
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_shmat(int64_t shmid, uint64_t shmaddr, int64_t shmflag,
-                                        uint64_t *vehva_out)
-{
-    void *addr;
-    uint64_t v;
-    int rc = rt_ensure();
-    if (vehva_out)
-        *vehva_out = 0;
-    if (rc)
-        return rc;
-    pthread_mutex_lock(&rashm_rt_lock);
-    rc = vhshm_at(shmid, shmaddr, shmflag, &addr, vehva_out ? &v : NULL);
-    pthread_mutex_unlock(&rashm_rt_lock);
-    if (rc)
-        return rc;
-    *vehva_out = v;
-    return (int64_t)addr;
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_shmdt(uint64_t shmaddr)
-{
-    int rc = rt_ensure();
-    if (rc)
-        return rc;
-    pthread_mutex_lock(&rashm_rt_lock);
-    rc = vhshm_dt(shmaddr);
-    pthread_mutex_unlock(&rashm_rt_lock);
-    return rc;
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_dma_post(uint64_t dst, uint64_t src, int64_t size)
-{
-    int index, rc = rt_ensure();
-    if (rc)
-        return rc;
-    /* The VH keeps its handle; no pointer into this process is recorded. */
-    rc = dma_post(rashm_rt.dma, dst, src, size, NULL, 0, 0, &index);
-    return rc ? rc : index;
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_dma_poll(int64_t index)
-{
-    int rc = rt_ensure();
-    if (rc)
-        return rc;
-    if (index < 0 || index >= VE_DMA_NDESC)
-        return -EINVAL;
-    return dma_slot_poll(rashm_rt.dma, (int)index);
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_dma_post_wait(uint64_t dst, uint64_t src, int64_t size)
-{
-    int rc = rt_ensure();
-    return rc ? rc : dma_post_wait(rashm_rt.dma, dst, src, size);
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_register(uint64_t vemva, uint64_t size)
-{
-    uint64_t vehva;
-    int rc = rt_ensure();
-    if (!rc)
-        rc = vemem_register(vemva, size, &vehva);
-    return rc ? rc : (int64_t)vehva;
-}
-
-RASHM_VE_API int64_t rashm_ve_rpc_unregister(uint64_t vehva)
-{
-    int rc = rt_ensure();
-    return rc ? rc : vemem_unregister(vehva);
 }

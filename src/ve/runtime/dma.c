@@ -214,69 +214,62 @@ static void alias_move(char *bounce, char *to, const char *from, size_t n, uint6
     }
 }
 
-/* Are `from` (in registration se) and `to` (in de), n bytes each, two
- * different views of overlapping bytes of one object? Then *sb, *db get
- * their backing offsets. Private memory is its own only view: memmove on
- * the addresses is right for it. */
-static int aliased(const struct atb_entry *se, const char *from, const struct atb_entry *de,
-                   const char *to, uint64_t n, uint64_t *sb, uint64_t *db)
+/* Are `from` and `to`, n bytes each, two different views of overlapping
+ * bytes of one object? Then *sb, *db get their backing offsets. Private
+ * memory is its own only view: memmove on the addresses is right for it. */
+static int aliased(const struct atb_view *fv, const struct atb_view *tv, uint64_t n,
+                   uint64_t *sb, uint64_t *db)
 {
-    if (se->back.dev != de->back.dev || se->back.ino != de->back.ino)
+    if (fv->back.dev != tv->back.dev || fv->back.ino != tv->back.ino)
         return 0;
-    if (!se->back.dev && !se->back.ino)
+    if (!fv->back.dev && !fv->back.ino)
         return 0;
-    *sb = se->back.off + (uint64_t)(from - se->host);
-    *db = de->back.off + (uint64_t)(to - de->host);
-    if (*db - *sb == (uint64_t)((uintptr_t)to - (uintptr_t)from))
+    *sb = fv->back.off;
+    *db = tv->back.off;
+    if (*db - *sb == (uint64_t)((uintptr_t)tv->host - (uintptr_t)fv->host))
         return 0; /* the same view (or one consistent with it) */
     return *sb < *db + n && *db < *sb + n;
 }
 
 /* Pages first, so a fault (or a page the kernel cannot supply) means
  * nothing was written; then the copy. */
-static __attribute__((noinline)) void copy_body(struct dma_engine *e, char *to,
-                                               const struct atb_entry *de, const char *from,
-                                               const struct atb_entry *se, size_t n)
+static __attribute__((noinline)) void copy_body(struct dma_engine *e, const struct atb_view *tv,
+                                               const struct atb_view *fv, size_t n)
 {
     uint64_t sb, db;
-    probe((char *)from, n, 0, se->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
-    probe(to, n, 1, de->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
-    if (aliased(se, from, de, to, n, &sb, &db))
-        alias_move(e->bounce, to, from, n, sb, db);
+    probe(fv->host, n, 0, fv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
+    probe(tv->host, n, 1, tv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
+    if (aliased(fv, tv, n, &sb, &db))
+        alias_move(e->bounce, tv->host, fv->host, n, sb, db);
     else
-        memmove(to, from, n);
+        memmove(tv->host, fv->host, n);
 }
 
-/* The copy of one DMA, turning a fault into an error (-EFAULT). */
-static int guarded_copy(struct dma_engine *e, char *to, const struct atb_entry *de,
-                        const char *from, const struct atb_entry *se, size_t n)
+/* The copy of one DMA (called by the DMAATB with both registrations held),
+ * turning a fault into an error (-EFAULT). */
+static int guarded_copy(void *arg, const struct atb_view *fv, const struct atb_view *tv,
+                        uint64_t n)
 {
+    struct dma_engine *e = arg;
     sigjmp_buf jb;
     if (sigsetjmp(jb, 0)) {
         engine_copy_guard = NULL;
         return -EFAULT;
     }
     engine_copy_guard = &jb;
-    copy_body(e, to, de, from, se, n);
+    copy_body(e, tv, fv, (size_t)n);
     engine_copy_guard = NULL;
     return 0;
 }
 
 static void execute(struct dma_engine *e, struct slot *s)
 {
-    const struct rashm_dev_ops *ops = rashm_rt.ops;
-    const struct atb_entry *se = NULL, *de = NULL;
-    int exc_src = 0, exc_dst = 0, exc_copy = 0;
-    char *from, *to;
+    int exc, copy_rc = 0;
 
     atomic_store_explicit(&s->state, S_RUNNING, memory_order_relaxed);
-    pthread_rwlock_rdlock(&rashm_rt.atb_lock);
-    from = ops->translate(rashm_rt.atb, s->src, (uint64_t)s->size, 0, s->gen, &se, &exc_src);
-    to = ops->translate(rashm_rt.atb, s->dst, (uint64_t)s->size, 1, s->gen, &de, &exc_dst);
-    if (from && to && guarded_copy(e, to, de, from, se, (size_t)s->size))
-        exc_copy = VE_DMA_EXC_MEM_ACCESS;
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
-    complete(e, s, (from ? 0 : exc_src) | (to ? 0 : exc_dst) | exc_copy);
+    exc = dmaatb_transfer(rashm_rt.atb, s->src, s->dst, (uint64_t)s->size, s->gen, guarded_copy,
+                          e, &copy_rc);
+    complete(e, s, exc | (copy_rc ? VE_DMA_EXC_MEM_ACCESS : 0));
 }
 
 struct slot_wait {
@@ -412,7 +405,7 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     s->size = size;
     /* The DMAATB exists while the engine runs (it is destroyed only after
      * the engine stopped, and stopping takes post_lock). */
-    s->gen = rashm_rt.ops->generation(rashm_rt.atb);
+    s->gen = dmaatb_generation(rashm_rt.atb);
     s->owner = record ? h : NULL;
     s->held = hold;
     s->exc = 0;

@@ -13,8 +13,10 @@
  *    that has none yet: when none is free, ENOMEM.
  * One difference from the card: there the table is shared by every process
  * of the VE node; here each VE process (helper) has its own.
- * Callers serialise: this file has no locking of its own, except for the
- * generation counter, which DMA posters read without the lock.
+ * Locking is the table's own: a read-write lock (writers register and
+ * unregister; a transfer holds it for reading across its copy, so the
+ * memory behind a registration cannot be unmapped under a running DMA), and
+ * the generation counter, which DMA posters read without any lock.
  *
  * Generations: first fit hands a freed VEHVA out again at once, so a DMA
  * queued for a segment that was detached meanwhile would land in whatever
@@ -23,11 +25,26 @@
  * posted, and translation ignores entries newer than that (missing page).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt.h"
+#include "dmaatb.h"
+
+/* One registration: VEHVA range -> host range of this process. Never leaves
+ * this file. */
+struct atb_entry {
+    uint64_t vehva;
+    uint64_t size;
+    char *host;
+    unsigned pgsz_idx;   /* 0: 2 MiB, 1: 64 MiB */
+    int kind;
+    int readonly;
+    unsigned refs;       /* ATB_VEMEM: registrations of the same (host, size) */
+    uint64_t gen;        /* registration generation (1, 2, ...; never reused) */
+    struct atb_backing back;
+};
 
 struct space {
     uint64_t base, end, pgsz;
@@ -39,6 +56,8 @@ struct space {
 };
 
 struct dmaatb {
+    pthread_rwlock_t lock;
+    int open;
     int dirs, entries;
     int dirs_free;
     unsigned used_entries;
@@ -74,42 +93,72 @@ static void space_fini(struct space *s)
     free(s->block_used);
 }
 
-int dmaatb_create(struct dmaatb **out, int dirs, int entries)
+struct dmaatb *dmaatb_new(void)
 {
     struct dmaatb *a = calloc(1, sizeof *a);
+    if (a)
+        pthread_rwlock_init(&a->lock, NULL);
+    return a;
+}
+
+/* lock held for writing */
+static void reset_locked(struct dmaatb *a)
+{
+    if (a->open) {
+        space_fini(&a->sp[0]);
+        space_fini(&a->sp[1]);
+    }
+    free(a->ent);
+    a->ent = NULL;
+    a->nent = a->cap = 0;
+    a->used_entries = 0;
+    a->open = 0;
+    /* the generation counter keeps counting: a DMA posted before a reopen
+     * must not see registrations made after it */
+}
+
+int dmaatb_open(struct dmaatb *a, int dirs, int entries)
+{
     int rc;
-    if (!a)
-        return -ENOMEM;
+    pthread_rwlock_wrlock(&a->lock);
+    reset_locked(a);
     a->dirs = a->dirs_free = dirs;
     a->entries = entries;
     rc = space_init(&a->sp[0], VEHVA_2M_BASE, VEHVA_2M_END, PG_2M, entries);
-    if (rc)
-        goto free_atb;
-    rc = space_init(&a->sp[1], VEHVA_64M_BASE, VEHVA_64M_END, PG_64M, entries);
-    if (rc)
-        goto fini_2m;
-    *out = a;
-    return 0;
-fini_2m:
-    space_fini(&a->sp[0]);
-free_atb:
-    free(a);
+    if (rc == 0) {
+        rc = space_init(&a->sp[1], VEHVA_64M_BASE, VEHVA_64M_END, PG_64M, entries);
+        if (rc)
+            space_fini(&a->sp[0]);
+    }
+    a->open = rc == 0;
+    pthread_rwlock_unlock(&a->lock);
     return rc;
 }
 
-void dmaatb_destroy(struct dmaatb *a)
+void dmaatb_close(struct dmaatb *a)
 {
     if (!a)
         return;
-    space_fini(&a->sp[0]);
-    space_fini(&a->sp[1]);
-    free(a->ent);
+    pthread_rwlock_wrlock(&a->lock);
+    reset_locked(a);
+    pthread_rwlock_unlock(&a->lock);
+}
+
+void dmaatb_free(struct dmaatb *a)
+{
+    if (!a)
+        return;
+    dmaatb_close(a);
+    pthread_rwlock_destroy(&a->lock);
     free(a);
 }
 
 unsigned dmaatb_used_entries(struct dmaatb *a)
 {
-    return a->used_entries;
+    pthread_rwlock_rdlock(&a->lock);
+    unsigned n = a->used_entries;
+    pthread_rwlock_unlock(&a->lock);
+    return n;
 }
 
 /* First fit: the lowest run of n free pages whose untouched blocks can still
@@ -161,10 +210,9 @@ static void space_free(struct dmaatb *a, struct space *s, uint32_t p, uint32_t n
     }
 }
 
-static int atb_reg(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind,
-                   int readonly, const struct atb_backing *back, uint64_t *vehva)
+static int reg_locked(struct dmaatb *a, char *host, uint64_t size, uint64_t pgsz, int kind,
+                      int readonly, const struct atb_backing *back, uint64_t *vehva)
 {
-    struct dmaatb *a = dev;
     unsigned idx = pgsz == PG_64M ? 1 : 0;
     struct space *s = &a->sp[idx];
     uint64_t npages = (size + pgsz - 1) / pgsz;
@@ -203,9 +251,8 @@ static int atb_reg(void *dev, char *host, uint64_t size, uint64_t pgsz, int kind
     return 0;
 }
 
-static int atb_unreg(void *dev, uint64_t vehva, int kind)
+static int unreg_locked(struct dmaatb *a, uint64_t vehva, int kind)
 {
-    struct dmaatb *a = dev;
     for (unsigned i = 0; i < a->nent; i++) {
         struct atb_entry *e = &a->ent[i];
         if (e->vehva != vehva || e->kind != kind)
@@ -222,10 +269,9 @@ static int atb_unreg(void *dev, uint64_t vehva, int kind)
     return -EINVAL;
 }
 
-static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, uint64_t max_gen,
-                           const struct atb_entry **ent, int *exc)
+static char *translate_locked(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
+                              uint64_t max_gen, const struct atb_entry **ent, int *exc)
 {
-    struct dmaatb *a = dev;
     int in_region = (vehva >= VEHVA_2M_BASE && vehva < VEHVA_2M_END) ||
                     (vehva >= VEHVA_64M_BASE && vehva < VEHVA_64M_END) ||
                     vehva < VEHVA_4K_END;
@@ -255,26 +301,72 @@ static char *atb_translate(void *dev, uint64_t vehva, uint64_t size, int write, 
     return NULL;
 }
 
-static struct atb_entry *atb_find_host(void *dev, const char *host, uint64_t size, int kind)
+static struct atb_entry *find_host_locked(struct dmaatb *a, const char *host, uint64_t size,
+                                          int kind)
 {
-    struct dmaatb *a = dev;
     for (unsigned i = 0; i < a->nent; i++)
         if (a->ent[i].host == host && a->ent[i].size == size && a->ent[i].kind == kind)
             return &a->ent[i];
     return NULL;
 }
 
-static uint64_t atb_generation(void *dev)
+int dmaatb_register(struct dmaatb *a, char *host, uint64_t size, uint64_t pgsz, int kind,
+                    int readonly, const struct atb_backing *back, uint64_t *vehva)
 {
-    struct dmaatb *a = dev;
+    struct atb_entry *e;
+    int rc = 0;
+    pthread_rwlock_wrlock(&a->lock);
+    if (!a->open) {
+        rc = -ESHUTDOWN;
+    } else if (kind == ATB_VEMEM && (e = find_host_locked(a, host, size, kind))) {
+        e->refs++;
+        *vehva = e->vehva;
+    } else {
+        rc = reg_locked(a, host, size, pgsz, kind, readonly, back, vehva);
+    }
+    pthread_rwlock_unlock(&a->lock);
+    return rc;
+}
+
+int dmaatb_unregister(struct dmaatb *a, uint64_t vehva, int kind)
+{
+    pthread_rwlock_wrlock(&a->lock);
+    int rc = a->open ? unreg_locked(a, vehva, kind) : -ESHUTDOWN;
+    pthread_rwlock_unlock(&a->lock);
+    return rc;
+}
+
+uint64_t dmaatb_generation(struct dmaatb *a)
+{
     return atomic_load_explicit(&a->gen, memory_order_seq_cst);
 }
 
-const struct rashm_dev_ops rashm_ve_dmaatb_ops = {
-    .name = "ve1-dmaatb",
-    .reg = atb_reg,
-    .unreg = atb_unreg,
-    .translate = atb_translate,
-    .find_host = atb_find_host,
-    .generation = atb_generation,
-};
+static void view_of(const struct atb_entry *e, char *host, struct atb_view *v)
+{
+    v->host = host;
+    v->kind = e->kind;
+    v->back = e->back;
+    v->back.off += (uint64_t)(host - e->host);
+}
+
+int dmaatb_transfer(struct dmaatb *a, uint64_t src, uint64_t dst, uint64_t size,
+                    uint64_t max_gen, atb_copy_fn *copy, void *arg, int *copy_rc)
+{
+    const struct atb_entry *se = NULL, *de = NULL;
+    int exc_src = 0x4000, exc_dst = 0x4000;
+    char *from = NULL, *to = NULL;
+    struct atb_view fv, tv;
+
+    pthread_rwlock_rdlock(&a->lock);
+    if (a->open) {
+        from = translate_locked(a, src, size, 0, max_gen, &se, &exc_src);
+        to = translate_locked(a, dst, size, 1, max_gen, &de, &exc_dst);
+    }
+    if (from && to) {
+        view_of(se, from, &fv);
+        view_of(de, to, &tv);
+        *copy_rc = copy(arg, &fv, &tv, size);
+    }
+    pthread_rwlock_unlock(&a->lock);
+    return (from ? 0 : exc_src) | (to ? 0 : exc_dst);
+}

@@ -12,27 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "rt.h"
 #include "ve_runtime.h"
 
-struct rt rashm_rt = { .atb_lock = PTHREAD_RWLOCK_INITIALIZER };
-pthread_mutex_t rashm_rt_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-    const char *v = secure_getenv(name);
-    char *end;
-    long x;
-    if (!v || !*v)
-        return def;
-    errno = 0;
-    x = strtol(v, &end, 0);
-    if (errno || *end || x < lo || x > hi) {
-        fprintf(stderr, "rashm-ve: ignoring %s=%s (want %ld..%ld)\n", name, v, lo, hi);
-        return def;
-    }
-    return x;
-}
 
 /* caller holds rashm_rt_lock */
 static int rt_up_locked(int venode)
@@ -42,13 +25,17 @@ static int rt_up_locked(int venode)
         return 0;
     dma_engine_free(rashm_rt.dma); /* stopped by an earlier shutdown */
     rashm_rt.dma = NULL;
-    int dirs = (int)env_long("RASHM_VE_DMAATB_DIRS", ATB_DEFAULT_DIRS, 1, 4096);
-    int entries = (int)env_long("RASHM_VE_DMAATB_ENTRIES", ATB_DEFAULT_ENTRIES, 1, 256);
-    rt_fault_load();
-    rc = dmaatb_create(&rashm_rt.atb, dirs, entries);
+    long dirs, entries;
+    /* A bad value is an error (the table of src/common reports it, naming
+     * the variable): the runtime does not come up, veo_proc_create fails. */
+    if ((rc = rcom_env_long(RCOM_ENV_VE_DMAATB_DIRS, &dirs)) ||
+        (rc = rcom_env_long(RCOM_ENV_VE_DMAATB_ENTRIES, &entries)) || (rc = rt_fault_load()))
+        return rc;
+    if (!rashm_rt.atb && !(rashm_rt.atb = dmaatb_new()))
+        return -ENOMEM;
+    rc = dmaatb_open(rashm_rt.atb, (int)dirs, (int)entries);
     if (rc)
         return rc;
-    rashm_rt.ops = &rashm_ve_dmaatb_ops;
     rc = dma_engine_start(&rashm_rt.dma);
     if (rc)
         goto destroy_atb;
@@ -56,8 +43,7 @@ static int rt_up_locked(int venode)
     rashm_rt.up = 1;
     return 0;
 destroy_atb:
-    dmaatb_destroy(rashm_rt.atb);
-    rashm_rt.atb = NULL;
+    dmaatb_close(rashm_rt.atb);
     return rc;
 }
 
@@ -96,91 +82,7 @@ RASHM_VE_API void rashm_ve_runtime_shutdown(void)
      * Its structure stays allocated (see dma_engine_stop). */
     dma_engine_stop(rashm_rt.dma);
     vhshm_detach_all();
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    dmaatb_destroy(rashm_rt.atb);
-    rashm_rt.atb = NULL;
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    dmaatb_close(rashm_rt.atb);
     __atomic_store_n(&rashm_rt.up, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&rashm_rt_lock);
-}
-
-/* ---- fault injection ------------------------------------------------------
- * RASHM_VE_FAULT="point:ERRNO[:count][,point:ERRNO[:count]...]" makes the
- * named step fail with ERRNO (a name such as ECANCELED, or a number), `count`
- * times (default: every time). It exists for errors that a Linux kernel cannot
- * produce on demand. Points:
- *   shmat       the shmat(2) step of vh_shmat (e.g. EIDRM: the id was removed
- *               between lookup and attach)
- *   shmat_stat  the IPC_STAT after the attach (ECANCELED)
- *   ived        "VEOS not connected to IVED" (ENOTSUP)
- *   shmdt       releasing the DMAATB entry in vh_shmdt (ECANCELED)
- */
-#define MAX_FAULTS 8
-static struct fault {
-    char point[16];
-    int err;
-    int count; /* < 0: unlimited */
-} faults[MAX_FAULTS];
-static int nfaults;
-static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int errno_by_name(const char *s)
-{
-    static const struct { const char *n; int e; } tab[] = {
-        {"ECANCELED", ECANCELED}, {"EIDRM", EIDRM}, {"ENOTSUP", ENOTSUP},
-        {"ENOMEM", ENOMEM},       {"EFAULT", EFAULT}, {"EINVAL", EINVAL},
-        {"EACCES", EACCES},       {"EBUSY", EBUSY},  {"EPERM", EPERM},
-    };
-    char *end;
-    long x = strtol(s, &end, 10);
-    if (end != s && *end == 0 && x > 0 && x < 4096)
-        return (int)x;
-    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        if (!strcmp(s, tab[i].n))
-            return tab[i].e;
-    return 0;
-}
-
-void rt_fault_load(void)
-{
-    const char *v = secure_getenv("RASHM_VE_FAULT");
-    char buf[256], *save = NULL, *tok;
-    pthread_mutex_lock(&fault_lock);
-    nfaults = 0;
-    if (v && strlen(v) < sizeof buf) {
-        strcpy(buf, v);
-        for (tok = strtok_r(buf, ",", &save); tok && nfaults < MAX_FAULTS;
-             tok = strtok_r(NULL, ",", &save)) {
-            char *c1 = strchr(tok, ':'), *c2;
-            if (!c1)
-                continue;
-            *c1++ = 0;
-            c2 = strchr(c1, ':');
-            if (c2)
-                *c2++ = 0;
-            struct fault f = { .err = errno_by_name(c1), .count = c2 ? atoi(c2) : -1 };
-            if (!f.err || strlen(tok) >= sizeof f.point) {
-                fprintf(stderr, "rashm-ve: ignoring RASHM_VE_FAULT entry %s\n", tok);
-                continue;
-            }
-            strcpy(f.point, tok);
-            faults[nfaults++] = f;
-        }
-    }
-    pthread_mutex_unlock(&fault_lock);
-}
-
-int rt_fault(const char *point)
-{
-    int err = 0;
-    pthread_mutex_lock(&fault_lock);
-    for (int i = 0; i < nfaults && !err; i++) {
-        if (strcmp(faults[i].point, point) || faults[i].count == 0)
-            continue;
-        err = faults[i].err;
-        if (faults[i].count > 0)
-            faults[i].count--;
-    }
-    pthread_mutex_unlock(&fault_lock);
-    return err;
 }

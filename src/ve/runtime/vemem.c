@@ -57,7 +57,6 @@ static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *b
 
 int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
 {
-    struct atb_entry *e;
     struct atb_backing back = { 0, 0, vemva };
     uint64_t pgsz;
     int rc;
@@ -75,28 +74,10 @@ int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
     rc = check_mapped_writable(vemva, vemva + size, &back);
     if (rc)
         return rc;
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    if (!rashm_rt.atb) { /* shut down meanwhile */
-        pthread_rwlock_unlock(&rashm_rt.atb_lock);
-        return -ESHUTDOWN;
-    }
-    e = rashm_rt.ops->find_host(rashm_rt.atb, (char *)vemva, size, ATB_VEMEM);
-    if (e) {
-        e->refs++;
-        *vehva = e->vehva;
-    } else {
-        rc = rashm_rt.ops->reg(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, &back,
-                                   vehva);
-    }
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
-    return rc;
+    return dmaatb_register(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, &back, vehva);
 }
 
 int vemem_unregister(uint64_t vehva)
 {
-    int rc;
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    rc = rashm_rt.atb ? rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VEMEM) : -ESHUTDOWN;
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
-    return rc;
+    return dmaatb_unregister(rashm_rt.atb, vehva, ATB_VEMEM);
 }

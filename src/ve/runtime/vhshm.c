@@ -164,10 +164,8 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
     }
     if ((rc = populate(a, ds.shm_segsz, (flag & SHM_RDONLY) != 0)))
         goto detach;
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    rc = rashm_rt.ops->reg(rashm_rt.atb, a, ds.shm_segsz, PG_2M, ATB_VHSHM,
-                           (flag & SHM_RDONLY) != 0, &back, &vehva);
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    rc = dmaatb_register(rashm_rt.atb, a, ds.shm_segsz, PG_2M, ATB_VHSHM,
+                         (flag & SHM_RDONLY) != 0, &back, &vehva);
     if (rc)
         goto detach;
     if (!vehva_out) { /* NEC: writing the VEHVA back failed */
@@ -188,9 +186,7 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
     return 0;
 
 unregister:
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    rashm_rt.ops->unreg(rashm_rt.atb, vehva, ATB_VHSHM);
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    dmaatb_unregister(rashm_rt.atb, vehva, ATB_VHSHM);
 detach:
     shmdt(a);
     return rc;
@@ -210,11 +206,9 @@ int vhshm_dt(uint64_t shmaddr)
         return -EINVAL; /* NULL, unaligned, unknown or already detached */
     if (rt_fault("shmdt"))
         return -ECANCELED;
-    /* The write lock waits for a copy in progress on this segment; DMAs still
-     * queued for it will complete with "missing page". */
-    pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-    rc = rashm_rt.ops->unreg(rashm_rt.atb, rec->vehva, ATB_VHSHM);
-    pthread_rwlock_unlock(&rashm_rt.atb_lock);
+    /* The DMAATB waits for a copy in progress on this segment before it
+     * drops the entry; DMAs still queued for it complete with "missing page". */
+    rc = dmaatb_unregister(rashm_rt.atb, rec->vehva, ATB_VHSHM);
     if (rc)
         return -ECANCELED;
     shmdt(rec->addr); /* its result is ignored, as in VEOS */
@@ -229,9 +223,7 @@ void vhshm_detach_all(void)
     while (attached) {
         struct attach *rec = attached;
         attached = rec->next;
-        pthread_rwlock_wrlock(&rashm_rt.atb_lock);
-        rashm_rt.ops->unreg(rashm_rt.atb, rec->vehva, ATB_VHSHM);
-        pthread_rwlock_unlock(&rashm_rt.atb_lock);
+        dmaatb_unregister(rashm_rt.atb, rec->vehva, ATB_VHSHM);
         shmdt(rec->addr);
         free(rec);
     }

@@ -1,5 +1,8 @@
-/* The private channel between librashm-veo (VH side) and one rashm-ve helper
- * (the software VE process). Not installed: both sides are built together.
+/* The VH-VE contract: everything librashm-veo (VH side, src/veo) and the
+ * software VE (the rashm-ve helper, src/ve/helper, and its runtime
+ * librashm-ve, src/ve/runtime) must agree on. It belongs to neither side:
+ * both include this header and nothing of each other. Not installed: both
+ * sides are built together, and RVE_PROTO_VERSION is checked at start-up.
  *
  * Two pieces, both created by veo_proc_create and inherited by the helper as
  * file descriptors, so no other process can open them (nothing is named in
@@ -23,12 +26,18 @@
  * Both sides use Dekker-style "publish, full fence, check the other side's
  * sleeping flag" so that no wake-up is lost.
  */
-#ifndef RASHM_VEO_PROTO_H
-#define RASHM_VEO_PROTO_H
+#ifndef RASHM_RVE_PROTO_H
+#define RASHM_RVE_PROTO_H
 
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
+
+/* Completion status of a ring request. The values are those of
+ * VEO_COMMAND_OK/EXCEPTION/ERROR in <ve_offload.h>: the VH hands slot.status
+ * to its callers as is (src/veo checks this with static assertions), while
+ * the helper needs no VH header. */
+enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 };
 
 #define RVE_MAGIC 0x72617368766530ULL /* "rashmve0" */
 #define RVE_PROTO_VERSION 1
@@ -108,7 +117,7 @@ struct rve_slot {
     _Atomic uint32_t state;
     uint32_t kind;
     uint32_t nargs;
-    uint32_t status;  /* VEO_COMMAND_* once done */
+    uint32_t status;  /* RVE_CMD_* once done */
     uint64_t addr;
     uint64_t retval;
     uint64_t reserved[4];
@@ -150,16 +159,39 @@ static inline struct rve_ring *rve_ring_at(void *shm, int idx)
     return (struct rve_ring *)((char *)shm + RVE_HDR_SIZE) + idx;
 }
 
-/* ---- control messages (SOCK_SEQPACKET, one message each way) ---------- */
+/* ---- control messages (SOCK_SEQPACKET, one message each way) ----------
+ * One table; the enum and the names used in diagnostics come from it.
+ *   READY      helper -> VH once at start: rc = 0 or -errno
+ *   LOAD       str = library name; val = handle
+ *   UNLOAD     a = handle
+ *   SYM        a = handle (0: all), str = name; val = address
+ *   CTX_OPEN   ctx = ring index, a = thread stack size (0: default)
+ *   CTX_CLOSE  ctx = ring index
+ *   EXIT       no reply: the helper exits */
+#define RVE_OP_LIST(X) \
+    X(READY, 1)        \
+    X(LOAD, 2)         \
+    X(UNLOAD, 3)       \
+    X(SYM, 4)          \
+    X(CTX_OPEN, 5)     \
+    X(CTX_CLOSE, 6)    \
+    X(EXIT, 7)
+
 enum rve_op {
-    RVE_OP_READY = 1, /* helper -> VH once at start: rc = 0 or -errno */
-    RVE_OP_LOAD,      /* str = library name; val = handle */
-    RVE_OP_UNLOAD,    /* a = handle */
-    RVE_OP_SYM,       /* a = handle (0: all), str = name; val = address */
-    RVE_OP_CTX_OPEN,  /* ctx = ring index, a = thread stack size (0: default) */
-    RVE_OP_CTX_CLOSE, /* ctx = ring index */
-    RVE_OP_EXIT,      /* no reply: the helper exits */
+#define RVE_X_(name, num) RVE_OP_##name = num,
+    RVE_OP_LIST(RVE_X_)
+#undef RVE_X_
 };
+
+static inline const char *rve_op_name(uint32_t op)
+{
+    switch (op) {
+#define RVE_X_(name, num) case RVE_OP_##name: return #name;
+    RVE_OP_LIST(RVE_X_)
+#undef RVE_X_
+    default: return "?";
+    }
+}
 
 struct rve_msg {
     uint32_t op;
@@ -174,5 +206,63 @@ struct rve_reply {
     uint64_t val;
     char err[256]; /* dlerror() text where there is one */
 };
+
+/* ---- RPCs: functions of the VE-side runtime run on the main context ----
+ * The VH side (src/veo/rpc.c) loads the runtime library (librashm-ve) into
+ * the VE process with veo_load_library, resolves each entry point with
+ * veo_get_sym and runs it with veo_call_sync, exactly as AVEO drives
+ * libveohmem/libveio. Every entry point takes 64-bit integers (plus, where
+ * `out` is 1, one VEO_INTENT_OUT stack argument of 8 bytes after them) and
+ * returns a value >= 0 or -errno, so the errno crosses the process boundary.
+ *
+ * This table is the only list: the VH side takes the RPC numbers, symbol
+ * names and argument counts from it, the VE side its prototypes (so a
+ * definition that drifts from the table does not compile).
+ *   X(NUMBER, name, nargs, out, (parameters))   symbol: rashm_ve_rpc_<name>
+ * Results: SHMGET shmid; SHMAT attach address, *vehva_out = VEHVA (0 on
+ * failure); SHMDT 0; DMA_POST ring index or -EAGAIN/-EINVAL; DMA_POLL 0,
+ * -EAGAIN or exception bits; DMA_POST_WAIT 0, exception bits or -EINVAL;
+ * REGISTER VEHVA; UNREGISTER 0. */
+#define RVE_RPC_LIST(X)                                                                      \
+    X(SHMGET, shmget, 3, 0, (int64_t key, uint64_t size, int64_t shmflag))                  \
+    X(SHMAT, shmat, 3, 1, (int64_t shmid, uint64_t shmaddr, int64_t shmflag, uint64_t *vehva_out)) \
+    X(SHMDT, shmdt, 1, 0, (uint64_t shmaddr))                                                \
+    X(DMA_POST, dma_post, 3, 0, (uint64_t dst, uint64_t src, int64_t size))                  \
+    X(DMA_POLL, dma_poll, 1, 0, (int64_t index))                                             \
+    X(DMA_POST_WAIT, dma_post_wait, 3, 0, (uint64_t dst, uint64_t src, int64_t size))        \
+    X(REGISTER, register, 2, 0, (uint64_t vemva, uint64_t size))                             \
+    X(UNREGISTER, unregister, 1, 0, (uint64_t vehva))
+
+enum rve_rpc {
+#define RVE_X_(NUM, name, nargs, out, params) RVE_RPC_##NUM,
+    RVE_RPC_LIST(RVE_X_)
+#undef RVE_X_
+    RVE_RPC_COUNT
+};
+
+#define RVE_RPC_PREFIX "rashm_ve_rpc_"
+/* The library the RPCs live in, looked up in the VE process. */
+#define RVE_RUNTIME_LIBNAME "librashm-ve.so"
+
+struct rve_rpc_desc {
+    const char *symbol; /* RVE_RPC_PREFIX name */
+    int nargs;          /* integer arguments */
+    int out;            /* 1: one 8-byte OUT stack argument follows them */
+};
+
+static inline const struct rve_rpc_desc *rve_rpc_desc(int which)
+{
+    static const struct rve_rpc_desc descs[RVE_RPC_COUNT] = {
+#define RVE_X_(NUM, name, nargs, out, params) [RVE_RPC_##NUM] = {RVE_RPC_PREFIX #name, nargs, out},
+        RVE_RPC_LIST(RVE_X_)
+#undef RVE_X_
+    };
+    return which >= 0 && which < RVE_RPC_COUNT ? &descs[which] : 0;
+}
+
+/* Prototypes of the VE-side definitions (src/ve/runtime/rpc.c). */
+#define RVE_X_(NUM, name, nargs, out, params) int64_t rashm_ve_rpc_##name params;
+RVE_RPC_LIST(RVE_X_)
+#undef RVE_X_
 
 #endif

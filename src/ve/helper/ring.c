@@ -1,0 +1,49 @@
+/* The helper's side of the ring protocol (src/proto/rve_proto.h): the
+ * futex both sides sleep on, publishing a completion, and the spin-then-sleep
+ * wait for a word to change. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "wait.h"
+
+long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+    /* Not FUTEX_PRIVATE_FLAG: the word lives in memory shared with the VH. */
+    return rcom_futex(addr, op, val, ts);
+}
+
+void publish_done(struct rve_ring *r, uint32_t seq)
+{
+    atomic_store_explicit(&r->done_seq, seq, memory_order_release);
+    atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
+        futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+static int stop_requested(void *arg)
+{
+    struct rve_ring *r = arg;
+    return atomic_load_explicit(&r->stop, memory_order_seq_cst) != 0;
+}
+
+/* Sleep until *word != val (or a stop request). Spins first: a request
+ * arriving within spin_us is picked up without a futex wake (~14 us). The
+ * sleep is bounded (the VH wakes us, but never rely on one wake). */
+void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
+                 _Atomic uint32_t *sleeping_flag)
+{
+    struct rcom_wait w = {
+        .spin_ns = (uint64_t)hdr->spin_us * 1000u,
+        .scope = RCOM_WAIT_SHARED, /* the word lives in memory shared with the VH */
+        .stop = stop_requested,
+        .stop_arg = r,
+        .sleeping = sleeping_flag,
+    };
+    rcom_wait_change(word, val, &w);
+}

@@ -1,0 +1,126 @@
+/* Worker threads: one per open context, each the VE side of one request
+ * ring (protocol in src/proto/rve_proto.h). A worker waits (ring.c) on
+ * the ring's submit counter, executes each slot in order, publishes its
+ * completion and wakes VH waiters; a VH-kind slot is handed back to the VH
+ * and waited for, so that the queue order holds. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+struct worker {
+    pthread_t thread;
+    int idx;
+    int running;
+    struct rve_ring *ring;
+};
+static struct worker workers[RVE_MAX_CTX];
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct rve_ring *r = w->ring;
+    stack_t ss;
+    uint32_t seq = atomic_load(&r->done_seq);
+
+    /* The fault handler runs on an alternate stack: a stack overflow in VE
+     * code must still be reported. */
+    ss.ss_size = 64 * 1024;
+    ss.ss_sp = malloc(ss.ss_size);
+    ss.ss_flags = 0;
+    if (ss.ss_sp)
+        sigaltstack(&ss, NULL);
+    if (have_node_cpus)
+        pthread_setaffinity_np(pthread_self(), sizeof node_cpus, &node_cpus);
+    tl_ring = r;
+
+    for (;;) {
+        wait_change(r, &r->submit_seq, seq, &r->worker_sleeping);
+        if (atomic_load_explicit(&r->submit_seq, memory_order_acquire) == seq) {
+            if (atomic_load(&r->stop))
+                break;
+            continue;
+        }
+        struct rve_slot *s = &r->slots[seq % RVE_NSLOT];
+        if (s->kind == RVE_REQ_CALL) {
+            tl_slot = s;
+            do_call(s);
+            tl_slot = NULL;
+        } else if (s->kind == RVE_REQ_WRITE || s->kind == RVE_REQ_READ) {
+            do_copy(s, s->kind == RVE_REQ_WRITE);
+        } else if (s->kind == RVE_REQ_VH) {
+            /* The VH does this one; we only keep the queue order. */
+            atomic_store_explicit(&s->state, RVE_SLOT_VH_WAIT, memory_order_seq_cst);
+            atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
+            if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
+                futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+            for (;;) {
+                uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+                if (st == RVE_SLOT_VH_DONE || atomic_load(&r->stop))
+                    break;
+                wait_change(r, &s->state, st, NULL);
+            }
+            atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        } else {
+            s->status = RVE_CMD_ERROR;
+        }
+        seq++;
+        publish_done(r, seq);
+    }
+    if (ss.ss_sp) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+        free(ss.ss_sp);
+    }
+    return NULL;
+}
+
+int ctx_open(int idx, size_t stacksize)
+{
+    pthread_attr_t attr;
+    int rc;
+    if (idx < 0 || idx >= RVE_MAX_CTX || workers[idx].running)
+        return -EINVAL;
+    struct worker *w = &workers[idx];
+    w->idx = idx;
+    w->ring = rve_ring_at(shm, idx);
+    atomic_store(&w->ring->stop, 0);
+    atomic_store(&w->ring->state, RVE_CTX_RUNNING);
+    pthread_attr_init(&attr);
+    if (stacksize && (rc = pthread_attr_setstacksize(&attr, stacksize)) != 0) {
+        pthread_attr_destroy(&attr);
+        return -rc;
+    }
+    rc = pthread_create(&w->thread, &attr, worker_main, w);
+    pthread_attr_destroy(&attr);
+    if (rc) {
+        atomic_store(&w->ring->state, RVE_CTX_FREE);
+        return -rc;
+    }
+    w->running = 1;
+    return 0;
+}
+
+int ctx_close(int idx)
+{
+    if (idx < 0 || idx >= RVE_MAX_CTX || !workers[idx].running)
+        return -EINVAL;
+    struct worker *w = &workers[idx];
+    atomic_store(&w->ring->stop, 1);
+    futex(&w->ring->submit_seq, FUTEX_WAKE, INT_MAX, NULL);
+    for (int i = 0; i < RVE_NSLOT; i++)
+        futex(&w->ring->slots[i].state, FUTEX_WAKE, INT_MAX, NULL);
+    pthread_join(w->thread, NULL);
+    w->running = 0;
+    atomic_store(&w->ring->state, RVE_CTX_FREE);
+    return 0;
+}

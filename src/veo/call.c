@@ -1,0 +1,239 @@
+/* Calls and the asynchronous requests of a context: staging of stack
+ * arguments (inline in the slot or in VE memory), their write-back when the
+ * call finished, the VH-kind requests (veo_call_async_vh, asynchronous
+ * copies and allocations) and the collection of results. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veo_internal.h"
+
+/* A call finished (context lock held): write back OUT/INOUT stack
+ * arguments, free their VE copies. */
+static void call_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
+                      int *status)
+{
+    struct veo_proc_handle *h = c->proc;
+    for (int i = 0; i < q->ncopies; i++) {
+        struct stack_copy *sc = &q->copies[i];
+        if (sc->in_slot) {
+            if (sc->vh && *status == VEO_COMMAND_OK)
+                memcpy(sc->vh, s->payload + sc->ve, sc->len);
+            continue;
+        }
+        if (sc->vh && *status == VEO_COMMAND_OK && veo_i_rw(h, 0, sc->vh, sc->ve, sc->len) < 0)
+            *status = VEO_COMMAND_ERROR;
+        ve_alloc_put(&h->mem, sc->ve);
+    }
+}
+
+/* The VH-kind requests, run by the ring in queue order. */
+static void run_vh_op(struct veo_thr_ctxt *c, struct vh_req *q, struct rve_slot *s)
+{
+    struct veo_proc_handle *h = c->proc;
+    uint64_t val = 0;
+    int status = VEO_COMMAND_OK;
+    switch (q->op) {
+    case VH_OP_FUNC:
+        val = q->fn(q->arg);
+        break;
+    case VH_OP_WRITE:
+        val = veo_i_rw(h, 1, q->hptr, q->ve, q->size) < 0 ? (uint64_t)-1 : 0;
+        break;
+    case VH_OP_READ:
+        val = veo_i_rw(h, 0, q->hptr, q->ve, q->size) < 0 ? (uint64_t)-1 : 0;
+        break;
+    case VH_OP_ALLOC:
+        if (ve_alloc_get(&h->mem, q->size, &val) < 0)
+            val = 0;
+        break;
+    case VH_OP_FREE:
+        val = ve_alloc_put(&h->mem, q->ve) < 0 ? (uint64_t)-1 : 0;
+        break;
+    default:
+        status = VEO_COMMAND_ERROR;
+    }
+    s->status = (uint32_t)status;
+    s->retval = val;
+}
+
+uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args *args)
+{
+    struct stack_copy *copies = NULL;
+    int ncopies = 0, nargs = args ? args->n : 0;
+    if (!c || addr == 0)
+        return VEO_REQUEST_ID_INVALID;
+    struct veo_proc_handle *h = c->proc;
+
+    /* Check the arguments and stage the stack buffers first, outside the
+     * context lock: a gap in the indices is an error, not a crash. */
+    for (int i = 0; i < nargs; i++) {
+        if (args->a[i].type == RVE_ARG_NONE)
+            return VEO_REQUEST_ID_INVALID;
+        if (args->a[i].type == RVE_ARG_STACK)
+            ncopies++;
+    }
+    if (ncopies) {
+        copies = calloc((size_t)ncopies, sizeof *copies);
+        if (!copies)
+            return VEO_REQUEST_ID_INVALID;
+    }
+    uint64_t vaddr[RVE_MAX_ARGS];
+    int k = 0;
+    /* Small stack arguments ride in the slot itself. */
+    size_t inl = 0;
+    for (int i = 0; i < nargs && ncopies; i++)
+        if (args->a[i].type == RVE_ARG_STACK)
+            inl += (args->a[i].len + 7) & ~(size_t)7;
+    bool in_slot = ncopies && inl <= RVE_PAYLOAD;
+    for (int i = 0, off = 0; i < nargs && in_slot; i++) {
+        if (args->a[i].type != RVE_ARG_STACK)
+            continue;
+        struct stack_copy *sc = &copies[k++];
+        sc->in_slot = 1;
+        sc->ve = (uint64_t)off;
+        sc->len = args->a[i].len;
+        vaddr[i] = (uint64_t)off;
+        if (args->intent[i] != VEO_INTENT_IN)
+            sc->vh = args->buf[i];
+        off += (int)((sc->len + 7) & ~(size_t)7);
+    }
+    for (int i = 0; i < nargs && !in_slot; i++) {
+        if (args->a[i].type != RVE_ARG_STACK)
+            continue;
+        struct stack_copy *sc = &copies[k++];
+        size_t len = args->a[i].len;
+        if (ve_alloc_get(&h->mem, len ? len : 8, &sc->ve) < 0) {
+            k--;
+            goto out_undo;
+        }
+        sc->len = len;
+        vaddr[i] = sc->ve;
+        if (args->intent[i] != VEO_INTENT_OUT && len &&
+            veo_i_rw(h, 1, args->buf[i], sc->ve, len) < 0)
+            goto out_undo;
+        if (args->intent[i] != VEO_INTENT_IN)
+            sc->vh = args->buf[i];
+    }
+
+    pthread_mutex_lock(&c->lock);
+    uint64_t id = veo_i_reserve(c);
+    if (id == VEO_REQUEST_ID_INVALID) {
+        pthread_mutex_unlock(&c->lock);
+        goto out_undo;
+    }
+    struct rve_slot *s = veo_i_slot(c, id);
+    struct vh_req *q = veo_i_req(c, id);
+    memset(q, 0, sizeof *q);
+    q->kind = RVE_REQ_CALL;
+    q->done = call_done;
+    q->copies = copies;
+    q->ncopies = ncopies;
+    s->kind = RVE_REQ_CALL;
+    s->addr = addr;
+    s->nargs = (uint32_t)nargs;
+    s->status = VEO_COMMAND_ERROR;
+    s->retval = 0;
+    for (int i = 0; i < nargs; i++) {
+        s->args[i] = args->a[i];
+        if (args->a[i].type == RVE_ARG_STACK) {
+            s->args[i].val = vaddr[i];
+            s->args[i].flags = args->intent[i] == VEO_INTENT_OUT ? RVE_ARGF_ZERO : 0;
+            if (in_slot) {
+                s->args[i].flags |= RVE_ARGF_INLINE;
+                if (args->intent[i] != VEO_INTENT_OUT && args->a[i].len)
+                    memcpy(s->payload + vaddr[i], args->buf[i], args->a[i].len);
+            }
+        }
+    }
+    veo_i_publish(c);
+    pthread_mutex_unlock(&c->lock);
+    return id;
+
+out_undo:
+    for (int i = 0; i < k && !in_slot; i++)
+        ve_alloc_put(&h->mem, copies[i].ve);
+    free(copies);
+    return VEO_REQUEST_ID_INVALID;
+}
+
+VEO_API uint64_t veo_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args *args)
+{
+    return veo_i_call_async(c, addr, args);
+}
+
+VEO_API uint64_t veo_call_async_by_name(struct veo_thr_ctxt *c, uint64_t libhdl,
+                                        const char *symname, struct veo_args *args)
+{
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    uint64_t addr;
+    if (veo_i_get_sym(c->proc, libhdl, symname, &addr) < 0)
+        return VEO_REQUEST_ID_INVALID;
+    return veo_i_call_async(c, addr, args);
+}
+
+VEO_API uint64_t veo_call_async_vh(struct veo_thr_ctxt *c, uint64_t (*func)(void *), void *arg)
+{
+    if (!func)
+        return VEO_REQUEST_ID_INVALID;
+    struct vh_req t = {.run = run_vh_op, .op = VH_OP_FUNC, .fn = func, .arg = arg};
+    return veo_i_submit_vh(c, &t);
+}
+
+VEO_API uint64_t veo_async_read_mem(struct veo_thr_ctxt *c, void *dst, uint64_t src, size_t size)
+{
+    if (!dst && size)
+        return VEO_REQUEST_ID_INVALID;
+    struct vh_req t = {.run = run_vh_op, .op = VH_OP_READ, .hptr = dst, .ve = src, .size = size};
+    return veo_i_submit_vh(c, &t);
+}
+
+VEO_API uint64_t veo_async_write_mem(struct veo_thr_ctxt *c, uint64_t dst, const void *src,
+                                     size_t size)
+{
+    if (!src && size)
+        return VEO_REQUEST_ID_INVALID;
+    struct vh_req t = {.run = run_vh_op, .op = VH_OP_WRITE, .hptr = (void *)(uintptr_t)src, .ve = dst, .size = size};
+    return veo_i_submit_vh(c, &t);
+}
+
+VEO_API uint64_t veo_alloc_mem_async(struct veo_thr_ctxt *c, const size_t size)
+{
+    struct vh_req t = {.run = run_vh_op, .op = VH_OP_ALLOC, .size = size};
+    return veo_i_submit_vh(c, &t);
+}
+
+VEO_API uint64_t veo_free_mem_async(struct veo_thr_ctxt *c, uint64_t addr)
+{
+    struct vh_req t = {.run = run_vh_op, .op = VH_OP_FREE, .ve = addr};
+    return veo_i_submit_vh(c, &t);
+}
+
+VEO_API int veo_call_peek_result(struct veo_thr_ctxt *c, uint64_t reqid, uint64_t *retp)
+{
+    return veo_i_collect(c, reqid, retp, 0);
+}
+
+VEO_API int veo_call_wait_result(struct veo_thr_ctxt *c, uint64_t reqid, uint64_t *retp)
+{
+    return veo_i_collect(c, reqid, retp, 1);
+}
+
+VEO_API void veo_context_sync(struct veo_thr_ctxt *c)
+{
+    if (c)
+        veo_i_ctx_drain(c);
+}
+
+VEO_API int veo_call_sync(struct veo_proc_handle *h, uint64_t addr, struct veo_args *ca,
+                          uint64_t *result)
+{
+    if (!h)
+        return -1;
+    uint64_t id = veo_i_call_async(h->ctx[0], addr, ca);
+    if (id == VEO_REQUEST_ID_INVALID)
+        return -1;
+    return veo_i_collect(h->ctx[0], id, result, 1);
+}

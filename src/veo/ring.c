@@ -1,0 +1,307 @@
+/* The request ring of one context, VH side (protocol: src/proto/rve_proto.h):
+ * reserving a slot, publishing it, harvesting finished requests, running
+ * the VH-kind requests that reach the head of the queue, keeping results
+ * until they are collected, and the spin-then-sleep wait for the worker.
+ * What a request means is not known here: whoever submits it attaches a
+ * `done` hook (run at harvest) and, for VH-kind requests, a `run` hook. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "veo_internal.h"
+#include "wait.h"
+
+struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
+{
+    struct veo_thr_ctxt *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->proc = h;
+    c->idx = idx;
+    c->ring = rve_ring_at(h->shm, idx);
+    pthread_mutex_init(&c->lock, NULL);
+    /* No worker runs on this ring yet (or any more): start it from zero, so
+     * that request id n is ring sequence n. */
+    c->next_id = c->harvested = 0;
+    atomic_store(&c->ring->submit_seq, 0);
+    atomic_store(&c->ring->done_seq, 0);
+    atomic_store(&c->ring->worker_sleeping, 0);
+    for (int i = 0; i < RVE_NSLOT; i++)
+        atomic_store(&c->ring->slots[i].state, RVE_SLOT_IDLE);
+    return c;
+}
+
+static void req_release(struct vh_req *q)
+{
+    free(q->copies);
+    q->copies = NULL;
+    q->ncopies = 0;
+}
+
+void veo_i_ctx_free(struct veo_thr_ctxt *c)
+{
+    for (int i = 0; i < RVE_NSLOT; i++)
+        req_release(&c->req[i]);
+    free(c->res);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* Ring sequence numbers are 32-bit; the VH's ids are 64-bit. The ring's
+ * done_seq started equal to base when the context was made. */
+static inline uint32_t seq_of(const struct veo_thr_ctxt *c, uint64_t id)
+{
+    (void)c;
+    return (uint32_t)id;
+}
+
+static int add_result(struct veo_thr_ctxt *c, uint64_t id, int status, uint64_t val)
+{
+    if (c->nres == c->capres) {
+        size_t n = c->capres ? c->capres * 2 : 16;
+        struct veo_result *r = realloc(c->res, n * sizeof *r);
+        if (!r)
+            return -ENOMEM;
+        c->res = r;
+        c->capres = n;
+    }
+    c->res[c->nres++] = (struct veo_result){id, val, status};
+    return 0;
+}
+
+static int take_result(struct veo_thr_ctxt *c, uint64_t id, int *status, uint64_t *val)
+{
+    for (size_t i = 0; i < c->nres; i++)
+        if (c->res[i].id == id) {
+            *status = c->res[i].status;
+            *val = c->res[i].val;
+            c->res[i] = c->res[--c->nres];
+            return 1;
+        }
+    return 0;
+}
+
+/* Moves finished requests out of the ring (lock held): each request's own
+ * `done` hook finishes it (writes back OUT arguments, frees VE copies), then
+ * the result is kept until collected. */
+static void harvest(struct veo_thr_ctxt *c)
+{
+    uint32_t done = atomic_load_explicit(&c->ring->done_seq, memory_order_acquire);
+    uint32_t base = (uint32_t)c->harvested;
+    uint32_t n = done - base;
+    if (n > RVE_NSLOT) /* cannot happen unless the helper is corrupt */
+        return;
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t id = c->harvested;
+        struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+        struct vh_req *q = &c->req[id % RVE_NSLOT];
+        int status = (int)s->status;
+        uint64_t val = s->retval;
+        if (q->done)
+            q->done(c, q, s, &status);
+        req_release(q);
+        q->kind = 0;
+        q->done = NULL;
+        q->run = NULL;
+        add_result(c, id, status, val);
+        c->harvested++;
+    }
+}
+
+/* If the worker waits at a VH request, claim and run it (lock held on entry;
+ * released while the request runs, since it may call VEO itself). Returns 1
+ * if it ran one. */
+static int progress_vh(struct veo_thr_ctxt *c)
+{
+    uint32_t done = atomic_load_explicit(&c->ring->done_seq, memory_order_acquire);
+    uint64_t pos = c->harvested + (uint32_t)(done - (uint32_t)c->harvested);
+    if (pos >= c->next_id)
+        return 0;
+    struct rve_slot *s = &c->ring->slots[pos % RVE_NSLOT];
+    struct vh_req *q = &c->req[pos % RVE_NSLOT];
+    if (q->kind != RVE_REQ_VH)
+        return 0;
+    uint32_t expect = RVE_SLOT_VH_WAIT;
+    if (!atomic_compare_exchange_strong(&s->state, &expect, RVE_SLOT_VH_RUNNING))
+        return 0;
+    pthread_mutex_unlock(&c->lock);
+    if (q->run)
+        q->run(c, q, s);
+    else
+        s->status = RVE_CMD_ERROR;
+    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_seq_cst);
+    veo_i_futex(&s->state, FUTEX_WAKE, INT_MAX, NULL);
+    pthread_mutex_lock(&c->lock);
+    return 1;
+}
+
+/* Sleeps (lock NOT held) until the ring's event counter moves past `seen`,
+ * the helper dies, or a bounded timeout passes. Spins first. */
+struct ev_arg {
+    struct veo_thr_ctxt *c;
+    uint32_t seen;
+};
+
+static int ev_moved(void *p)
+{
+    const struct ev_arg *a = p;
+    return atomic_load_explicit(&a->c->ring->ev, memory_order_acquire) != a->seen ||
+           veo_i_dead(a->c->proc);
+}
+
+static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
+{
+    struct rve_ring *r = c->ring;
+    struct ev_arg a = {c, seen};
+    /* The spin is the shared one; the sleep is not rcom_wait_change's: any
+     * number of VH threads may wait on one ring, so they count themselves
+     * in vh_waiters instead of setting a flag. */
+    if (rcom_spin_until(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u))
+        return;
+    atomic_fetch_add_explicit(&r->vh_waiters, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&r->ev, memory_order_seq_cst) == seen && !veo_i_dead(c->proc)) {
+        /* The monitor wakes us if the helper dies; the timeout is a second
+         * line of defence, never the mechanism. */
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        veo_i_futex(&r->ev, FUTEX_WAIT, seen, &ts);
+    }
+    atomic_fetch_sub_explicit(&r->vh_waiters, 1, memory_order_relaxed);
+}
+
+uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
+{
+    for (;;) {
+        if (c->closed || veo_i_dead(c->proc) ||
+            atomic_load(&c->ring->state) == RVE_CTX_EXIT)
+            return VEO_REQUEST_ID_INVALID;
+        uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
+        harvest(c);
+        if (c->next_id - c->harvested < RVE_NSLOT)
+            return c->next_id;
+        if (progress_vh(c))
+            continue;
+        pthread_mutex_unlock(&c->lock);
+        wait_event(c, seen);
+        pthread_mutex_lock(&c->lock);
+    }
+}
+
+struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id)
+{
+    return &c->ring->slots[id % RVE_NSLOT];
+}
+
+struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id)
+{
+    return &c->req[id % RVE_NSLOT];
+}
+
+void veo_i_publish(struct veo_thr_ctxt *c)
+{
+    struct rve_ring *r = c->ring;
+    c->next_id++;
+    atomic_store_explicit(&r->submit_seq, seq_of(c, c->next_id), memory_order_seq_cst);
+    if (atomic_load_explicit(&r->worker_sleeping, memory_order_seq_cst))
+        veo_i_futex(&r->submit_seq, FUTEX_WAKE, 1, NULL);
+}
+
+uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
+{
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->lock);
+    uint64_t id = veo_i_reserve(c);
+    if (id != VEO_REQUEST_ID_INVALID) {
+        struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+        struct vh_req *q = &c->req[id % RVE_NSLOT];
+        *q = *tmpl;
+        q->kind = RVE_REQ_VH;
+        s->kind = RVE_REQ_VH;
+        s->nargs = 0;
+        s->status = RVE_CMD_ERROR;
+        s->retval = 0;
+        atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        veo_i_publish(c);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return id;
+}
+
+/* Common to peek (block = 0) and wait (block = 1). */
+int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block)
+{
+    int status;
+    uint64_t val;
+    if (!c)
+        return -1;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
+        harvest(c);
+        if (take_result(c, id, &status, &val)) {
+            pthread_mutex_unlock(&c->lock);
+            if (retp)
+                *retp = val;
+            return status;
+        }
+        /* never issued, or issued and already collected */
+        if (id >= c->next_id || id < c->harvested) {
+            pthread_mutex_unlock(&c->lock);
+            return RVE_CMD_ERROR;
+        }
+        if (progress_vh(c))
+            continue;
+        if (veo_i_dead(c->proc)) {
+            /* Give a dying helper's last completion (an exception report
+             * written by its fault handler) a chance to be seen. */
+            harvest(c);
+            if (take_result(c, id, &status, &val)) {
+                pthread_mutex_unlock(&c->lock);
+                if (retp)
+                    *retp = val;
+                return status;
+            }
+            pthread_mutex_unlock(&c->lock);
+            return RVE_CMD_ERROR;
+        }
+        if (!block) {
+            pthread_mutex_unlock(&c->lock);
+            return VEO_COMMAND_UNFINISHED;
+        }
+        pthread_mutex_unlock(&c->lock);
+        wait_event(c, seen);
+        pthread_mutex_lock(&c->lock);
+    }
+}
+
+/* Waits until everything submitted has finished (lock held on entry and
+ * exit). Returns 0, or -ESRCH if the helper died first. */
+int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c)
+{
+    for (;;) {
+        uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
+        harvest(c);
+        if (c->harvested == c->next_id)
+            return 0;
+        if (veo_i_dead(c->proc))
+            return -ESRCH;
+        if (progress_vh(c))
+            continue;
+        pthread_mutex_unlock(&c->lock);
+        wait_event(c, seen);
+        pthread_mutex_lock(&c->lock);
+    }
+}
+
+int veo_i_ctx_drain(struct veo_thr_ctxt *c)
+{
+    pthread_mutex_lock(&c->lock);
+    int rc = veo_i_ctx_drain_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}

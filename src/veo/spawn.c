@@ -1,0 +1,104 @@
+/* Finding, starting and reaping the rashm-ve helper of a VE process. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "veo_internal.h"
+
+#ifndef RASHM_VE_HELPER_INSTALLED
+#define RASHM_VE_HELPER_INSTALLED "/usr/local/bin/rashm-ve"
+#endif
+#ifndef RASHM_VE_LIB_TO_BIN
+#define RASHM_VE_LIB_TO_BIN "../bin"
+#endif
+
+#define EXIT_TIMEOUT_MS 3000
+
+extern char **environ;
+
+/* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
+ * installed copies both keep lib/ and bin/ side by side), else the path it
+ * was installed to. A privileged (AT_SECURE) process never sees the
+ * variable and runs only a helper nobody but root can have put there. */
+static int helper_ok(const char *path)
+{
+    if (access(path, X_OK) != 0)
+        return 0;
+    return !veo_i_secure() || veo_i_trusted_file(path) == 0;
+}
+
+int veo_i_find_helper(char *out, size_t len)
+{
+    const char *env = secure_getenv("RASHM_VE_HELPER");
+    Dl_info info;
+    if (env && *env) {
+        if (access(env, X_OK) != 0)
+            return -ENOENT;
+        snprintf(out, len, "%s", env);
+        return 0;
+    }
+    if (dladdr((void *)&veo_i_find_helper, &info) && info.dli_fname) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", info.dli_fname);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = 0;
+            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
+            if (n > 0 && (size_t)n < len && helper_ok(out))
+                return 0;
+            n = snprintf(out, len, "%s/../bin/rashm-ve", dir);
+            if (n > 0 && (size_t)n < len && helper_ok(out))
+                return 0;
+        }
+    }
+    snprintf(out, len, "%s", RASHM_VE_HELPER_INSTALLED);
+    return helper_ok(out) ? 0 : -ENOENT;
+}
+
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid)
+{
+    pid_t p = fork();
+    if (p < 0)
+        return -errno;
+    if (p == 0) {
+        /* Child: move the two fds to 3 and 4 (going through high numbers so
+         * that neither clobbers the other), drop every other fd. */
+        int c = fcntl(chan_child, F_DUPFD, 64);
+        int m = fcntl(memfd, F_DUPFD, 64);
+        if (c < 0 || m < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0)
+            _exit(126);
+        syscall(SYS_close_range, RVE_SHM_FD + 1, ~0u, 0);
+        char *argv[] = {(char *)"rashm-ve", NULL};
+        execve(path, argv, environ);
+        _exit(127);
+    }
+    *pid = p;
+    return 0;
+}
+
+static int wait_exit(int pidfd, int timeout_ms)
+{
+    struct pollfd pf = {pidfd, POLLIN, 0};
+    int r = poll(&pf, 1, timeout_ms);
+    if (r <= 0)
+        return -ETIMEDOUT;
+    return 0;
+}
+
+void veo_i_reap(pid_t pid, int pidfd)
+{
+    if (wait_exit(pidfd, EXIT_TIMEOUT_MS) < 0)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}

@@ -45,6 +45,8 @@ struct rashm_cfg {
     char registry_dir[256];   /* RASHM_REGISTRY_DIR */
 };
 RASHM_HIDDEN void cfg_read(struct rashm_cfg *c);
+/* registry.c: the verified registry top directory (fd) or -errno. */
+RASHM_HIDDEN int reg_top_fd(int create);
 RASHM_HIDDEN int cfg_debug(void);
 RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -613,7 +613,13 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     if (t1 == R_PROCESS || t1 == R_THREAD)
         return attach_work(t1, id1, t2, id2, flags);
     if (t1 == R_FILDES) {
-        int rc = aix_fildes_attach(id1.at_fd, t2, id2, flags);
+        /* the arguments' EINVAL comes before the descriptor's errnos */
+        struct att fa = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
+        int rc = check_att_fields(&fa);
+        if (!rc && (flags & ~(uint_t)ATTACH_FLAGS))
+            rc = -EINVAL;
+        if (!rc)
+            rc = aix_fildes_attach(id1.at_fd, t2, id2, flags);
         return rc ? rashm_fail(rc) : 0;
     }
     if (t1 != R_SHM && t1 != R_SUBRANGE)

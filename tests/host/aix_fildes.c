@@ -79,6 +79,8 @@ int main(void)
     rsid_t bad;
     bad.at_fd = -1;
     CHECK_ERRNO(ra_attach(R_FILDES, bad, R_SRADID, srad_id(0), 0), -1, EBADF);
+    CHECK_ERRNO(ra_attach(R_FILDES, bad, R_SRADID, srad_id(0), 0x40000000), -1, EINVAL);
+    CHECK_ERRNO(ra_attach(R_FILDES, bad, R_PROCESS, srad_id(0), 0), -1, EINVAL);
     int pfd[2];
     CHECK_EQ(pipe(pfd), 0);
     bad.at_fd = pfd[0];

@@ -231,9 +231,7 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 #define RAD_NAME_SIZE      32
 #define RSET_NAME_SIZE     255
 
-/* ---- named rset registry (AIX's names and values; the calls
- * rs_registername, rs_getnamedrset, rs_discardname, rs_getnameattr and
- * rs_setnameattr are not provided yet) ----------------------------------- */
+/* ---- named rset registry (AIX's names and values) ---------------------- */
 #define RS_DEFINE       0      /* leave an existing registration alone */
 #define RS_REDEFINE     1      /* replace an existing registration */
 #define RS_OWNER        1      /* rs_setnameattr: change the owner */
@@ -276,6 +274,14 @@ RASHM_STATIC_ASSERT(sizeof(attachinfo_t) == 32, "attachinfo_t ABI");
 RASHM_API rsethandle_t rs_alloc(uint_t flags);
 /* Frees an rset from rs_alloc (NULL is ignored). */
 RASHM_API void rs_free(rsethandle_t rset);
+/* Named rsets (docs/aix.md "Named resource sets"): shared by every process
+ * until reboot; only root may register, replace, discard or change the
+ * attributes of a name (EPERM otherwise). */
+RASHM_API int rs_registername(rsethandle_t rset, char *name_space, char *rsname, uint_t mode, uint_t command);
+RASHM_API int rs_getnamedrset(char *name_space, char *rsname, rsethandle_t rset);
+RASHM_API int rs_discardname(char *name_space, char *rsname);
+RASHM_API int rs_getnameattr(char *name_space, char *rsname, rs_attributes_t *attr);
+RASHM_API int rs_setnameattr(char *name_space, char *rsname, uint_t command, rs_attributes_t *attr);
 /* Refills `rset` as rs_alloc(flags) would. EINVAL: bad flags or handle. */
 RASHM_API int rs_init(rsethandle_t rset, uint_t flags);
 /* R_NUMPROCS / R_NUMMEMPS / R_MEMSIZE of `rset`; R_MAXSDL, R_SMPSDL,

@@ -262,6 +262,8 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
 {
     if (rstype == R_PROCMEM)
         return aix_attachinfo_procmem(rsid, off, len, flags);
+    if (rstype == R_FILDES)
+        return aix_fildes_attachinfo(rsid.at_fd, off, len, flags);
     if (flags != 0 || rstype != R_SHM)
         return fail_ai(-EINVAL);
     struct shmid_ds ds;
@@ -596,6 +598,16 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
 {
     if (t1 == R_PROCESS || t1 == R_THREAD)
         return attach_work(t1, id1, t2, id2, flags);
+    if (t1 == R_FILDES) {
+        /* the arguments' EINVAL comes before the descriptor's errnos */
+        struct att fa = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
+        int rc = check_att_fields(&fa);
+        if (!rc && (flags & ~(uint_t)ATTACH_FLAGS))
+            rc = -EINVAL;
+        if (!rc)
+            rc = aix_fildes_attach(id1.at_fd, t2, id2, flags);
+        return rc ? rashm_fail(rc) : 0;
+    }
     if (t1 != R_SHM && t1 != R_SUBRANGE)
         return rashm_fail(-EINVAL);
     struct att a = {.type = t2, .id = id2, .policy = flags & R_MEMP_MASK};
@@ -648,6 +660,10 @@ int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     }
     if (flags != 0)
         return rashm_fail(-EINVAL);
+    if (t1 == R_FILDES) {
+        int rc = aix_fildes_detach(id1.at_fd);
+        return rc ? rashm_fail(rc) : 0;
+    }
     if (t1 == R_SHM) {
         placement_begin();
         int rc = rashm_unplace(id1.at_shmid) ? -errno : 0;

@@ -3,8 +3,10 @@
 set(RASHM_AIX_SOURCES
   ${CMAKE_SOURCE_DIR}/src/aix/attach.c
   ${CMAKE_SOURCE_DIR}/src/aix/attachinfo.c
+  ${CMAKE_SOURCE_DIR}/src/aix/fildes.c
   ${CMAKE_SOURCE_DIR}/src/aix/fork.c
   ${CMAKE_SOURCE_DIR}/src/aix/hwloc_env.c
+  ${CMAKE_SOURCE_DIR}/src/aix/named.c
   ${CMAKE_SOURCE_DIR}/src/aix/procinfo.c
   ${CMAKE_SOURCE_DIR}/src/aix/ra.c
   ${CMAKE_SOURCE_DIR}/src/aix/rset.c

@@ -52,6 +52,8 @@ struct rashm_cfg {
 /* 0, or -EINVAL when a RASHM_* value is not accepted (reported on stderr;
  * *c then holds the defaults for what was bad). */
 RASHM_HIDDEN int cfg_read(struct rashm_cfg *c);
+/* registry.c: the verified registry top directory (fd) or -errno. */
+RASHM_HIDDEN int reg_top_fd(int create);
 RASHM_HIDDEN int cfg_debug(void);
 RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

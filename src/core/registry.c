@@ -436,6 +436,17 @@ static int reg_open(uid_t uid, int create, struct udir *u)
     return rc;
 }
 
+/* The verified top directory, for other registries kept under it (the
+ * named rsets): fd or -errno (-ENOENT missing, -EPERM refused). */
+int reg_top_fd(int create)
+{
+    struct rashm_cfg c;
+    int rc = cfg_read(&c);
+    if (rc)
+        return rc;
+    return top_open(&c, create);
+}
+
 int reg_entry_path(uid_t cuid, int shmid, char *buf, size_t len)
 {
     struct rashm_cfg c;

@@ -31,8 +31,9 @@ RASHM_HIDDEN int aix_resource_rset(rstype_t t1, rstype_t t2, rsid_t id2, uint_t 
 /* attachinfo.c: ra_get_attachinfo(R_PROCMEM, ...). */
 RASHM_HIDDEN attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uint_t flags);
 /* fildes.c: R_FILDES (0 or -errno; attachinfo as ra_get_attachinfo). */
-RASHM_HIDDEN int aix_fildes_attach(int fd, rstype_t t2, rsid_t id2, uint_t flags);
-RASHM_HIDDEN int aix_fildes_detach(int fd);
+/* Maps the whole file of fd shared (read-only), after IBM's checks for an
+ * attach or detach; the caller places or unplaces it and munmaps. */
+RASHM_HIDDEN int aix_fildes_map(int fd, void **base, size_t *len);
 RASHM_HIDDEN attachinfo_t *aix_fildes_attachinfo(int fd, off64_t off, size64_t len, uint_t flags);
 /* bindprocessor's CPU for a thread (getthrds64's ti_cpuid) or -1. */
 RASHM_HIDDEN int aix_bound_cpu(pid_t pid, pid_t tid);

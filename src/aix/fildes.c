@@ -4,8 +4,8 @@
  * /dev/shm): mbind on a MAP_SHARED mapping of such a file sets the file's
  * shared policy, which stays with the file after the mapping is gone and
  * applies to every later page of it, whoever faults it in. So an
- * attachment maps the file, applies the rset with the R_SUBRANGE code,
- * and unmaps; ra_get_attachinfo reads the shared policy back the same way,
+ * attachment maps the file (aix_fildes_map), ra.c applies the rset with
+ * its R_SUBRANGE code, and unmaps; ra_get_attachinfo reads the shared policy back the same way,
  * from the kernel (so it answers for attachments made by other processes
  * too). Page-cache files of other file systems take no policy from mbind:
  * they are refused with ENOTSUP. */
@@ -58,44 +58,15 @@ static int fmap_open(int fd, int write, struct fmap *m)
     return 0;
 }
 
-int aix_fildes_attach(int fd, rstype_t t2, rsid_t id2, uint_t flags)
+int aix_fildes_map(int fd, void **base, size_t *len)
 {
     struct fmap m;
     int rc = fmap_open(fd, 1, &m);
     if (rc)
         return rc;
-    /* the mapping is gone when ra_attach returns: an asynchronous move
-     * is done synchronously */
-    if (flags & R_MIGRATE_ASYNC)
-        flags = (flags & ~(uint_t)R_MIGRATE_ASYNC) | R_MIGRATE_SYNC;
-    subrange_t s = {0};
-    s.su_offset = (off64_t)(uintptr_t)m.base;
-    s.su_length = m.len;
-    s.su_rstype = R_PROCMEM;
-    s.su_rsid.at_pid = RS_MYSELF;
-    rsid_t id1;
-    id1.at_subrange = &s;
-    rc = ra_attach(R_SUBRANGE, id1, t2, id2, flags) ? -errno : 0;
-    munmap(m.base, m.len);
-    return rc;
-}
-
-int aix_fildes_detach(int fd)
-{
-    struct fmap m;
-    int rc = fmap_open(fd, 1, &m);
-    if (rc)
-        return rc;
-    subrange_t s = {0};
-    s.su_offset = (off64_t)(uintptr_t)m.base;
-    s.su_length = m.len;
-    s.su_rstype = R_PROCMEM;
-    s.su_rsid.at_pid = RS_MYSELF;
-    rsid_t id1, none = {0};
-    id1.at_subrange = &s;
-    rc = ra_detach(R_SUBRANGE, id1, R_RSET, none, 0) ? -errno : 0;
-    munmap(m.base, m.len);
-    return rc;
+    *base = m.base;
+    *len = m.len;
+    return 0;
 }
 
 attachinfo_t *aix_fildes_attachinfo(int fd, off64_t off, size64_t len, uint_t flags)

@@ -604,8 +604,25 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
         int rc = check_att_fields(&fa);
         if (!rc && (flags & ~(uint_t)ATTACH_FLAGS))
             rc = -EINVAL;
+        void *base;
+        size_t len;
         if (!rc)
-            rc = aix_fildes_attach(id1.at_fd, t2, id2, flags);
+            rc = aix_fildes_map(id1.at_fd, &base, &len);
+        if (rc)
+            return rashm_fail(rc);
+        /* the mapping is gone when ra_attach returns: an asynchronous
+         * move is done synchronously */
+        if (flags & R_MIGRATE_ASYNC)
+            flags = (flags & ~(uint_t)R_MIGRATE_ASYNC) | R_MIGRATE_SYNC;
+        subrange_t fs = {0};
+        fs.su_offset = (off64_t)(uintptr_t)base;
+        fs.su_length = len;
+        fs.su_rstype = R_PROCMEM;
+        fs.su_rsid.at_pid = RS_MYSELF;
+        rsid_t fid;
+        fid.at_subrange = &fs;
+        rc = ra_attach(R_SUBRANGE, fid, t2, id2, flags) ? -errno : 0;
+        munmap(base, len);
         return rc ? rashm_fail(rc) : 0;
     }
     if (t1 != R_SHM && t1 != R_SUBRANGE)
@@ -661,7 +678,15 @@ int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     if (flags != 0)
         return rashm_fail(-EINVAL);
     if (t1 == R_FILDES) {
-        int rc = aix_fildes_detach(id1.at_fd);
+        void *base;
+        size_t len;
+        int rc = aix_fildes_map(id1.at_fd, &base, &len);
+        if (rc)
+            return rashm_fail(rc);
+        placement_begin();
+        rc = seg_unplace_mapping(base, len);
+        placement_end();
+        munmap(base, len);
         return rc ? rashm_fail(rc) : 0;
     }
     if (t1 == R_SHM) {

@@ -17,9 +17,6 @@
 
 #include "internal.h"
 
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
 #endif
@@ -81,7 +78,6 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
     *out = e;
     return 0;
 }
-
 
 /* ---- placement query ----------------------------------------------------- */
 

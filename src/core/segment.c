@@ -5,7 +5,6 @@
  * apply.c. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -22,12 +21,8 @@
 #ifndef SHM_HUGETLB
 #define SHM_HUGETLB 04000
 #endif
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1
-#endif
 
 #define DEFAULT_STEP (64ull << 20)
-
 
 int seg_populate(void *base, uint64_t off, uint64_t len, const struct rashm_create_opts *opts,
                  uint64_t done_before, uint64_t total)

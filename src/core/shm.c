@@ -5,11 +5,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -18,13 +16,6 @@
 
 #include "internal.h"
 #include "procfs.h"
-
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1
-#endif
 
 void *seg_shmat_raw(int shmid, const void *addr, int shmflg)
 {
@@ -105,59 +96,19 @@ int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth)
     return 0;
 }
 
-/* PROCMAP_QUERY (Linux 6.11): one VMA of /proc/PID/maps by address, with
- * the kernel's page size for it (the huge page size for hugetlb), without
- * generating the text of every mapping. The layout is the kernel's ABI
- * (104 bytes); older headers do not have it. */
-struct seg_procmap_query {
-    uint64_t size;
-    uint64_t query_flags;
-    uint64_t query_addr;
-    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
-    uint32_t dev_major, dev_minor;
-    uint32_t vma_name_size, build_id_size;
-    uint64_t vma_name_addr, build_id_addr;
-};
-#define SEG_PROCMAP_QUERY _IOWR('f', 17, struct seg_procmap_query)
-
-/* Fallback for older kernels: the VMA's KernelPageSize in smaps (which
- * walks the page tables of every mapping listed before ours). */
-static int mapping_info_smaps(const void *addr, struct seg_map_info *out)
-{
-    uint64_t start, end;
-    int rc = rcom_smaps_page_size(0, (uint64_t)(uintptr_t)addr, &out->page_size, &start, &end);
-    if (rc)
-        return rc;
-    out->start = start;
-    out->length = end - start;
-    return 0;
-}
-
 int seg_mapping_info(const void *addr, struct seg_map_info *out)
 {
-    struct seg_map_info m;
-    memset(&m, 0, sizeof m);
-    int rc = -ENOTTY;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        struct seg_procmap_query q;
-        memset(&q, 0, sizeof q);
-        q.size = sizeof q;
-        q.query_addr = (uint64_t)(uintptr_t)addr;
-        if (ioctl(fd, SEG_PROCMAP_QUERY, &q) == 0) {
-            m.page_size = q.vma_page_size;
-            m.start = q.vma_start;
-            m.length = q.vma_end - q.vma_start;
-            rc = 0;
-        } else {
-            rc = -errno;
-        }
-        close(fd);
-    }
-    if (rc == -ENOTTY || rc == -EINVAL || rc == -E2BIG || rc == -ENOSYS || fd < 0)
-        rc = mapping_info_smaps(addr, &m);   /* no PROCMAP_QUERY here */
+    /* src/common's reader: PROCMAP_QUERY (one VMA with the kernel's page
+     * size) where the kernel has it, smaps KernelPageSize otherwise */
+    struct rcom_vma v;
+    int rc = rcom_vma_find(0, (uint64_t)(uintptr_t)addr, 1, &v);
     if (rc)
         return rc;
+    struct seg_map_info m;
+    memset(&m, 0, sizeof m);
+    m.page_size = v.page_size;
+    m.start = v.start;
+    m.length = v.end - v.start;
     uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
     if (!m.page_size || (m.page_size & (m.page_size - 1)) || m.page_size < base || !m.length ||
         m.length % m.page_size)
@@ -166,7 +117,6 @@ int seg_mapping_info(const void *addr, struct seg_map_info *out)
     *out = m;
     return 0;
 }
-
 
 /* libc's shmctl: every internal call goes here, never through the
  * interposer librashm exports (interpose.c). */

@@ -508,27 +508,48 @@ static int attach_work(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t 
 static pthread_mutex_t placement_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t placement_gen;
 
+/* The segment behind shmid, as far as shmctl tells: ids are reused at
+ * once, so a mover that finds another segment under the id leaves it be. */
+struct seg_identity {
+    pid_t cpid;
+    time_t ctime;
+    size_t segsz;
+};
+
+static int seg_identity_of(int shmid, struct seg_identity *id)
+{
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds))
+        return -errno;
+    id->cpid = ds.shm_cpid;
+    id->ctime = ds.shm_ctime;
+    id->segsz = ds.shm_segsz;
+    return 0;
+}
+
 struct migration {
     int shmid;                /* R_SHM, or -1 */
+    struct seg_identity seg;  /* R_SHM: the segment placed */
     void *addr;               /* R_SUBRANGE */
     size64_t len;
     struct rashm_range r;
     uint64_t gen;             /* placement_gen when it was asked for */
 };
 
-static void move_segment(int shmid, const struct rashm_range *r)
+static void move_segment(int shmid, const struct seg_identity *was, const struct rashm_range *r)
 {
-    struct shmid_ds ds;
-    if (shmctl(shmid, IPC_STAT, &ds))
-        return;
     void *base = seg_shmat_raw(shmid, NULL, 0);
     if (base == (void *)-1 && errno == EACCES)
         base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
     if (base == (void *)-1)
         return;
+    /* checked with the attach held: the segment cannot go away under it */
+    struct seg_identity now = {0};
     struct seg_map_info mi;
-    if (seg_mapping_info(base, &mi) == 0 && mi.start == (uint64_t)(uintptr_t)base)
-        (void)seg_place_mapping(base, plan_end(ds.shm_segsz, mi.page_size), mi.page_size, r, 1, APPLY_MOVE);
+    if (seg_identity_of(shmid, &now) == 0 && now.cpid == was->cpid && now.ctime == was->ctime &&
+        now.segsz == was->segsz && seg_mapping_info(base, &mi) == 0 &&
+        mi.start == (uint64_t)(uintptr_t)base)
+        (void)seg_place_mapping(base, plan_end(now.segsz, mi.page_size), mi.page_size, r, 1, APPLY_MOVE);
     seg_shmdt_raw(base);
 }
 
@@ -538,7 +559,7 @@ static void *migrate_thread(void *arg)
     pthread_mutex_lock(&placement_lock);
     if (m->gen == placement_gen) {
         if (m->shmid >= 0)
-            move_segment(m->shmid, &m->r);
+            move_segment(m->shmid, &m->seg, &m->r);
         else
             (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
     }
@@ -554,6 +575,10 @@ static void migrate_later(int shmid, void *addr, size64_t len, const struct rash
     if (!m)
         return;   /* advisory: the policy is set, pages move when touched */
     m->shmid = shmid;
+    if (shmid >= 0 && seg_identity_of(shmid, &m->seg)) {
+        free(m);
+        return;   /* gone already: nothing to move */
+    }
     m->addr = addr;
     m->len = len;
     m->r = *r;

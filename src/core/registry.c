@@ -958,21 +958,34 @@ static void collect_tmp(const struct udir *u, const char *name, uint64_t my_pidn
         unlink_as_owner(u, name);
 }
 
-static void collect_records(const struct udir *u, pid_t cpid)
+/* A directory stream over a verified per-uid directory, read from its
+ * start (the stream shares the file offset of u->fd, which an earlier pass
+ * may have left at the end), with this process's pid and IPC namespaces. */
+static DIR *udir_stream(const struct udir *u, uint64_t *pidns, uint64_t *ipcns)
 {
     int32_t mypid;
-    uint64_t mystart, pidns;
-    if (self_identity(&mypid, &mystart, &pidns))
-        return;
-    uint64_t ipcns = ns_inode("ipc");
+    uint64_t mystart;
+    if (self_identity(&mypid, &mystart, pidns))
+        return NULL;
+    *ipcns = ns_inode("ipc");
     int dfd = dup(u->fd);
     if (dfd < 0)
-        return;
+        return NULL;
     DIR *d = fdopendir(dfd);
     if (!d) {
         close(dfd);
-        return;
+        return NULL;
     }
+    rewinddir(d);
+    return d;
+}
+
+static void collect_records(const struct udir *u, pid_t cpid)
+{
+    uint64_t pidns, ipcns;
+    DIR *d = udir_stream(u, &pidns, &ipcns);
+    if (!d)
+        return;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "new.%llu.%d.", (unsigned long long)pidns, (int)cpid);
     struct dirent *de;
@@ -988,19 +1001,10 @@ static void collect_records(const struct udir *u, pid_t cpid)
  * followed; unlinks run with the directory owner's fsuid. */
 static void prune_udir(const struct udir *u, long limit)
 {
-    int32_t mypid;
-    uint64_t mystart, pidns;
-    if (self_identity(&mypid, &mystart, &pidns))
+    uint64_t pidns, ipcns;
+    DIR *d = udir_stream(u, &pidns, &ipcns);
+    if (!d)
         return;
-    uint64_t ipcns = ns_inode("ipc");
-    int dfd = dup(u->fd);
-    if (dfd < 0)
-        return;
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        close(dfd);
-        return;
-    }
     struct dirent *de;
     while ((de = readdir(d)) && limit-- != 0) {
         int id, n = -1;

@@ -16,19 +16,19 @@
 #include "veo_internal.h"
 
 #ifndef RASHM_VE_HELPER_INSTALLED
-#define RASHM_VE_HELPER_INSTALLED "/usr/local/bin/rashm-ve"
+#define RASHM_VE_HELPER_INSTALLED "/usr/local/libexec/rashm/rashm-ve"
 #endif
-#ifndef RASHM_VE_LIB_TO_BIN
-#define RASHM_VE_LIB_TO_BIN "../bin"
+#ifndef RASHM_VE_LIB_TO_HELPER
+#define RASHM_VE_LIB_TO_HELPER "../libexec/rashm"
 #endif
 
 #define EXIT_TIMEOUT_MS 3000
 
 extern char **environ;
 
-/* The helper: $RASHM_VE_HELPER, else next to this library (build tree and
- * installed copies both keep lib/ and bin/ side by side), else the path it
- * was installed to. A privileged (AT_SECURE) process never sees the
+/* The helper: $RASHM_VE_HELPER, else relative to this library (an installed
+ * copy, under whatever prefix: <libdir>/RASHM_VE_LIB_TO_HELPER; the build
+ * tree: <build>/lib/../bin), else the path it was installed to. A privileged (AT_SECURE) process never sees the
  * variable and runs only a helper nobody but root can have put there. */
 static int helper_ok(const char *path)
 {
@@ -53,7 +53,7 @@ int veo_i_find_helper(char *out, size_t len)
         char *slash = strrchr(dir, '/');
         if (slash) {
             *slash = 0;
-            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_BIN);
+            int n = snprintf(out, len, "%s/%s/rashm-ve", dir, RASHM_VE_LIB_TO_HELPER);
             if (n > 0 && (size_t)n < len && helper_ok(out))
                 return 0;
             n = snprintf(out, len, "%s/../bin/rashm-ve", dir);

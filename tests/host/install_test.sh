@@ -5,7 +5,8 @@
 # (INSTALL_TEST_CFLAGS: more compiler flags, e.g. -Wall -Werror;
 #  RASHM_INSTALL_TEST_VM="numa-vm.sh options NODES": run it in a QEMU guest)
 # Installs BUILD_DIR into a temporary prefix, compiles PROGRAM.c with only
-# what pkg-config says, runs it, and removes the prefix.
+# what pkg-config says, runs it (no LD_LIBRARY_PATH: the .pc file gives the
+# program a RUNPATH to the installed libdir), and removes the prefix.
 set -eu
 build=$1
 src=$2
@@ -14,7 +15,9 @@ tmp=$(mktemp -d /tmp/rashm-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 prefix=$tmp/prefix
-cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" 2>&1 || {
+# (under the build folder's install lock: every install rewrites its
+# install_manifest.txt, which tests/install/acceptance.sh reads)
+flock "$build/.install.lock" cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" 2>&1 || {
     cat "$tmp/install.log"; echo "FAIL: cmake --install"; exit 1; }
 
 pcdir=$(dirname "$(find "$prefix" -name rashm.pc | head -n 1)")
@@ -24,12 +27,12 @@ pcdir=$(dirname "$(find "$prefix" -name rashm.pc | head -n 1)")
 grep -q '^d /dev/shm/rashm-registry 1777 root root' "$prefix/lib/tmpfiles.d/rashm.conf" 2>/dev/null || {
     echo "FAIL: lib/tmpfiles.d/rashm.conf (registry top directory) was not installed"; exit 1; }
 
-# The .pc file carries the prefix given at configure time; the copy here was
-# installed somewhere else, so let pkgconf derive the prefix from where the
-# .pc file lies (what a relocated install needs). The flags must then point
-# into the temporary prefix, never into the source or build tree.
+# The .pc files compute the prefix from their own location (${pcfiledir}):
+# the flags must point into the temporary prefix, never into the source or
+# build tree or the configure-time prefix.
 export PKG_CONFIG_PATH=$pcdir
-pc="pkg-config --define-prefix"
+unset LD_LIBRARY_PATH
+pc="pkg-config"
 $pc --exists rashm || { echo "FAIL: pkg-config does not find rashm"; exit 1; }
 cflags=$($pc --cflags rashm)
 libs=$($pc --libs rashm)
@@ -46,19 +49,16 @@ cc $extra -o "$tmp/prog" "$src" $cflags $libs || { echo "FAIL: the program does 
 
 libdir=$($pc --variable=libdir rashm)
 # the program must run on the installed library, not on the build tree's
-LD_LIBRARY_PATH=$libdir ldd "$tmp/prog" | grep -q "librashm.so.* => $prefix/" || {
-    LD_LIBRARY_PATH=$libdir ldd "$tmp/prog"; echo "FAIL: not linked with the installed librashm"; exit 1; }
+ldd "$tmp/prog" | grep -q "librashm.so.* => $prefix/" || {
+    ldd "$tmp/prog"; echo "FAIL: not linked with the installed librashm"; exit 1; }
 if [ -n "${RASHM_INSTALL_TEST_VM:-}" ]; then
     # in a QEMU guest: RASHM_INSTALL_TEST_VM holds numa-vm.sh options and the
     # node count; the guest gets the program and its libraries at the same
-    # paths, found through a RUNPATH to the installed library
+    # paths, found through the RUNPATH that pkg-config's flags gave it
     # shellcheck disable=SC2086
-    cc $extra -o "$tmp/prog-vm" "$src" $cflags $libs -Wl,-rpath,"$libdir" || {
-        echo "FAIL: the program does not link for the guest"; exit 1; }
-    # shellcheck disable=SC2086
-    "$(dirname "$0")/../numa/numa-vm.sh" $RASHM_INSTALL_TEST_VM "$tmp/prog-vm"
+    "$(dirname "$0")/../numa/numa-vm.sh" $RASHM_INSTALL_TEST_VM "$tmp/prog"
     echo "PASS: built $(basename "$src") against $prefix and ran it in a guest ($RASHM_INSTALL_TEST_VM)"
     exit 0
 fi
-LD_LIBRARY_PATH=$libdir "$tmp/prog"
+"$tmp/prog"
 echo "PASS: built and ran $(basename "$src") against $prefix"

@@ -7,25 +7,28 @@ set -eu
 build=$1 src=$2 san=${3:-OFF}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+flock "$build/.install.lock" cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pc=$(dirname "$(find "$tmp/prefix" -name rashm-veo.pc | head -n 1)")
 libdir=$(dirname "$pc")
 export PKG_CONFIG_PATH="$pc" PKG_CONFIG_LIBDIR="$pc"
-# The .pc files carry the configure-time prefix; this copy was installed
-# elsewhere, so let pkg-config derive the prefix from where the .pc file is.
-pkgc="pkg-config --define-prefix"
-unset RASHM_VE_HELPER
+# The .pc files compute the prefix from their own location and give the
+# program a RUNPATH to the installed libdir: no LD_LIBRARY_PATH.
+pkgc="pkg-config"
+unset RASHM_VE_HELPER LD_LIBRARY_PATH
 extra=""
 [ "$san" = ON ] && extra="-fsanitize=address,undefined"
 cc=${CC:-cc}
 set -x
 $cc $extra -o "$tmp/hello" "$src/hello.c" $($pkgc --cflags --libs rashm-veo)
-$cc $extra -o "$tmp/hello-lveo" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$libdir" -lveo
+$cc $extra -o "$tmp/hello-lveo" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$libdir" -Wl,-rpath,"$libdir" -lveo
 $cc -shared -fPIC -o "$tmp/libvehello.so" "$src/libvehello.c" $($pkgc --cflags --libs rashm-ve)
 cd "$tmp"
-# the helper must be found next to the installed library, not in the build tree
-LD_LIBRARY_PATH="$libdir" ./hello ./libvehello.so | tee out1
-LD_LIBRARY_PATH="$libdir" ./hello-lveo "$tmp/libvehello.so" | tee out2
+# the helper must be found relative to the installed library
+# (<prefix>/libexec/rashm), not in the build tree
+ldd ./hello | grep -q "librashm-veo.so.0 => $libdir/"
+ldd ./hello-lveo | grep -q "librashm-veo.so.0 => $libdir/"
+./hello ./libvehello.so | tee out1
+./hello-lveo "$tmp/libvehello.so" | tee out2
 set +x
 grep -q "Hello, world from the VE (20 + 22)" out1
 grep -q "hello returned 42" out2

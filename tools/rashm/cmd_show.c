@@ -75,7 +75,8 @@ static void show(struct out *o, const struct rashm_placement *p, int width)
             out_text(o, " on nodes %s", nb[0] ? nb : "all");
         }
         rashm_nodeset_format(&rp->mode_nodes, nb, sizeof nb);
-        out_text(o, "; in force: %s%s%s (%s)\n", mpol_name(rp->mode), nb[0] ? " " : "", nb,
+        /* on a line of its own: with an rset the two do not fit in 80 columns */
+        out_text(o, "\n  in force: %s%s%s (%s)\n", mpol_name(rp->mode), nb[0] ? " " : "", nb,
                  rp->mode_from_kernel ? "read from the kernel" : "from the registry");
         if (!p->counts_valid) {        /* unknown, not zero */
             out_null(o, "resident");

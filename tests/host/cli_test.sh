@@ -410,6 +410,7 @@ fi
 if run 0 create private 1M --range 0:0:balanced:all --populate; then
     a=$(cat "$tmp/out"); ids_made="$ids_made $a"
     run 0 create private 192K && { b=$(cat "$tmp/out"); ids_made="$ids_made $b"; }
+    run 0 show "$a" && wide show
     run 0 ls -h -o shmid,size,pgsz && grep -qE "^ *$a +1 MiB +4 KiB$" "$tmp/out" || { fail "ls -h -o: line of $a"; grep -w "$a" "$tmp/out"; }
     run 0 ls -o shmid,size && grep -qE "^ *$a +1048576$" "$tmp/out" || fail "ls -o shmid,size: bytes of $a"
     run 0 ls -o size,shmid && head -1 "$tmp/out" | grep -qE '^ *size +shmid$' || fail "ls -o: header order"

@@ -355,8 +355,10 @@ int cmd_create(int argc, char **argv)
     if (!created)
         cli_err("note: key 0x%08x already exists: its shmid is printed and its placement is left as it was",
                 (unsigned)key);
-    printf("%d\n", id);
-    rc = fflush(stdout) ? EXIT_RUNTIME : 0;
+    struct out o;
+    out_init(&o, false);
+    out_text(&o, "%d\n", id);
+    rc = out_finish(&o);
     /* from here on a signal may end us: the id is out */
     for (int i = 0; i < 4; i++)
         sigaction(term_sigs[i], &old[i], NULL);

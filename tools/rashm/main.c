@@ -85,8 +85,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
-        printf("rashm %s\n", RASHM_VERSION_STRING);
-        return 0;
+        struct out o;
+        out_init(&o, false);
+        out_text(&o, "rashm %s\n", RASHM_VERSION_STRING);
+        return out_finish(&o);
     }
     /* "rashm --json ls" works as well as "rashm ls --json" */
     bool json_first = false;

@@ -322,10 +322,10 @@ int cmd_create(int argc, char **argv)
     int created = 0;
     int id = rashm_create((key_t)key, size, shmflg, rr, nranges, flags, flags ? &copts : NULL, &created);
     int create_errno = errno;
-    if (!stop_sig)
+    if (!stop_sig && id >= 0)
         progress_done(&pc.prog);
-    else if (pc.prog.enabled)
-        fputc('\n', stderr);
+    else if (pc.prog.enabled && pc.prog.last_pct >= 0)
+        fputc('\n', stderr);      /* end the bar's line; it stays where it stopped */
     if (stop_sig) {
         int sig = stop_sig;
         if (id >= 0 && created) {

@@ -485,6 +485,9 @@ fi
 
 # ---- --huge=SIZE -------------------------------------------------------------------
 run 2 create private 4M --huge=3M && err_has "'3M' is not a page size"
+run 2 create private 4M --huge=0 && err_has "'0' is not a page size"
+run 2 create private 4M --huge=2Q && err_has "unknown suffix"
+run 2 ls --json=yes && { err_has "option '--json' takes no value"; oneline; }
 if [ ! -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
     run 1 create private 1G --huge=1G && err_has "this kernel has no 1 GiB huge pages"
 elif [ "$(cat /sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages)" -ge 1 ]; then

@@ -229,11 +229,14 @@ int cmd_create(int argc, char **argv)
         switch (c) {
         case O_HUGE:
             huge = true;
-            if (optarg && (parse_size(optarg, "--huge", &huge_want) || !huge_want ||
-                           (huge_want & (huge_want - 1)))) {
-                if (huge_want & (huge_want - 1))
+            huge_want = 0;
+            if (optarg) {
+                if (parse_size(optarg, "--huge", &huge_want))
+                    goto out_usage;
+                if (!huge_want || (huge_want & (huge_want - 1))) {
                     cli_err("--huge: '%s' is not a page size (2M, 1G)", optarg);
-                goto out_usage;
+                    goto out_usage;
+                }
             }
             break;
         case O_PIN: pin = true; break;

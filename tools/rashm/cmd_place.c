@@ -80,6 +80,8 @@ int cmd_place(int argc, char **argv)
         int e = errno;
         if (e == EINVAL || e == EIDRM)
             cli_err("no segment with shmid %d", id);
+        else if (e == EACCES)
+            cli_err("shmid %d: permission denied: only its owner, its creator or root may place it", id);
         else
             cli_err("shmid %d: %s", id, rashm_strerror(e));
         goto out;

@@ -74,6 +74,10 @@ static void bad_option(int argc, char **argv, const char *shortopts, const struc
         cli_err("option '-%c' needs a value", optopt);
         return;
     }
+    if (c == '?' && optopt && !strncmp(word, "--", 2) && strchr(word, '=')) {
+        cli_err("option '%.*s' takes no value", (int)strcspn(word, "="), word);
+        return;
+    }
     if (optopt && strncmp(word, "--", 2)) {
         snprintf(tok, sizeof tok, "-%c", optopt);
     } else {

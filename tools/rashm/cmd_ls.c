@@ -273,7 +273,6 @@ static int per_node(struct out *o, const struct rashm_seg_info *segs, int n, boo
         return EXIT_RUNTIME;
     rashm_nodeset_t all;
     rashm_topo_all_nodes(t, &all);
-    int nn = rashm_nodeset_count(&all);
     uint64_t *tot = calloc((size_t)RASHM_MAX_NODES, sizeof *tot);
     uint64_t *row = calloc((size_t)RASHM_MAX_NODES, sizeof *row);
     if (!tot || !row) {
@@ -361,7 +360,6 @@ static int per_node(struct out *o, const struct rashm_seg_info *segs, int n, boo
     out_text(o, " %11s\n", b);
     if (skipped)
         out_text(o, "(%d segment%s this user may not read left out)\n", skipped, skipped == 1 ? "" : "s");
-    (void)nn;
     free(tot);
     free(row);
     return 0;

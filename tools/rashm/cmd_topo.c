@@ -71,7 +71,6 @@ static int distances(struct out *o, const rashm_topo_t *t)
             return EXIT_RUNTIME;
         }
     }
-    (void)t;
     out_obj(o, "distances");
     out_nodes(o, "nodes", &online);
     out_arr(o, "matrix");

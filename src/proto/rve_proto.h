@@ -242,7 +242,7 @@ enum rve_rpc {
 
 #define RVE_RPC_PREFIX "rashm_ve_rpc_"
 /* The library the RPCs live in, looked up in the VE process. */
-#define RVE_RUNTIME_LIBNAME "librashm-ve.so"
+#define RVE_RUNTIME_LIBNAME "librashm-ve.so.0"  /* the SONAME: a runtime-only install (no -dev links) has it */
 
 struct rve_rpc_desc {
     const char *symbol; /* RVE_RPC_PREFIX name */

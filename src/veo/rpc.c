@@ -20,7 +20,7 @@
 
 #include "veo_internal.h"
 
-/* $RASHM_VE_RUNTIME_LIB, else librashm-ve.so next to this library (the build
+/* $RASHM_VE_RUNTIME_LIB, else librashm-ve.so.0 next to this library (the build
  * tree's lib/ or the installed libdir), else the bare name (the helper's
  * loader searches its own trusted paths). A privileged (AT_SECURE) process
  * never sees the variable and takes the copy next to the library only when

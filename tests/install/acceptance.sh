@@ -51,8 +51,8 @@ use_copy() { # PREFIX WORKDIR
     grep -q "hello returned 42" "$w/using.log" || { cat "$w/using.log"; fail "VEO program output"; }
     grep -q "system detail levels" "$w/using.log" || { cat "$w/using.log"; fail "installed rashm topo output"; }
     for p in aix_prog veo_prog veo_prog2; do
-        ldd "$w/$p" | grep -E 'librashm(-veo)?\.so' | grep -qv "=> $prefix/" &&
-            { ldd "$w/$p"; fail "$p is not linked with $prefix's libraries"; }
+        l=$(ldd "$w/$p" | grep -E 'librashm(-veo)?\.so') || fail "$p: no librashm in ldd's list"
+        if grep -v "=> $prefix/" <<< "$l" > /dev/null; then echo "$l"; fail "$p is not linked with $prefix's libraries"; fi
     done
     echo "== README CMake project against $prefix"
     (cd "$w" && CFLAGS="$cflags" cmake -S . -B build -DCMAKE_PREFIX_PATH="$prefix" &&

@@ -2,7 +2,8 @@
 # The two entry points of the README, for a fresh Debian 12 machine (as root):
 #   ./dev.sh demo   install what is missing, build, run the demo
 #   ./dev.sh test   install what is missing, build with warnings as errors, run
-#                   every test (host, multi-node QEMU guests, software VE), then
+#                   every test (host, multi-node QEMU guests, software VE), build
+#                   the Debian packages and install, use and purge them, then
 #                   build with ASan+UBSan and run the tests again, then
 #                   fuzz each libFuzzer target for RASHM_FUZZ_SECONDS (60)
 # Other verbs: deps, build, bench.
@@ -24,7 +25,11 @@ deps() {
 deps_unlocked() {
     pkgs="build-essential cmake pkg-config libhwloc-dev libnuma-dev libffi-dev
           qemu-system-x86 busybox-static cpio binutils xz-utils zstd ca-certificates
-          clang libclang-rt-14-dev"   # libFuzzer: libclang_rt.fuzzer is in libclang-rt-14-dev
+          clang libclang-rt-14-dev
+          scdoc man-db dpkg-dev debhelper lintian"
+    # libFuzzer: libclang_rt.fuzzer is in libclang-rt-14-dev; scdoc: the man
+    # pages; man-db: the test that renders them; dpkg-dev, debhelper,
+    # lintian: the Debian packages (tests/install/deb_test.sh)
     missing=""
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -59,6 +64,8 @@ test)
     # Everything else runs once.
     (cd build && ctest --output-on-failure -j "$jobs" -LE numa_vm)
     (cd build && ctest --output-on-failure -j "$jobs" -L numa_vm --repeat until-pass:2)
+    echo "== Debian packages: build, lintian, install, use, purge"
+    tests/install/deb_test.sh .
     echo "== sanitizer build (ASan + UBSan)"
     build build-asan -DRASHM_WERROR=ON -DRASHM_SANITIZE=ON -DRASHM_NUMA_VM_TESTS=OFF
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")

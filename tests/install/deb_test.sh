@@ -74,9 +74,13 @@ cp "$src/tests/veo/install/libvehello.c" "$w/ve.c"
     ./veo_prog2 ./libvekernel.so
     rashm topo
     rashm --version
-    MANWIDTH=80 man -P cat 3 ra_shmgetv | head -5
-    MANWIDTH=80 man -P cat 3 veo_shmat | head -5
-    MANWIDTH=80 man -P cat rashm | head -5
+    # (minimal container images tell dpkg to drop /usr/share/man)
+    if ! grep -rqs "^path-exclude.*/usr/share/man" /etc/dpkg/dpkg.cfg.d/; then
+        for page in "3 ra_shmgetv" "3 veo_shmat" "rashm" "7 rashm"; do
+            n=$(MANWIDTH=80 man -P cat $page | wc -l)
+            [ "$n" -gt 10 ]
+        done
+    fi
     mkdir cm && cp aix_prog.c veo_prog.c ve.c cm/
     awk '/<!-- test: tests\/install\/acceptance.sh builds/ { g = 1; next }
          g && /^```/ { if (i) exit; i = 1; next } g && i { print }' "$src/README.md" > cm/CMakeLists.txt

@@ -211,9 +211,11 @@ enum rashm_origin {
     RASHM_ORIGIN_GAP = 3,          /* (query output only) not covered by any range */
 };
 
-/* Effective configuration, read from the environment once per process.
- * rashm_config_items lists every RASHM_* variable with its effective value
- * so a program (the CLI) can show it. */
+/* Effective configuration. The RASHM_* variables are read from the
+ * environment at every call that uses them (a change takes effect at the
+ * next call); only RASHM_TOPOLOGY_* are read once, when rashm_topo() first
+ * loads the process-wide topology. rashm_config_items lists every RASHM_*
+ * variable with its effective value so a program (the CLI) can show it. */
 struct rashm_config_item {
     const char *name;              /* "RASHM_DEFAULT_POLICY" */
     const char *value;             /* effective value */

@@ -69,7 +69,8 @@ struct veo_thr_ctxt_attr;
  * Returns NULL with errno on failure (EINVAL bad node, ENOENT helper not
  * found, EAGAIN more than VEO_MAX_HMEM_PROCS processes, or the helper's
  * start-up error). The helper program is $RASHM_VE_HELPER, else the rashm-ve
- * installed next to this library.
+ * installed in <libexecdir>/rashm, found relative to this library's own
+ * location (so under any install prefix).
  * veo_proc_create_static(venode, helper): same, with an explicit helper path
  * (NULL: as veo_proc_create).
  * veo_proc_destroy: stops the VE process (pending requests are dropped) and

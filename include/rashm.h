@@ -73,6 +73,10 @@ RASHM_API int rashm_nodeset_format(const rashm_nodeset_t *s, char *buf, size_t l
  * number >= RASHM_MAX_NODES. */
 RASHM_API int rashm_nodeset_parse(const char *str, rashm_nodeset_t *out);
 
+/* The same calls for CPU sets (Linux CPU numbers 0..RASHM_MAX_CPUS-1):
+ * zero, set, clr, isset, count, next (first CPU > prev, -1 at the end),
+ * format ("0-3,8", returns the length needed, like snprintf), isempty,
+ * equal. Out-of-range numbers are ignored by set/clr, absent for isset. */
 RASHM_API void rashm_cpuset_zero(rashm_cpuset_t *s);
 RASHM_API void rashm_cpuset_set(rashm_cpuset_t *s, int cpu);
 RASHM_API void rashm_cpuset_clr(rashm_cpuset_t *s, int cpu);
@@ -190,6 +194,9 @@ struct rashm_node_mem {
     uint64_t huge_total, huge_free;        /* pages of huge_page_size */
     uint64_t huge_page_size;               /* bytes (default huge page size) */
 };
+/* Fills *out for Linux node `node` from its sysfs meminfo and hugepages
+ * files, read at the time of the call. 0, or -1 with errno EINVAL (node out
+ * of range, out NULL) or ENODEV (no such node). */
 RASHM_API int rashm_node_mem(int node, struct rashm_node_mem *out);
 
 /* ---- policies and configuration ------------------------------------------ */
@@ -200,6 +207,7 @@ enum rashm_policy {
     RASHM_POLICY_FIRST_TOUCH = 1,  /* near the touching CPU, within the nodes */
     RASHM_POLICY_BALANCED = 2,     /* round-robin over the nodes */
 };
+/* Name of an enum rashm_policy value ("unknown" for another value). */
 RASHM_API const char *rashm_policy_name(int policy); /* "default", "first-touch", "balanced" */
 
 /* Where a range's node set came from. Kept in the registry so a face can

@@ -176,6 +176,10 @@ RASHM_HIDDEN int seg_unplace_mapping(void *addr, uint64_t len);
 RASHM_HIDDEN int seg_populate(void *base, uint64_t off, uint64_t len,
                               const struct rashm_create_opts *opts, uint64_t done_before,
                               uint64_t total);
+/* Maps into a fresh attach the pages the segment already has, allocating
+ * none (query.c): move_pages and a moving mbind only see mapped pages. */
+RASHM_HIDDEN int seg_map_resident(int shmid, void *base, uint64_t len, uint64_t page, int hugetlb,
+                                  const struct shmid_ds *ds);
 
 /* ---- registry (registry.c) -------------------------------------------- */
 struct reg_range {

@@ -89,8 +89,8 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
  *    mapping is registered with userfaultfd in a mode where a missing page
  *    makes the fault fail rather than allocate; MADV_POPULATE_READ per huge
  *    page then maps exactly the pages that exist. */
-static int map_resident(int shmid, void *base, uint64_t len, uint64_t page, int hugetlb,
-                        const struct shmid_ds *ds)
+int seg_map_resident(int shmid, void *base, uint64_t len, uint64_t page, int hugetlb,
+                     const struct shmid_ds *ds)
 {
     (void)shmid;
     /* len and page come from the kernel's view of this attach (query);
@@ -215,7 +215,7 @@ static int query(int shmid, struct rashm_placement **out)
         rc = -ENOMEM;
         goto fail;
     }
-    rc = map_resident(shmid, base, len, p->page_size, p->hugetlb, &ds);
+    rc = seg_map_resident(shmid, base, len, p->page_size, p->hugetlb, &ds);
     p->counts_valid = rc == 0;
     if (rc)
         rashm_dbg("query: cannot map resident pages of shmid %d (%s): counts show none", shmid, strerror(-rc));

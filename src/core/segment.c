@@ -331,6 +331,15 @@ static int place(int shmid, const struct rashm_range *ranges, int nranges, int m
     rc = plan_build(&in, ranges, nranges, &p);
     if (rc)
         goto detach;
+    if (move) {
+        /* mbind's MPOL_MF_MOVE(_ALL) migrates only pages mapped in the
+         * calling process, and this attach is fresh: map the resident ones
+         * first (a failure only means fewer pages move) */
+        int mrc = seg_map_resident(shmid, base, plan_end(ds.shm_segsz, page), page, hugetlb, &ds);
+        if (mrc)
+            rashm_dbg("place: cannot map the resident pages of shmid %d (%s): none will move", shmid,
+                      strerror(-mrc));
+    }
     if (apply_numa_available()) {
         rc = apply_plan(base, p->e, p->n, 0, move ? APPLY_MOVE : 0);
         if (rc)

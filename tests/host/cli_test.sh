@@ -1,6 +1,6 @@
 #!/bin/sh
 # The rashm command end to end:
-#   cli_test.sh RASHM JSON_FLAT [AIX_MAKE]
+#   cli_test.sh RASHM JSON_FLAT [AIX_MAKE [SHM_HOLD]]
 # topo/create/show/ls/rm round trip (4 KiB and huge pages), --json output
 # that a strict parser accepts and whose values are checked, exit code 2 and
 # a clear message for each kind of bad input, 1 for runtime failures, and the
@@ -9,6 +9,8 @@ set -u
 RASHM=$1
 JF=$2
 AIXMAKE=${3:-}
+HOLD=${4:-}
+COMPLETION=$(dirname "$0")/../../tools/rashm/rashm.bash-completion
 tmp=$(mktemp -d /tmp/rashm-cli.XXXXXX)
 fails=0
 ids_made=""
@@ -57,7 +59,7 @@ run 2 && err_has "usage: rashm COMMAND"
 run 2 frobnicate && err_has "unknown command 'frobnicate'"
 run 2 help frobnicate && err_has "no command 'frobnicate'"
 run 2 topo extra && err_has "unexpected argument 'extra'"
-run 2 ls --bogus && err_has "usage: rashm ls"
+run 2 ls --bogus && err_has "invalid option '--bogus'"
 run 2 create && err_has "KEY and SIZE are required"
 run 2 create "$key" && err_has "KEY and SIZE are required"
 run 2 create "$key" 1M extra && err_has "unexpected argument 'extra'"
@@ -181,7 +183,7 @@ if run 0 create "$key" 1M --range 0:512K:balanced:all --range 512K:0:first-touch
         m=$(flat_get ".ranges[1].mode")
         case "$m" in '"preferred-many"'|'"preferred"'|'"local"') ;; *) fail "first-touch range in force as $m" ;; esac
     }
-    run 0 ls && {
+    run 0 ls --wide && {
         grep -E "^$key +$id +[a-z0-9]+ +640 +1048576 +0 " "$tmp/out" >/dev/null || { fail "ls line for $id:"; grep -w "$id" "$tmp/out"; }
         grep -w "$id" "$tmp/out" | grep -qF "balanced@0,first-touch@srad0; n0:100%" || { fail "ls summary for $id:"; grep -w "$id" "$tmp/out"; }
     }
@@ -254,7 +256,7 @@ if [ -n "$AIXMAKE" ]; then
             flat_has ".ranges[1].origin=\"srad\""
             flat_has ".ranges[1].srad=0"
         }
-        run 0 ls && { grep -w "$id" "$tmp/out" | grep -qF "balanced@0,first-touch@srad0" || fail "ls summary of the AIX segment"; }
+        run 0 ls --wide && { grep -w "$id" "$tmp/out" | grep -qF "balanced@0,first-touch@srad0" || fail "ls summary of the AIX segment"; }
         run 0 rm "$id" && ids_made=""
     else
         fail "aix_make could not place a segment"
@@ -284,7 +286,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && run 0 create priv
             flat_has ".counts_valid=false"
             flat_has ".ranges[0].resident=null"
         }
-        asnobody ls > "$tmp/out" 2> "$tmp/err" && { grep -w "$id" "$tmp/out" | grep -q "residency unknown" || fail "ls as nobody: residency"; }
+        asnobody ls --wide > "$tmp/out" 2> "$tmp/err" && { grep -w "$id" "$tmp/out" | grep -q "residency unknown" || fail "ls as nobody: residency"; }
         run 0 show "$id" --json && json show && { flat_has ".counts_valid=true"; flat_has ".ranges[0].resident=16"; }
         run 0 rm "$id" && ids_made=""
     fi
@@ -356,6 +358,199 @@ if command -v script >/dev/null 2>&1; then
     run 0 create private 512M --populate && { id=$(cat "$tmp/out"); grep -q populating "$tmp/err" && fail "progress bar drawn on a pipe"; "$RASHM" rm "$id"; }
 else
     echo "note: no 'script' command; progress bar not checked"
+fi
+
+# ---- mistakes get one line with a suggestion, not the usage ----------------------
+oneline() { [ "$(wc -l < "$tmp/err")" = 1 ] || { fail "more than one line on stderr:"; sed 's/^/    /' "$tmp/err" | head -5; }; }
+run 2 lst && { err_has "unknown command 'lst'; did you mean 'ls'?"; oneline; }
+run 2 crate private 1M && { err_has "did you mean 'create'?"; oneline; }
+run 2 create "$key" 1M --popluate && { err_has "invalid option '--popluate'; did you mean '--populate'?"; oneline; }
+run 2 show 1 --jsn && { err_has "did you mean '--json'?"; oneline; }
+run 2 ls --sort sizee && { err_has "--sort: no column 'sizee'; did you mean 'size'?"; oneline; }
+run 2 ls -o shmid,plcement && { err_has "no column 'plcement'; did you mean 'placement'?"; oneline; }
+run 2 show 1 --width && { err_has "option '--width' needs a value"; oneline; }
+run 2 --verison && { err_has "did you mean '--version'?"; oneline; }
+run 0 --version && grep -qE '^rashm [0-9]+\.[0-9]+' "$tmp/out" || fail "--version: $(cat "$tmp/out")"
+
+# ---- text output fits 80 columns ---------------------------------------------------
+wide() { awk 'length > 80 {print "    " FILENAME ": " $0; bad=1} END {exit !bad}' "$tmp/out" && fail "rashm $* prints lines over 80 columns"; }
+for c in help "help topo" "help limits" "help create" "help place" "help show" "help ls" "help rm" "help config" \
+         topo "topo --distances" limits config ls "ls -h" "ls --nodes"; do
+    # shellcheck disable=SC2086
+    run 0 $c && wide $c
+done
+
+# ---- topo --distances: the kernel's matrix ---------------------------------------
+d00=$(awk '{print $1}' /sys/devices/system/node/node0/distance)
+run 0 topo --distances && { out_has "node distances:"; grep -qE "^ +0 +$d00( |$)" "$tmp/out" || fail "topo --distances: node 0 row lacks $d00"; }
+run 0 topo --distances --json && json topo --distances && {
+    flat_has ".distances.nodes[0]=0"
+    flat_has ".distances.matrix[0][0]=$d00"
+    [ "$(grep -c '^\.distances\.matrix\[0\]\[' "$tmp/flat")" = "$nnodes" ] || fail "topo --distances: row 0 is not $nnodes wide"
+}
+
+# ---- limits: the kernel's figures, this user's rights ------------------------------
+run 0 limits && { out_has "kernel.shmmax"; out_has "kernel.shmmni"; out_has "vm.hugetlb_shm_group"; out_has "RLIMIT_MEMLOCK"; out_has "partition"; }
+run 0 limits --json && json limits && {
+    flat_has ".sysv.shmmni=$(cat /proc/sys/kernel/shmmni)"
+    flat_has ".sysv.shmmax=$(cat /proc/sys/kernel/shmmax)"
+    flat_has ".user.hugetlb_shm_group=$(cat /proc/sys/vm/hugetlb_shm_group)"
+    flat_has ".user.cap_ipc_lock=true"
+    if hp=$(ls -d /sys/kernel/mm/hugepages/hugepages-*kB 2>/dev/null | sed 's/.*-\([0-9]*\)kB/\1/' | sort -n | head -1) &&
+       [ -n "$hp" ]; then
+        flat_has ".huge_pages[0].page_size=$((hp * 1024))"
+        flat_has ".huge_pages[0].nodes[0].node=0"
+    fi
+    grep -q '^\.partition\.nodes\[0\]=' "$tmp/flat" || fail "limits --json: no partition"
+}
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$RASHM" limits --json > "$tmp/out" 2> "$tmp/err" || fail "limits as nobody"
+    json limits && { flat_has ".user.cap_ipc_lock=false"; flat_has ".user.uid=65534"; }
+fi
+
+# ---- ls: human sizes, columns, sort, dest, per-node totals --------------------------
+if run 0 create private 1M --range 0:0:balanced:all --populate; then
+    a=$(cat "$tmp/out"); ids_made="$ids_made $a"
+    run 0 create private 192K && { b=$(cat "$tmp/out"); ids_made="$ids_made $b"; }
+    run 0 show "$a" && wide show
+    run 0 ls -h -o shmid,size,pgsz && grep -qE "^ *$a +1 MiB +4 KiB$" "$tmp/out" || { fail "ls -h -o: line of $a"; grep -w "$a" "$tmp/out"; }
+    run 0 ls -o shmid,size && grep -qE "^ *$a +1048576$" "$tmp/out" || fail "ls -o shmid,size: bytes of $a"
+    run 0 ls -o size,shmid && head -1 "$tmp/out" | grep -qE '^ *size +shmid$' || fail "ls -o: header order"
+    run 0 ls -o shmid --sort -size && {
+        pa=$(grep -nw "$a" "$tmp/out" | cut -d: -f1); pb=$(grep -nw "$b" "$tmp/out" | cut -d: -f1)
+        [ -n "$pa" ] && [ -n "$pb" ] && [ "$pa" -lt "$pb" ] || fail "ls --sort -size: $a (1M) not before $b (192K)"
+    }
+    run 0 ls -o shmid --sort size && {
+        pa=$(grep -nw "$a" "$tmp/out" | cut -d: -f1); pb=$(grep -nw "$b" "$tmp/out" | cut -d: -f1)
+        [ "$pb" -lt "$pa" ] || fail "ls --sort size: $b (192K) not before $a (1M)"
+    }
+    # resident bytes per node and segment, the total per node
+    run 0 ls --nodes && { grep -qE "^$a +0x00000000 +1048576 " "$tmp/out" || { fail "ls --nodes: row of $a"; cat "$tmp/out"; }; out_has "total"; }
+    run 0 ls --nodes --json && json ls --nodes && {
+        n=$(grep "^\.segments\[[0-9]*\]\.shmid=$a$" "$tmp/flat" | sed 's/^\.segments\[\([0-9]*\)\].*/\1/')
+        flat_has ".segments[$n].node_bytes[0].bytes=1048576"
+        t=$(flat_get ".totals[0].bytes"); [ "${t:-0}" -ge 1048576 ] || fail "ls --nodes: node 0 total $t"
+    }
+    # removed while attached: 'dest' until the last detach
+    if [ -n "$HOLD" ]; then
+        "$HOLD" "$a" & hold=$!
+        for try in $(seq 100); do
+            awk -v id="$a" 'NR>1 && $2==id && $7>0 {f=1} END {exit !f}' /proc/sysvipc/shm && break; sleep 0.05
+        done
+        run 0 rm "$a"
+        run 0 ls -o shmid,nattch,status && grep -qE "^ *$a +1 +dest$" "$tmp/out" || { fail "ls: removed but attached $a is not 'dest'"; cat "$tmp/out"; }
+        run 0 ls --json && json ls && {
+            n=$(grep -n "^\.\[[0-9]*\]\.shmid=$a$" "$tmp/flat" | sed 's/.*\.\[\([0-9]*\)\].*/\1/')
+            flat_has ".[$n].dest=true"
+        }
+        kill "$hold"; wait "$hold" 2>/dev/null
+        for try in $(seq 100); do awk -v id="$a" 'NR>1 && $2==id {f=1} END {exit !f}' /proc/sysvipc/shm || break; sleep 0.05; done
+        run 0 ls && grep -qw "$a" "$tmp/out" && fail "ls: $a still listed after the last detach"
+    else
+        run 0 rm "$a"
+    fi
+    run 0 rm "$b"; ids_made=""
+fi
+
+# ---- place: an existing segment ------------------------------------------------------
+run 2 place && err_has "give its shmid"
+run 2 place 1 && err_has "give the placement with --range"
+run 2 place 1 --reset --move && err_has "--reset takes no --range or --move"
+run 1 place 2147483000 --range 0:0:balanced:0 && err_has "no segment with shmid 2147483000"
+if run 0 create private 1M --mode 644 --range 0:0:balanced:all; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    run 2 place "$id" --range 0:2M:balanced:0 && err_has "runs past the end of the segment"
+    run 0 place "$id" --range 0:512K:first-touch:srad:0 --range 512K:0:balanced:0 --move
+    run 0 show "$id" --json && json show && {
+        flat_has ".registered=true"
+        flat_has ".ranges[0].policy=\"first-touch\""
+        flat_has ".ranges[0].origin=\"srad\""
+        flat_has ".ranges[0].length=524288"
+        flat_has ".ranges[1].policy=\"balanced\""
+    }
+    if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$RASHM" place "$id" --range 0:0:balanced:0 > "$tmp/out" 2> "$tmp/err"
+        [ $? = 1 ] || fail "place as nobody: exit status"
+        err_has "only its owner, its creator or root may place it"
+    fi
+    run 0 place "$id" --reset
+    run 0 show "$id" --json && json show && flat_has ".registered=false"
+    run 0 rm "$id" && ids_made=""
+fi
+# a segment some other program made (no registry entry) gets one
+if [ -n "$HOLD" ] && run 0 create private 64K; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    run 0 place "$id" --range 0:0:balanced:0
+    run 0 show "$id" && out_has "policy balanced on nodes 0"
+    run 0 rm "$id" && ids_made=""
+fi
+
+# ---- --huge=SIZE -------------------------------------------------------------------
+run 2 create private 4M --huge=3M && err_has "'3M' is not a page size"
+run 2 create private 4M --huge=0 && err_has "'0' is not a page size"
+run 2 create private 4M --huge=2Q && err_has "unknown suffix"
+run 2 ls --json=yes && { err_has "option '--json' takes no value"; oneline; }
+if [ ! -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
+    run 1 create private 1G --huge=1G && err_has "this kernel has no 1 GiB huge pages"
+elif [ "$(cat /sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages)" -ge 1 ]; then
+    if run 0 create private 1G --huge=1G --populate; then
+        id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+        run 0 show "$id" && out_has "1 GiB in 1 GiB pages (hugetlb), 1 of 1 pages resident"
+        run 0 rm "$id" && ids_made=""
+    fi
+else
+    echo "note: no free 1 GiB huge page; --huge=1G not created"
+fi
+if [ "$hfree" -ge 2 ] && run 0 create private 4M --huge=2M --populate; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    run 0 show "$id" && out_has "4 MiB in 2 MiB pages (hugetlb), 2 of 2 pages resident"
+    run 0 ls -h -o shmid,pgsz && grep -qE "^ *$id +2 MiB$" "$tmp/out" || fail "ls: page size of the 2M segment"
+    run 0 rm "$id" && ids_made=""
+fi
+
+# ---- errors that name the setting at fault, as an ordinary user ----------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    # huge pages: refused by vm.hugetlb_shm_group (nobody is not in it), not
+    # by the partition
+    g=$(cat /proc/sys/vm/hugetlb_shm_group)
+    if [ "$g" != 65534 ]; then
+        # (RLIMIT_MEMLOCK 0: older kernels let a memlock allowance stand in
+        # for the group)
+        sh -c 'ulimit -l 0 && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' sh \
+            "$RASHM" create private 2M --huge > "$tmp/out" 2> "$tmp/err"
+        [ $? = 1 ] || fail "create --huge as nobody: exit status"
+        err_has "vm.hugetlb_shm_group"
+        err_has "(gid $g"
+        grep -q partition "$tmp/err" && fail "create --huge as nobody blames the partition: $(cat "$tmp/err")"
+    fi
+    # --pin beyond RLIMIT_MEMLOCK: the limit is named, not "out of memory"
+    sh -c 'ulimit -l 1024 && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' sh \
+        "$RASHM" create private 4M --pin > "$tmp/out" 2> "$tmp/err"
+    [ $? = 1 ] || fail "create --pin over RLIMIT_MEMLOCK as nobody: exit status"
+    err_has "RLIMIT_MEMLOCK of this user is 1 MiB"
+    err_has "cannot lock 4 MiB (--pin)"
+    grep -q "out of memory" "$tmp/err" && fail "--pin over RLIMIT_MEMLOCK says out of memory: $(cat "$tmp/err")"
+    # within the limit it works
+    if sh -c 'ulimit -l 1024 && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' sh \
+        "$RASHM" create private 512K --pin > "$tmp/out" 2> "$tmp/err"; then
+        "$RASHM" rm "$(cat "$tmp/out")" || fail "rm of nobody's pinned segment"
+    else
+        fail "create --pin within RLIMIT_MEMLOCK as nobody: $(cat "$tmp/err")"
+    fi
+    # nothing of nobody's is left
+    awk 'NR>1 && $8==65534 {f=1} END {exit !f}' /proc/sysvipc/shm && fail "a failed create as nobody left a segment"
+fi
+
+# ---- bash completion ----------------------------------------------------------------
+if command -v bash >/dev/null 2>&1 && [ -f "$COMPLETION" ]; then
+    bash -n "$COMPLETION" || fail "the bash completion does not parse"
+    comp() { bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rashm; echo "${COMPREPLY[*]}"' sh "$COMPLETION" "$@"; }
+    [ "$(comp rashm cr)" = create ] || fail "completion of 'rashm cr': $(comp rashm cr)"
+    [ "$(comp rashm create private 1M --pop)" = --populate ] || fail "completion of --pop"
+    [ "$(comp rashm topo --dis)" = --distances ] || fail "completion of topo --dis"
+    case " $(comp rashm ls -o '') " in *" placement "*) ;; *) fail "completion of ls -o";; esac
+else
+    echo "note: no bash; completion not checked"
 fi
 
 if [ "$fails" -ne 0 ]; then

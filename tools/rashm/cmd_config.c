@@ -1,12 +1,7 @@
 /* rashm config: every RASHM_* variable with its effective value and where
  * it comes from (default, environment, or a value that is not accepted:
  * then the exit status is 1). The same list closes `rashm topo`. */
-#include <getopt.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
-#include "rashm.h"
 
 const char usage_config[] =
     "usage: rashm config [--json]\n"
@@ -20,34 +15,33 @@ static const char *source_name(int from_env)
     return from_env == 2 ? "invalid" : from_env ? "environment" : "default";
 }
 
-int out_config(struct json *j)
+int out_config(struct out *o)
 {
     const struct rashm_config_item *cfg = NULL;
     int n = rashm_config_items(&cfg), bad = 0;
-    if (j)
-        json_arr(j, "config");
-    else
-        printf("configuration:\n");
+    out_arr(o, "config");
+    out_text(o, "configuration:\n");
     for (int i = 0; i < n; i++) {
         bad |= cfg[i].from_env == 2;
-        if (j) {
-            json_obj(j, NULL);
-            json_str(j, "name", cfg[i].name);
-            json_str(j, "value", cfg[i].value);
-            json_str(j, "source", source_name(cfg[i].from_env));
-            json_str(j, "default", cfg[i].default_value);
-            json_bool(j, "from_env", cfg[i].from_env != 0);
-            json_str(j, "description", cfg[i].description);
-            json_end_obj(j);
-        } else if (cfg[i].from_env == 2) {
-            printf("  %s: ERROR %s\n      %s\n", cfg[i].name, cfg[i].value, cfg[i].description);
-        } else {
-            printf("  %s=%s  (%s)\n      %s\n", cfg[i].name, cfg[i].value,
-                   cfg[i].from_env ? "from the environment" : "default", cfg[i].description);
+        out_obj(o, NULL);
+        out_str(o, "name", cfg[i].name);
+        out_str(o, "value", cfg[i].value);
+        out_str(o, "source", source_name(cfg[i].from_env));
+        out_str(o, "default", cfg[i].default_value);
+        out_bool(o, "from_env", cfg[i].from_env != 0);
+        out_str(o, "description", cfg[i].description);
+        out_end_obj(o);
+        if (cfg[i].from_env == 2)
+        {
+            out_text(o, "  %s: ERROR\n", cfg[i].name);
+            out_wrapped(o, 6, cfg[i].value);
         }
+        else
+            out_text(o, "  %s=%s  (%s)\n", cfg[i].name, cfg[i].value,
+                     cfg[i].from_env ? "from the environment" : "default");
+        out_wrapped(o, 6, cfg[i].description);
     }
-    if (j)
-        json_end_arr(j);
+    out_end_arr(o);
     return bad;
 }
 
@@ -57,18 +51,13 @@ int cmd_config(int argc, char **argv)
     int prc = parse_json_only(argc, argv, usage_config, &json);
     if (prc >= 0)
         return prc;
-    int bad;
-    if (json) {
-        struct json j;
-        json_init(&j, stdout);
-        json_obj(&j, NULL);
-        bad = out_config(&j);
-        json_end_obj(&j);
-        json_finish(&j);
-    } else {
-        bad = out_config(NULL);
-    }
+    struct out o;
+    out_init(&o, json);
+    out_obj(&o, NULL);
+    int bad = out_config(&o);
+    out_end_obj(&o);
+    int rc = out_finish(&o);
     if (bad)
         cli_err("a RASHM_* value is not accepted (see above)");
-    return bad ? EXIT_RUNTIME : 0;
+    return bad ? EXIT_RUNTIME : rc;
 }

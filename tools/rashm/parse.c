@@ -1,113 +1,57 @@
-/* Command-line value parsing for the rashm command. Every parser prints a
- * message naming the bad value and what was expected, and returns -1: the
- * caller turns that into exit code 2. */
+/* Command-line values. The numbers, sizes and id lists go through
+ * src/common's parser and the public set API (rashm_nodeset_parse), so the
+ * command accepts exactly what the library and the environment accept;
+ * what is left here is the messages: each names the bad value and what was
+ * expected, and the caller turns -1 into exit status 2. */
 #include "cli.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ipc.h>
 
-const char *cli_prog = "rashm";
-static const char *cli_cmd;
-
-void cli_set_cmd(const char *cmd)
-{
-    cli_cmd = cmd;
-}
-
-void cli_err(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    if (cli_cmd)
-        fprintf(stderr, "%s %s: ", cli_prog, cli_cmd);
-    else
-        fprintf(stderr, "%s: ", cli_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-/* Numbers on the command line are decimal unless they start with 0x/0X:
- * strtoull's base 0 would read "0100M" as octal (64 MiB), which nobody who
- * types a size means. */
-static int number_base(const char *s)
-{
-    if (*s == '-' || *s == '+')
-        s++;
-    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
-}
+#include "parse.h"
 
 int parse_size(const char *s, const char *what, uint64_t *out)
 {
-    char *end;
-    unsigned long long v;
-    unsigned shift = 0;
-
-    if (!s || !*s || *s == '-' || isspace((unsigned char)*s)) {
-        cli_err("%s: '%s' is not a size (examples: 4096, 64K, 2M, 1G, 0x1000)", what, s ? s : "");
-        return -1;
-    }
-    errno = 0;
-    v = strtoull(s, &end, number_base(s));
-    if (errno || end == s) {
+    if (rcom_parse_size(s, 1, out) == 0)
+        return 0;
+    /* say what is wrong: the number, its suffix, or its magnitude */
+    const char *p = s;
+    if (!isdigit((unsigned char)*p)) {
         cli_err("%s: '%s' is not a size (examples: 4096, 64K, 2M, 1G, 0x1000)", what, s);
         return -1;
     }
-    if (*end) {
-        switch (toupper((unsigned char)*end)) {
-        case 'K': shift = 10; break;
-        case 'M': shift = 20; break;
-        case 'G': shift = 30; break;
-        case 'T': shift = 40; break;
-        default:
-            cli_err("%s: '%s': unknown suffix '%s' (use K, M, G or T)", what, s, end);
-            return -1;
-        }
-        end++;
-        /* accept "64KiB", "64KB" and "64k" */
-        if (*end == 'i' || *end == 'I')
-            end++;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end) {
-            cli_err("%s: '%s': trailing characters '%s'", what, s, end);
-            return -1;
-        }
-    }
-    if (shift && v > (UINT64_MAX >> shift)) {
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        for (p += 2; isxdigit((unsigned char)*p); p++)
+            ;
+    else
+        while (isdigit((unsigned char)*p))
+            p++;
+    if (*p && !strchr("kKmMgGtTbB", *p))
+        cli_err("%s: '%s': unknown suffix '%s' (use K, M, G or T)", what, s, p);
+    else if (*p && p[1] && strcmp(p + 1, "i") && strcasecmp(p + 1, "iB") && strcasecmp(p + 1, "B"))
+        cli_err("%s: '%s': trailing characters '%s'", what, s, p + 1);
+    else
         cli_err("%s: '%s' is too large", what, s);
-        return -1;
-    }
-    *out = (uint64_t)v << shift;
-    return 0;
+    return -1;
 }
 
 int parse_key(const char *s, int *out)
 {
-    char *end;
-    long long v;
-
+    long v;
     if (!strcasecmp(s, "private") || !strcmp(s, "IPC_PRIVATE")) {
         *out = IPC_PRIVATE;
         return 0;
     }
-    errno = 0;
-    v = strtoll(s, &end, number_base(s));
-    if (errno || end == s || *end) {
+    /* key_t is a 32-bit int: the full unsigned range as ipcs prints it
+     * (0xdeadbeef) as well as negative decimals */
+    if (rcom_parse_long(s, INT_MIN, (long)UINT_MAX, &v)) {
         cli_err("key: '%s' is not a key (decimal, 0x-prefixed hex, or 'private')", s);
-        return -1;
-    }
-    /* key_t is a 32-bit int: accept the full unsigned range as ipcs prints
-     * it (0xdeadbeef) as well as negative decimals. */
-    if (v < INT_MIN || v > (long long)UINT_MAX) {
-        cli_err("key: '%s' does not fit in 32 bits", s);
         return -1;
     }
     *out = (int)(unsigned)v;
@@ -116,13 +60,21 @@ int parse_key(const char *s, int *out)
 
 int parse_int(const char *s, const char *what, int *out)
 {
-    char *end;
     long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > INT_MAX) {
+    if (!isdigit((unsigned char)*s) || rcom_parse_long(s, 0, INT_MAX, &v)) {
         cli_err("%s: '%s' is not a non-negative integer", what, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int parse_shmid(const char *s, int *out)
+{
+    long v;
+    if (!isdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ||
+        rcom_parse_long(s, 0, INT32_MAX, &v)) {
+        cli_err("'%s' is not a shmid (a non-negative decimal number, as 'rashm ls' shows)", s);
         return -1;
     }
     *out = (int)v;
@@ -133,7 +85,8 @@ int parse_mode(const char *s, int *out)
 {
     char *end;
     long v;
-
+    /* permissions are octal by convention (chmod), unlike every other
+     * number on the command line */
     errno = 0;
     v = strtol(s, &end, 8);
     if (errno || end == s || *end || v < 0 || v > 0777) {
@@ -144,114 +97,64 @@ int parse_mode(const char *s, int *out)
     return 0;
 }
 
-static int parse_list(const char *s, const char *what, struct cli_nodes *out)
+int parse_policy(const char *s, int *out)
 {
-    const char *p = s;
-
-    if (!*p) {
-        cli_err("%s: empty list", what);
-        return -1;
-    }
-    while (*p) {
-        char *end;
-        long a, b;
-
-        if (!isdigit((unsigned char)*p))
-            goto bad;
-        a = strtol(p, &end, 10);
-        b = a;
-        p = end;
-        if (*p == '-') {
-            p++;
-            if (!isdigit((unsigned char)*p))
-                goto bad;
-            b = strtol(p, &end, 10);
-            p = end;
-        }
-        if (a > b) {
-            cli_err("%s: '%s': range %ld-%ld runs backwards", what, s, a, b);
-            return -1;
-        }
-        if (b >= CLI_MAX_NODES) {
-            cli_err("%s: '%s': %ld is beyond the largest supported number (%d)", what, s, b,
-                    CLI_MAX_NODES - 1);
-            return -1;
-        }
-        for (long i = a; i <= b; i++)
-            cli_nodes_set(out, (int)i);
-        if (*p == ',') {
-            p++;
-            if (!*p)
-                goto bad;
-        } else if (*p) {
-            goto bad;
+    static const struct { const char *alias; int policy; } aliases[] = {
+        { "first_touch", RASHM_POLICY_FIRST_TOUCH }, { "ft", RASHM_POLICY_FIRST_TOUCH },
+        { "bal", RASHM_POLICY_BALANCED },
+    };
+    for (int p = RASHM_POLICY_DEFAULT; p <= RASHM_POLICY_BALANCED; p++) {
+        const char *n = rashm_policy_name(p);
+        if (n && !strcmp(s, n)) {
+            *out = p;
+            return 0;
         }
     }
-    return 0;
-bad:
-    cli_err("%s: '%s' is not a list like 0,2-3", what, s);
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (!strcmp(s, aliases[i].alias)) {
+            *out = aliases[i].policy;
+            return 0;
+        }
+    cli_err("policy: '%s' is not one of first-touch, balanced, default", s);
     return -1;
 }
 
-int parse_nodes(const char *s, struct cli_nodes *out)
+/* A node or SRAD list through the public parser; the message says why it
+ * was refused. */
+static int parse_list(const char *s, const char *what, rashm_nodeset_t *out)
 {
-    memset(out, 0, sizeof *out);
+    if (*s && rashm_nodeset_parse(s, out) == 0 && !rashm_nodeset_isempty(out))
+        return 0;
+    const char *dash = strchr(s, '-');
+    long a, b;
+    if (!*s)
+        cli_err("%s: empty list", what);
+    else if (dash && sscanf(s, "%ld-%ld", &a, &b) == 2 && a > b)
+        cli_err("%s: '%s': range %ld-%ld runs backwards", what, s, a, b);
+    else if (isdigit((unsigned char)*s) && strtol(s, NULL, 10) >= RASHM_MAX_NODES)
+        cli_err("%s: '%s': beyond the largest supported number (%d)", what, s, RASHM_MAX_NODES - 1);
+    else
+        cli_err("%s: '%s' is not a list like 0,2-3", what, s);
+    return -1;
+}
+
+static int parse_nodes(const char *s, struct cli_range *out)
+{
+    rashm_nodeset_zero(&out->set);
     if (!strcmp(s, "all")) {
         out->kind = CLI_NODES_ALL;
         return 0;
     }
     if (!strncmp(s, "srad:", 5)) {
-        out->kind = CLI_NODES_SRADS;
-        return parse_list(s + 5, "srad", out);
+        out->kind = CLI_NODES_SRADS;       /* the set holds SRAD ids */
+        return parse_list(s + 5, "srad", &out->set);
     }
     out->kind = CLI_NODES_LIST;
     if (!isdigit((unsigned char)*s)) {
         cli_err("nodes: '%s' is not a node list (like 0,2-3), 'all' or 'srad:N'", s);
         return -1;
     }
-    return parse_list(s, "nodes", out);
-}
-
-int cli_nodes_count(const struct cli_nodes *n)
-{
-    int c = 0;
-    for (size_t i = 0; i < CLI_MAX_NODES / 64; i++)
-        c += __builtin_popcountll(n->bits[i]);
-    return c;
-}
-
-void cli_nodes_format(const struct cli_nodes *n, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (int i = 0; i < CLI_MAX_NODES; i++) {
-        int j = i;
-        if (!cli_nodes_test(n, i))
-            continue;
-        while (j + 1 < CLI_MAX_NODES && cli_nodes_test(n, j + 1))
-            j++;
-        int w = j > i ? snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", i, j)
-                      : snprintf(buf + used, len - used, "%s%d", used ? "," : "", i);
-        if (w < 0 || (size_t)w >= len - used)
-            return;
-        used += (size_t)w;
-        i = j;
-    }
-}
-
-int parse_policy(const char *s, enum cli_policy *out)
-{
-    if (!strcmp(s, "first-touch") || !strcmp(s, "first_touch") || !strcmp(s, "ft"))
-        *out = CLI_POL_FIRST_TOUCH;
-    else if (!strcmp(s, "balanced") || !strcmp(s, "bal"))
-        *out = CLI_POL_BALANCED;
-    else if (!strcmp(s, "default"))
-        *out = CLI_POL_DEFAULT;
-    else {
-        cli_err("policy: '%s' is not one of first-touch, balanced, default", s);
-        return -1;
-    }
-    return 0;
+    return parse_list(s, "nodes", &out->set);
 }
 
 int parse_range(const char *s, struct cli_range *out)
@@ -264,16 +167,12 @@ int parse_range(const char *s, struct cli_range *out)
         return -1;
     }
     strcpy(buf, s);
-    /* Split by hand (strtok would merge empty fields) so that "0::balanced:0"
-     * is reported as an empty length rather than as a missing field. */
+    /* split by hand (strtok would merge empty fields) so that "0::balanced:0"
+     * is reported as an empty length rather than as a missing field */
     tok = buf;
     for (;;) {
         char *colon = strchr(tok, ':');
-        if (n == 3) {            /* the node field may itself contain ':' (srad:N) */
-            f[n++] = tok;
-            break;
-        }
-        if (!colon) {
+        if (n == 3 || !colon) {   /* the node field may itself hold ':' (srad:N) */
             f[n++] = tok;
             break;
         }
@@ -286,49 +185,79 @@ int parse_range(const char *s, struct cli_range *out)
         return -1;
     }
     memset(out, 0, sizeof *out);
-    if (parse_size(f[0], "range offset", &out->offset) ||
-        parse_size(f[1], "range length", &out->length) ||
-        parse_policy(f[2], &out->policy) || parse_nodes(f[3], &out->nodes))
+    out->text = s;
+    if (parse_size(f[0], "range offset", &out->offset) || parse_size(f[1], "range length", &out->length) ||
+        parse_policy(f[2], &out->policy) || parse_nodes(f[3], out))
         return -1;
-    if (out->nodes.kind != CLI_NODES_ALL && cli_nodes_count(&out->nodes) == 0) {
-        cli_err("--range: '%s' names no node", s);
-        return -1;
-    }
     return 0;
 }
 
-void fmt_bytes(uint64_t b, char *buf, size_t len)
+int build_range(const rashm_topo_t *t, const struct cli_range *cr, uint64_t size, uint64_t pgsz,
+                struct rashm_range *out)
 {
-    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    int u = 0;
-    double v = (double)b;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
+    char b1[32];
+    const char *text = cr->text;
+    memset(out, 0, sizeof *out);
+    if (cr->offset % pgsz || cr->length % pgsz) {
+        fmt_bytes(pgsz, b1, sizeof b1);
+        cli_err("--range %s: offset and length must be multiples of the page size (%s)", text, b1);
+        return -1;
     }
-    if (b == 0)
-        snprintf(buf, len, "0");
-    else if (u == 0)
-        snprintf(buf, len, "%" PRIu64 " B", b);
-    else if (v == (double)(uint64_t)v)
-        snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, units[u]);
-    else
-        snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
-void fmt_bar(uint64_t part, uint64_t whole, int width, char *buf, size_t len)
-{
-    int fill = 0;
-    if (whole)
-        fill = (int)((part * (uint64_t)width + whole / 2) / whole);
-    if (part && !fill)
-        fill = 1;                 /* anything resident shows at least one cell */
-    if (fill > width)
-        fill = width;
-    size_t i = 0;
-    for (int c = 0; c < width && i + 4 < len; c++) {
-        /* '#' rather than block characters: output stays ASCII for logs */
-        buf[i++] = c < fill ? '#' : '.';
+    if (cr->offset >= size || cr->length > size - cr->offset) {
+        cli_err("--range %s: runs past the end of the segment (%" PRIu64 " bytes)", text, size);
+        return -1;
     }
-    buf[i] = 0;
+    out->offset = cr->offset;
+    out->length = cr->length;
+    out->policy = cr->policy;
+    out->origin = RASHM_ORIGIN_NODES;
+    rashm_nodeset_zero(&out->nodes);
+    switch (cr->kind) {
+    case CLI_NODES_ALL:
+        rashm_topo_all_nodes(t, &out->nodes);
+        break;
+    case CLI_NODES_SRADS: {
+        int nsrad = 0, last = -1;
+        if (!rashm_config_enhanced_affinity()) {
+            cli_err("--range %s: SRAD ids are switched off (RASHM_ENHANCED_AFFINITY=0); name the nodes instead",
+                    text);
+            return -1;
+        }
+        for (int s = rashm_nodeset_next(&cr->set, -1); s >= 0; s = rashm_nodeset_next(&cr->set, s)) {
+            int node = rashm_topo_srad_node(t, s);
+            if (node < 0) {
+                cli_err("--range %s: there is no SRAD %d (this machine has %d; see 'rashm topo')", text, s,
+                        rashm_topo_nsrads(t));
+                return -1;
+            }
+            rashm_nodeset_set(&out->nodes, node);
+            nsrad++;
+            last = s;
+        }
+        if (nsrad == 1) {             /* one SRAD: recorded as an SRAD attachment */
+            out->origin = RASHM_ORIGIN_SRAD;
+            out->srad = last;
+        }
+        break;
+    }
+    case CLI_NODES_LIST: {
+        rashm_nodeset_t known, extra;
+        rashm_nodeset_zero(&known);
+        for (int i = 0; i < rashm_topo_nnodes(t); i++) {
+            struct rashm_node_info ni;
+            if (rashm_topo_node(t, i, &ni) == 0)
+                rashm_nodeset_set(&known, ni.node);
+        }
+        rashm_nodeset_andnot(&extra, &cr->set, &known);
+        if (!rashm_nodeset_isempty(&extra)) {
+            char kb[128];
+            rashm_nodeset_format(&known, kb, sizeof kb);
+            cli_err("--range %s: there is no NUMA node %d (nodes: %s)", text, rashm_nodeset_next(&extra, -1), kb);
+            return -1;
+        }
+        out->nodes = cr->set;
+        break;
+    }
+    }
+    return 0;
 }

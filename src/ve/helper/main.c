@@ -61,12 +61,16 @@ int main(int argc, char **argv)
     /* Watch the VH process itself, not only the socket: a VH that forked
      * keeps the socket open in its child. */
     int ppfd = (int)syscall(SYS_pidfd_open, (pid_t)hdr->vh_pid, 0);
-    if (ppfd < 0 || getppid() != hdr->vh_pid)
+    if (ppfd < 0 || getppid() != (pid_t)hdr->vh_pid)
         _exit(3); /* the VH died while we started */
 
     memset(&rep, 0, sizeof rep);
     rep.op = RVE_OP_READY;
     rc = map_ve_memory();
+    /* Split off the VE process before anything of VE code's is loaded
+     * (device.c); from here on this is the VE process. */
+    if (rc == 0)
+        rc = device_split(ppfd);
     if (rc == 0 && have_node_cpus)
         sched_setaffinity(0, sizeof node_cpus, &node_cpus);
     if (rc == 0)
@@ -86,14 +90,17 @@ int main(int argc, char **argv)
 
     static struct rve_msg m;
     for (;;) {
-        struct pollfd pf[2] = {{RVE_CHAN_FD, POLLIN, 0}, {ppfd, POLLIN, 0}};
-        if (poll(pf, 2, -1) < 0) {
+        struct pollfd pf[3] = {{RVE_CHAN_FD, POLLIN, 0}, {ppfd, POLLIN, 0},
+                               {dev_pidfd, POLLIN, 0}};
+        if (poll(pf, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             shutdown_and_exit(5);
         }
         if (pf[1].revents)
             shutdown_and_exit(0); /* VH process exited */
+        if (pf[2].revents)
+            shutdown_and_exit(6); /* the device process died */
         if (!pf[0].revents)
             continue;
         ssize_t n = recv(RVE_CHAN_FD, &m, sizeof m, 0);

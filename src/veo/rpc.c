@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,18 @@ static int runtime_syms(struct veo_proc_handle *h)
 unlock:
     pthread_mutex_unlock(&h->rt_lock);
     return rc;
+}
+
+/* The header is memory VE code can scribble over: only a signal the helper
+ * reports exceptions for counts. */
+static bool veo_i_exception_reported(struct veo_proc_handle *h)
+{
+    switch (atomic_load(&h->hdr->exception_sig)) {
+    case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGABRT:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* One RPC on the device process's socket. The device process runs no VE
@@ -141,7 +154,7 @@ int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, voi
     /* An exception ends the VE process (and then its device process): from
      * the moment it is reported, the calls fail as they would on the card,
      * not only once the device process has noticed. */
-    if (atomic_load(&h->hdr->exception_sig))
+    if (veo_i_exception_reported(h))
         return -EBUSY;
     rc = dev_call(h, which, args, d->nargs, &v);
     if (d->out)

@@ -5,9 +5,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 #include "veo_internal.h"
+#include "wait.h"
 
 /* A small read finished (context lock held): the data is in the slot. */
 static void read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
@@ -16,6 +18,33 @@ static void read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve
     (void)c;
     if (*status == VEO_COMMAND_OK)
         memcpy(q->hptr, s->args, q->size);
+}
+
+/* The result of a transfer-ring request, waited for at most until
+ * `deadline`: a copy runs no VE function, so a VE process whose transfer
+ * worker does not answer in RASHM_VE_TIMEOUT_MS is wedged (VE code can
+ * scribble over it) and is killed (veo_i_wedged). Spins for the spin time,
+ * then polls with sleeps growing to 1 ms. */
+static int collect_bounded(struct veo_proc_handle *h, struct veo_thr_ctxt *c, uint64_t id,
+                           uint64_t *val, uint64_t deadline)
+{
+    uint64_t spin_end = rcom_now_ns() + (uint64_t)h->spin_us * 1000u;
+    unsigned sleep_us = 20;
+    for (;;) {
+        int st = veo_i_collect(c, id, val, 0);
+        if (st != VEO_COMMAND_UNFINISHED)
+            return st;
+        uint64_t now = rcom_now_ns();
+        if (now >= deadline) {
+            veo_i_wedged(h);
+            return VEO_COMMAND_ERROR;
+        }
+        if (now < spin_end)
+            continue;
+        usleep(sleep_us);
+        if (sleep_us < 1000)
+            sleep_us *= 2;
+    }
 }
 
 /* A small veo_read_mem/veo_write_mem through the transfer ring (the data
@@ -55,8 +84,9 @@ static int xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, siz
         ids[n++] = id;
     }
     pthread_mutex_unlock(&c->lock);
+    uint64_t deadline = rcom_now_ns() + (uint64_t)h->timeout_ms * 1000000u;
     for (int i = 0; i < n; i++)
-        if (veo_i_collect(c, ids[i], &val, 1) != VEO_COMMAND_OK && rc == 0)
+        if (collect_bounded(h, c, ids[i], &val, deadline) != VEO_COMMAND_OK && rc == 0)
             rc = veo_i_dead(h) ? -ESRCH : -EFAULT;
     return rc;
 }

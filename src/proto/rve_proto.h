@@ -165,7 +165,8 @@ static inline struct rve_ring *rve_ring_at(void *shm, int idx)
 
 /* ---- control messages (SOCK_SEQPACKET, one message each way) ----------
  * One table; the enum and the names used in diagnostics come from it.
- *   READY      helper -> VH once at start: rc = 0 or -errno
+ *   READY      helper -> VH once at start: rc = 0 or -errno; val = pid of
+ *              the VE process (sent before any VE code is loaded)
  *   LOAD       str = library name; val = handle
  *   UNLOAD     a = handle
  *   SYM        a = handle (0: all), str = name; val = address

@@ -228,6 +228,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
             rc = rep.rc;
             goto out_kill;
         }
+        h->ve_pid = rep.val > 0 && rep.val < INT_MAX ? (pid_t)rep.val : h->pid;
     }
 
     h->stop_efd = eventfd(0, EFD_CLOEXEC);

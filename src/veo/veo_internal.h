@@ -176,6 +176,10 @@ struct veo_proc_handle {
     struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
     /* the device process's RPC socket (RVE_DEV_FD there; rpc.c) */
     int devsock;
+    /* the VE process (the device process's child, which runs VE code): the
+     * target of process_vm_* transfers, which may name VE code's own
+     * memory as well as VE memory (xfer.c) */
+    pid_t ve_pid;
     pthread_mutex_t dev_lock;
     uint32_t dev_seq;
     int timeout_ms; /* RASHM_VE_TIMEOUT_MS */

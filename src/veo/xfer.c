@@ -108,8 +108,8 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     while (done < size) {
         struct iovec l = {(char *)vh + done, size - done};
         struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};
-        ssize_t n = write ? process_vm_writev(h->pid, &l, 1, &r, 1, 0)
-                          : process_vm_readv(h->pid, &l, 1, &r, 1, 0);
+        ssize_t n = write ? process_vm_writev(h->ve_pid, &l, 1, &r, 1, 0)
+                          : process_vm_readv(h->ve_pid, &l, 1, &r, 1, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

@@ -84,6 +84,9 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = ctx_open(RVE_XFER_CTX, 0); /* small transfers */
     rep.rc = rc;
+    /* the VE process (this one): the VH's process_vm_* transfers reach VE
+     * code's own memory (its heap, say) only here, not in the device */
+    rep.val = (uint64_t)getpid();
     if (send(RVE_CHAN_FD, &rep, sizeof rep, MSG_NOSIGNAL) < 0 || rc != 0)
         shutdown_and_exit(rc ? 4 : 0);
 

@@ -48,6 +48,11 @@ enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 }
  * started; it forks the VE process, which runs VE code, and keeps this fd
  * to itself): the RPCs below go there, never through VE code. */
 #define RVE_DEV_FD 5
+/* fd 6: VE memory, a memfd made by the VH (sealed against shrinking and
+ * growing, so no process can make a mapping of it fault) and sized
+ * mem_size: the helper maps it at mem_base, the VH maps it elsewhere (its
+ * VE range stays PROT_NONE) and copies VE memory with memcpy. */
+#define RVE_MEM_FD 6
 
 #define RVE_MAX_CTX 64   /* contexts per VE process, main context included */
 #define RVE_NSLOT 64     /* ring slots per context (in-flight requests) */

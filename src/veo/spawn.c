@@ -65,7 +65,8 @@ int veo_i_find_helper(char *out, size_t len)
     return helper_ok(out) ? 0 : -ENOENT;
 }
 
-int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, pid_t *pid)
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, int vemem_fd,
+                       pid_t *pid)
 {
     pid_t p = fork();
     if (p < 0)
@@ -76,10 +77,11 @@ int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_chil
         int c = fcntl(chan_child, F_DUPFD, 64);
         int m = fcntl(memfd, F_DUPFD, 64);
         int d = fcntl(dev_child, F_DUPFD, 64);
-        if (c < 0 || m < 0 || d < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0 ||
-            dup2(d, RVE_DEV_FD) < 0)
+        int v = fcntl(vemem_fd, F_DUPFD, 64);
+        if (c < 0 || m < 0 || d < 0 || v < 0 || dup2(c, RVE_CHAN_FD) < 0 ||
+            dup2(m, RVE_SHM_FD) < 0 || dup2(d, RVE_DEV_FD) < 0 || dup2(v, RVE_MEM_FD) < 0)
             _exit(126);
-        syscall(SYS_close_range, RVE_DEV_FD + 1, ~0u, 0);
+        syscall(SYS_close_range, RVE_MEM_FD + 1, ~0u, 0);
         char *argv[] = {(char *)"rashm-ve", NULL};
         execve(path, argv, environ);
         _exit(127);

@@ -180,6 +180,12 @@ struct veo_proc_handle {
      * target of process_vm_* transfers, which may name VE code's own
      * memory as well as VE memory (xfer.c) */
     pid_t ve_pid;
+    /* VE memory (the memfd RVE_MEM_FD) mapped here, at another address
+     * than the VE one (that range stays PROT_NONE): transfers within VE
+     * memory are a memcpy (xfer.c) */
+    char *vemem;
+    uint64_t vemem_size;
+    bool ring_only; /* RASHM_VE_NO_PVM: every transfer through the ring */
     pthread_mutex_t dev_lock;
     uint32_t dev_seq;
     int timeout_ms; /* RASHM_VE_TIMEOUT_MS */
@@ -217,7 +223,8 @@ int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c);
  * two fds moved to RVE_CHAN_FD/RVE_SHM_FD, its end (SIGKILL after a grace
  * period) */
 int veo_i_find_helper(char *out, size_t len);
-int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, pid_t *pid);
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, int vemem_fd,
+                       pid_t *pid);
 /* chan.c: the software VE did not answer a request that runs no VE function
  * within h->timeout_ms: it is wedged. Kills it (the device process, which
  * takes the VE process along); the monitor then fails every waiter. */

@@ -5,18 +5,22 @@
  * the workers.
  *
  * VE memory is a memfd (not anonymous memory) so that more than one process
- * can map the same pages at the same address: the device process (device.c)
- * maps it as well and its DMA engine copies with plain loads and stores,
- * while VE code runs in the VE process, which maps it too. ve_mem_fd stays
- * open in both processes (close-on-exec) for whoever must share VE memory
- * further. */
+ * can map the same pages: the device process (device.c) maps it at the
+ * same address and its DMA engine copies with plain loads and stores, VE
+ * code runs in the VE process, which maps it too, and the VH maps it
+ * elsewhere for veo_read_mem/veo_write_mem. The VH makes it (RVE_MEM_FD),
+ * sized and sealed against shrinking and growing, so no mapping of it can
+ * fault because someone truncated it. ve_mem_fd stays open in both
+ * processes (close-on-exec) for whoever must share VE memory further. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/mempolicy.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,15 +67,17 @@ static int read_cpulist(int node, cpu_set_t *set)
 int map_ve_memory(void)
 {
     void *want = (void *)(uintptr_t)hdr->mem_base;
-    /* A memfd is sized without allocating anything: pages come at first
-     * touch, as with MAP_NORESERVE anonymous memory. */
-    int fd = memfd_create("rashm-ve-mem", MFD_CLOEXEC);
+    /* The VH made the memfd (RVE_MEM_FD), sized and sealed: pages come at
+     * first touch, as with MAP_NORESERVE anonymous memory. */
+    struct stat st;
+    int fd = fcntl(RVE_MEM_FD, F_DUPFD_CLOEXEC, RVE_MEM_FD + 1);
     if (fd < 0)
         return -errno;
-    if (ftruncate(fd, (off_t)hdr->mem_size) < 0) {
-        int e = -errno;
+    close(RVE_MEM_FD);
+    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != hdr->mem_size ||
+        (fcntl(fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW)) {
         close(fd);
-        return e;
+        return -EINVAL;
     }
     void *p = mmap(want, hdr->mem_size, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);

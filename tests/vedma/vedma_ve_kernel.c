@@ -23,6 +23,7 @@ int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size);
 int64_t vt_crash(void);
 int64_t vt_dma_unmapped(uint64_t shm_vehva);
 int64_t vt_scribble(uint64_t flag_vemva);
+int64_t vt_scribble_shared(void);
 
 /* Handles of vt_post_many, one per ring slot: they must outlive the call
  * (NEC writes the status of a reused slot back into its handle). Post k of a
@@ -274,4 +275,38 @@ int64_t vt_scribble(uint64_t flag_vemva)
     *(volatile int64_t *)flag_vemva = 1;
     for (;;)
         __asm__ __volatile__("pause" ::: "memory");
+}
+
+/* Overwrites only the shared writable mappings of the VE process but VE
+ * memory: the request rings (shared with the VH) and the request area
+ * (shared with the device process), with a pattern that makes every slot
+ * look submitted; then asks for one DMA through the wrecked area itself.
+ * The VE process goes on living; its device process must too. */
+int64_t vt_scribble_shared(void)
+{
+    char buf[1 << 16], *p, *end;
+    int fd = open("/proc/self/maps", O_RDONLY), n = 0;
+    size_t len = 0;
+    ssize_t k;
+    if (fd < 0)
+        return -1;
+    while (len < sizeof buf - 1 && (k = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)k;
+    close(fd);
+    buf[len] = 0;
+    for (p = buf; *p; p = end + 1) {
+        unsigned long lo, hi;
+        char perm[8];
+        end = strchr(p, '\n');
+        if (!end)
+            break;
+        *end = 0;
+        if (sscanf(p, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[1] != 'w' || perm[3] != 's' ||
+            strstr(p, "rashm-ve-mem"))
+            continue;
+        memset((void *)lo, 0x5a, hi - lo);
+        n++;
+    }
+    ve_dma_post_wait(0x8800000000ULL, 0x8800000000ULL, 4); /* whatever it says */
+    return n;
 }

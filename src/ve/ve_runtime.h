@@ -1,16 +1,20 @@
 /* Internal interface between the software VE's pieces (not installed).
  *
- *  - The rashm-ve helper (src/ve/helper) links librashm-ve (src/ve/runtime)
- *    and calls the two hooks below: rashm_ve_runtime_init() once at start-up,
- *    before it runs any request, and rashm_ve_runtime_shutdown() once before
- *    it exits (normally or because its VH process died).
- *  - VE libraries dlopen'ed into the helper link librashm-ve too, so the
- *    helper and every VE library share ONE instance of the runtime state:
- *    one DMAATB, one DMA descriptor ring and one engine thread per VE process.
+ *  - The rashm-ve helper (src/ve/helper) links librashm-ve (src/ve/runtime).
+ *    It splits into a device process and a VE process (device.c there):
+ *    the device process owns the runtime's state (rashm_ve_device_serve,
+ *    which runs rashm_ve_runtime_init) and calls rashm_ve_runtime_shutdown()
+ *    before it exits; the VE process makes librashm-ve a client of it
+ *    (rashm_ve_runtime_client) before any VE code is loaded.
+ *  - VE libraries dlopen'ed into the VE process link librashm-ve too, so
+ *    every VE library shares ONE client, and through it the device's ONE
+ *    DMAATB, DMA descriptor ring and engine thread per VE process.
+ *  - A program that links librashm-ve and calls none of the split hooks
+ *    (the in-process tests) runs everything in its own process.
  *  - What librashm-veo calls in the VE process (the rashm_ve_rpc_* entry
  *    points) is part of the VH-VE contract: src/proto/rve_proto.h.
  *
- * The three hooks are exported from librashm-ve (the helper is a separate
+ * The hooks are exported from librashm-ve (the helper is a separate
  * executable) but belong to no public header; librashm-ve.map lists them.
  */
 #ifndef RASHM_VE_RUNTIME_H

@@ -111,9 +111,14 @@ static int64_t dev_call(struct veo_proc_handle *h, int which, const int64_t *arg
         rc = -EBUSY;
         goto out;
     }
-    uint64_t deadline = rcom_now_ns() + (uint64_t)h->timeout_ms * 1000000u;
+    uint64_t now = rcom_now_ns(), deadline = now + (uint64_t)h->timeout_ms * 1000000u;
+    /* Most answers come within microseconds (the device spins for the next
+     * request too): try without sleeping first, for the spin time. */
+    uint64_t spin_end = now + (uint64_t)h->spin_us * 1000u;
     for (;;) {
-        int w = veo_i_wait_answer(h, h->devsock, deadline);
+        int w = 0;
+        if (rcom_now_ns() >= spin_end)
+            w = veo_i_wait_answer(h, h->devsock, deadline);
         if (w == -ETIMEDOUT)
             veo_i_wedged(h);
         if (w < 0) {
@@ -121,8 +126,13 @@ static int64_t dev_call(struct veo_proc_handle *h, int which, const int64_t *arg
             break;
         }
         ssize_t n = recv(h->devsock, &r, sizeof r, MSG_DONTWAIT);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            if (veo_i_dead(h)) {
+                rc = -EBUSY;
+                break;
+            }
             continue;
+        }
         if (n == 0 || n < 0) { /* EOF: the device process is gone */
             rc = -EBUSY;
             break;

@@ -10,7 +10,11 @@
  * shm_nattch is back to 0, VH calls fail with EBUSY (-EBUSY for veo_dma_*)
  * instead of hanging, and after veo_proc_destroy no rashm-ve process of ours
  * is left (none for init to reap either: the device process reaps the VE
- * process, or the VE process is ours as subreaper). */
+ * process, or the VE process is ours as subreaper).
+ * Then wedged rather than dead (SIGSTOP; RASHM_VE_TIMEOUT_MS is 1000 here):
+ * a stopped device process makes veo_dma_post_wait fail with -EBUSY, a
+ * stopped VE process makes a control request (veo_get_sym) fail, each
+ * after about the timeout, and the software VE is killed as wedged. */
 #include "vedma_common.h"
 #include <sys/prctl.h>
 #include <time.h>
@@ -92,6 +96,40 @@ static void scenario(int ida, int idb, int kill_device)
     CHECK_EQ(veo_proc_destroy(h), 0);
 }
 
+static void wedged(int id, int stop_device)
+{
+    struct veo_proc_handle *h = vt_proc();
+    void *va, *hm;
+    CHECK(veo_shmat(h, id, NULL, 0, &va) != (void *)-1);
+    CHECK_EQ(veo_alloc_hmem(h, &hm, 2 * MB), 0);
+    uint64_t mv = veo_register_mem_to_dmaatb(hm, 2 * MB);
+    CHECK(mv != (uint64_t)-1);
+    pid_t dev = veo_get_pid_from_hmem(hm);
+    pid_t ve = child_of(dev);
+    CHECK(dev > 0 && ve > 0);
+    CHECK_EQ(kill(stop_device ? dev : ve, SIGSTOP), 0);
+    double t = now_s();
+    if (stop_device) {
+        CHECK_EQ(veo_dma_post_wait(h, (uint64_t)va, mv, 4096), -EBUSY);
+    } else {
+        uint64_t lib = veo_load_library(h, VEDMA_TEST_VE_LIB);
+        CHECK_EQ(lib, 0);
+    }
+    double dt = now_s() - t;
+    fprintf(stderr, "%s stopped: call failed after %.3f s\n",
+            stop_device ? "device process" : "VE process", dt);
+    CHECK(dt >= 0.9 && dt < 5);
+    t = now_s();
+    while (now_s() - t < 10 && (vt_helper_alive(dev) || vt_helper_alive(ve) || vt_nattch(id)))
+        usleep(10000);
+    CHECK(!vt_helper_alive(dev));
+    CHECK(!vt_helper_alive(ve));
+    CHECK_EQ(vt_nattch(id), 0);
+    void *v;
+    CHECK_ERRNO(veo_shmat(h, id, NULL, 0, &v), -1, EBUSY); /* at once now */
+    CHECK_EQ(veo_proc_destroy(h), 0);
+}
+
 int main(void)
 {
     check_begin();
@@ -106,6 +144,11 @@ int main(void)
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     scenario(ida, idb, 0);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    wedged(ida, 1);
+    wedged(ida, 0);
+    usleep(100000);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     CHECK_EQ(vt_helpers_of_mine(), 0);

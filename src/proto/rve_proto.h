@@ -44,6 +44,15 @@ enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 }
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4
+/* fd 5: a SOCK_SEQPACKET socket to the device process (the process the VH
+ * started; it forks the VE process, which runs VE code, and keeps this fd
+ * to itself): the RPCs below go there, never through VE code. */
+#define RVE_DEV_FD 5
+/* fd 6: VE memory, a memfd made by the VH (sealed against shrinking and
+ * growing, so no process can make a mapping of it fault) and sized
+ * mem_size: the helper maps it at mem_base, the VH maps it elsewhere (its
+ * VE range stays PROT_NONE) and copies VE memory with memcpy. */
+#define RVE_MEM_FD 6
 
 #define RVE_MAX_CTX 64   /* contexts per VE process, main context included */
 #define RVE_NSLOT 64     /* ring slots per context (in-flight requests) */
@@ -161,7 +170,8 @@ static inline struct rve_ring *rve_ring_at(void *shm, int idx)
 
 /* ---- control messages (SOCK_SEQPACKET, one message each way) ----------
  * One table; the enum and the names used in diagnostics come from it.
- *   READY      helper -> VH once at start: rc = 0 or -errno
+ *   READY      helper -> VH once at start: rc = 0 or -errno; val = pid of
+ *              the VE process (sent before any VE code is loaded)
  *   LOAD       str = library name; val = handle
  *   UNLOAD     a = handle
  *   SYM        a = handle (0: all), str = name; val = address
@@ -259,6 +269,21 @@ static inline const struct rve_rpc_desc *rve_rpc_desc(int which)
     };
     return which >= 0 && which < RVE_RPC_COUNT ? &descs[which] : 0;
 }
+
+/* One RPC on RVE_DEV_FD: a request, then one reply. rc is the entry
+ * point's result (>= 0 or -errno), out its OUT argument where it has one. */
+struct rve_dev_req {
+    uint32_t rpc; /* enum rve_rpc */
+    uint32_t pad;
+    int64_t a[3];
+};
+
+struct rve_dev_rep {
+    uint32_t rpc; /* echoed */
+    uint32_t pad;
+    int64_t rc;
+    uint64_t out;
+};
 
 /* Prototypes of the VE-side definitions (src/ve/runtime/rpc.c). */
 #define RVE_X_(NUM, name, nargs, out, params) int64_t rashm_ve_rpc_##name params;

@@ -73,7 +73,10 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
      * faster than one process_vm_* call, so only the smallest go inline. */
     if (size <= RVE_INLINE_MAX)
         return xfer(h, write, vh, ve, size);
-    if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
+    /* VE-VE shared memory is mapped in the VE process only: the process
+     * the VH started (process_vm_*'s target) has its own pages there. */
+    if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed) ||
+        atomic_load_explicit(&h->veshm_attached, memory_order_relaxed))
         goto ring;
     while (done < size) {
         struct iovec l = {(char *)vh + done, size - done};

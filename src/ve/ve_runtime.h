@@ -16,6 +16,7 @@
 #ifndef RASHM_VE_RUNTIME_H
 #define RASHM_VE_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -42,6 +43,14 @@ void rashm_ve_runtime_shutdown(void);
  * with the memory-access exception bit. Otherwise it returns and the helper
  * treats the fault as an exception of VE code. */
 void rashm_ve_runtime_on_fault(int sig);
+
+/* Reads (write = 0) or writes n bytes at a VEHVA through the DMAATB, as a
+ * small DMA to or from buf. For VE-side host-memory loads and stores.
+ * Returns 0, the DMA exception bits (> 0: 0x4000 no registration, 0x2000
+ * outside the VEHVA regions or past the registration's end, 0x8000 a write
+ * into a read-only registration, 0x1000 a page that cannot be had) with
+ * nothing transferred, or -errno. */
+int rashm_ve_vehva_access(uint64_t vehva, void *buf, size_t n, int write);
 
 #ifdef __cplusplus
 }

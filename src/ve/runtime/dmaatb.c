@@ -370,3 +370,22 @@ int dmaatb_transfer(struct dmaatb *a, uint64_t src, uint64_t dst, uint64_t size,
     pthread_rwlock_unlock(&a->lock);
     return (from ? 0 : exc_src) | (to ? 0 : exc_dst);
 }
+
+int dmaatb_access(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
+                  atb_access_fn *fn, void *arg, int *fn_rc)
+{
+    const struct atb_entry *e = NULL;
+    int exc = 0x4000;
+    char *host = NULL;
+    struct atb_view v;
+
+    pthread_rwlock_rdlock(&a->lock);
+    if (a->open)
+        host = translate_locked(a, vehva, size, write, UINT64_MAX, &e, &exc);
+    if (host) {
+        view_of(e, host, &v);
+        *fn_rc = fn(arg, &v, size);
+    }
+    pthread_rwlock_unlock(&a->lock);
+    return host ? 0 : exc;
+}

@@ -87,4 +87,11 @@ typedef int atb_copy_fn(void *arg, const struct atb_view *from, const struct atb
 int dmaatb_transfer(struct dmaatb *a, uint64_t src, uint64_t dst, uint64_t size,
                     uint64_t max_gen, atb_copy_fn *copy, void *arg, int *copy_rc);
 
+/* One side only: translates vehva (for writing if `write`) through the
+ * current registrations and calls fn(arg, view, size) under the read lock.
+ * Returns 0 (and *fn_rc) or the exception bits. */
+typedef int atb_access_fn(void *arg, const struct atb_view *v, uint64_t size);
+int dmaatb_access(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
+                  atb_access_fn *fn, void *arg, int *fn_rc);
+
 #endif

@@ -44,6 +44,10 @@ enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 }
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4
+/* fd 5: a SOCK_SEQPACKET socket to the device process (the process the VH
+ * started; it forks the VE process, which runs VE code, and keeps this fd
+ * to itself): the RPCs below go there, never through VE code. */
+#define RVE_DEV_FD 5
 
 #define RVE_MAX_CTX 64   /* contexts per VE process, main context included */
 #define RVE_NSLOT 64     /* ring slots per context (in-flight requests) */
@@ -259,6 +263,21 @@ static inline const struct rve_rpc_desc *rve_rpc_desc(int which)
     };
     return which >= 0 && which < RVE_RPC_COUNT ? &descs[which] : 0;
 }
+
+/* One RPC on RVE_DEV_FD: a request, then one reply. rc is the entry
+ * point's result (>= 0 or -errno), out its OUT argument where it has one. */
+struct rve_dev_req {
+    uint32_t rpc; /* enum rve_rpc */
+    uint32_t pad;
+    int64_t a[3];
+};
+
+struct rve_dev_rep {
+    uint32_t rpc; /* echoed */
+    uint32_t pad;
+    int64_t rc;
+    uint64_t out;
+};
 
 /* Prototypes of the VE-side definitions (src/ve/runtime/rpc.c). */
 #define RVE_X_(NUM, name, nargs, out, params) int64_t rashm_ve_rpc_##name params;

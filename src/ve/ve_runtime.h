@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,8 +45,23 @@ void rashm_ve_runtime_shutdown(void);
  * treats the fault as an exception of VE code. */
 void rashm_ve_runtime_on_fault(int sig);
 
+/* ---- the split software VE (src/ve/helper/device.c) ----------------------
+ * The helper calls rashm_ve_device_prepare() once before it forks the VE
+ * process: it maps the request area the two processes then share. After the
+ * fork, the device process calls rashm_ve_device_serve() (runtime init as
+ * above for `venode`, plus: `ve` is the VE process, VE memory is the memfd
+ * mem_fd mapped at [mem_base, +mem_size) in both, waiters spin spin_us)
+ * and the VE process calls rashm_ve_runtime_client(), which makes every
+ * call of this library in the VE process a request to the device process
+ * and returns the device's start-up result (0 or -errno). */
+int rashm_ve_device_prepare(void);
+int rashm_ve_device_serve(int venode, pid_t ve, uint64_t mem_base, uint64_t mem_size,
+                          int mem_fd, uint32_t spin_us);
+int rashm_ve_runtime_client(void);
+
 /* Reads (write = 0) or writes n bytes at a VEHVA through the DMAATB, as a
- * small DMA to or from buf. For VE-side host-memory loads and stores.
+ * small DMA to or from buf (in the VE process: through the device process,
+ * 64 bytes per request). For VE-side host-memory loads and stores.
  * Returns 0, the DMA exception bits (> 0: 0x4000 no registration, 0x2000
  * outside the VEHVA regions or past the registration's end, 0x8000 a write
  * into a read-only registration, 0x1000 a page that cannot be had) with

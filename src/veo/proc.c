@@ -140,7 +140,9 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     h->spin_us = cfg.spin_us;
     h->no_pvm = cfg.no_pvm;
     pthread_mutex_init(&h->rt_lock, NULL);
-    h->pidfd = h->stop_efd = h->chan = -1;
+    pthread_mutex_init(&h->dev_lock, NULL);
+    h->timeout_ms = cfg.timeout_ms;
+    h->pidfd = h->stop_efd = h->chan = h->devsock = -1;
 
     pthread_mutex_lock(&table_lock);
     for (int i = 0; i < VEO_MAX_HMEM_PROCS; i++)
@@ -190,8 +192,16 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
         goto out_alloc;
     }
     h->chan = sv[0];
-    rc = veo_i_spawn_helper(path, sv[1], memfd, &h->pid);
+    int dv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dv) < 0) {
+        rc = -errno;
+        close(sv[1]);
+        goto out_chan;
+    }
+    h->devsock = dv[0];
+    rc = veo_i_spawn_helper(path, sv[1], memfd, dv[1], &h->pid);
     close(sv[1]);
+    close(dv[1]);
     if (rc < 0)
         goto out_chan;
     close(memfd);
@@ -252,6 +262,8 @@ out_kill:
     close(h->pidfd);
 out_chan:
     close(h->chan);
+    if (h->devsock >= 0)
+        close(h->devsock);
 out_alloc:
     ve_alloc_fini(&h->mem);
 out_unmap:
@@ -266,6 +278,7 @@ out_table:
     pthread_mutex_unlock(&table_lock);
 out_free:
     pthread_mutex_destroy(&h->rt_lock);
+    pthread_mutex_destroy(&h->dev_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     errno = -rc;
@@ -302,6 +315,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     close(h->stop_efd);
     close(h->pidfd);
     close(h->chan);
+    close(h->devsock);
     for (int i = 0; i < RVE_MAX_CTX; i++)
         if (h->ctx[i])
             veo_i_ctx_free(h->ctx[i]);
@@ -313,6 +327,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     unreserve_node(h->venode);
     pthread_mutex_unlock(&table_lock);
     pthread_mutex_destroy(&h->rt_lock);
+    pthread_mutex_destroy(&h->dev_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     return 0;

@@ -2,13 +2,15 @@
  * contract (RVE_RPC_LIST in src/proto/rve_proto.h), used by the VH-VE SHM
  * and DMA wrappers and by the software VE device backend.
  *
- * As in AVEO, each is a synchronous call on the VE process's main context
- * of a function of the runtime, loaded into the VE process with
- * veo_load_library and resolved once per process. Failing to load it or
- * find a symbol gives ENOTSUP; a call that cannot run or whose result
- * cannot be collected gives EBUSY. The VE side returns -errno, so the VE
- * process's errno crosses to the VH. The resolved addresses live in the
- * process handle and die with it. */
+ * As in AVEO, the runtime is loaded into the VE process with
+ * veo_load_library and its entry points resolved once per process; failing
+ * to load it or find a symbol gives ENOTSUP. But the calls do not run VE
+ * code's way (veo_call_sync on the main context, which VE code can wedge):
+ * they go to the device process (src/ve/helper/device.c), which owns the
+ * DMAATB, the DMA engine and the attachments, over its own socket
+ * (RVE_DEV_FD). No answer (the device process died, or none within
+ * RASHM_VE_TIMEOUT_MS) gives EBUSY. The device side returns -errno, so its
+ * errno crosses to the VH. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "veo_internal.h"
+#include "wait.h"
 
 /* $RASHM_VE_RUNTIME_LIB, else librashm-ve.so next to this library (the build
  * tree's lib/ or the installed libdir), else the bare name (the helper's
@@ -73,33 +77,71 @@ unlock:
     return rc;
 }
 
+/* One RPC on the device process's socket. The device process runs no VE
+ * code, so it answers in the time the operation takes; the wait is still
+ * bounded (RASHM_VE_TIMEOUT_MS: VE code can signal its device process, e.g.
+ * stop it), after which the software VE is killed as wedged. Replies carry
+ * the request's sequence number; one that does not match is dropped. */
+static int64_t dev_call(struct veo_proc_handle *h, int which, const int64_t *args, int nargs,
+                        uint64_t *out)
+{
+    struct rve_dev_req q;
+    struct rve_dev_rep r;
+    int64_t rc;
+    memset(&q, 0, sizeof q);
+    q.rpc = (uint32_t)which;
+    for (int i = 0; i < nargs && i < 3; i++)
+        q.a[i] = args[i];
+    pthread_mutex_lock(&h->dev_lock);
+    q.pad = ++h->dev_seq;
+    if (veo_i_dead(h) || send(h->devsock, &q, sizeof q, MSG_NOSIGNAL) != (ssize_t)sizeof q) {
+        rc = -EBUSY;
+        goto out;
+    }
+    uint64_t deadline = rcom_now_ns() + (uint64_t)h->timeout_ms * 1000000u;
+    for (;;) {
+        int w = veo_i_wait_answer(h, h->devsock, deadline);
+        if (w == -ETIMEDOUT)
+            veo_i_wedged(h);
+        if (w < 0) {
+            rc = -EBUSY;
+            break;
+        }
+        ssize_t n = recv(h->devsock, &r, sizeof r, MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n == 0 || n < 0) { /* EOF: the device process is gone */
+            rc = -EBUSY;
+            break;
+        }
+        if (n != (ssize_t)sizeof r || r.pad != q.pad || r.rpc != q.rpc)
+            continue; /* not the answer to this request */
+        rc = r.rc;
+        if (out)
+            *out = r.out;
+        break;
+    }
+out:
+    pthread_mutex_unlock(&h->dev_lock);
+    return rc;
+}
+
 int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, void *out)
 {
     const struct rve_rpc_desc *d = rve_rpc_desc(which);
-    struct veo_args a;
-    uint64_t id, ret = 0;
-    int rc;
+    uint64_t v = 0;
+    int64_t rc;
 
     if (!h || !d || (d->out && !out))
         return -EINVAL;
+    /* As AVEO, the runtime is loaded into the VE process (and a missing
+     * runtime is ENOTSUP); the calls themselves go to the device process. */
     if ((rc = runtime_syms(h)))
         return rc;
-    memset(&a, 0, sizeof a);
-    for (int i = 0; i < d->nargs; i++)
-        a.a[i] = (struct rve_arg){.val = (uint64_t)args[i], .type = RVE_ARG_I64};
-    a.n = d->nargs;
-    if (d->out) {
-        a.a[a.n] = (struct rve_arg){.len = sizeof(uint64_t), .type = RVE_ARG_STACK};
-        a.buf[a.n] = out;
-        a.intent[a.n] = VEO_INTENT_OUT;
-        a.n++;
-    }
-    id = veo_i_call_async(h->ctx[0], h->rt_sym[which], &a);
-    if (id == VEO_REQUEST_ID_INVALID)
-        return -EBUSY;
-    if (veo_i_collect(h->ctx[0], id, &ret, 1) != VEO_COMMAND_OK)
-        return -EBUSY;
-    return (int64_t)ret;
+    rc = dev_call(h, which, args, d->nargs, &v);
+    if (d->out)
+        memcpy(out, &v, sizeof v);
+    return rc;
 }
 
 /* ---- calls that run in the VE process (RVE_VECALL_LIST) ------------------

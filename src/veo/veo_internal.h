@@ -74,6 +74,7 @@ struct ve_config {
     uint64_t mem;
     uint32_t spin_us;
     bool no_pvm;
+    int timeout_ms; /* RASHM_VE_TIMEOUT_MS */
 };
 /* VE node -1 means $VE_NODE_NUMBER (default 0); 0 + *venode, *c or -EINVAL */
 int veo_i_config(int *venode, struct ve_config *c);
@@ -179,6 +180,11 @@ struct veo_proc_handle {
      * mapping), not process_vm_* into the process the VH started */
     _Atomic int veshm_attached;
     struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
+    /* the device process's RPC socket (RVE_DEV_FD there; rpc.c) */
+    int devsock;
+    pthread_mutex_t dev_lock;
+    uint32_t dev_seq;
+    int timeout_ms; /* RASHM_VE_TIMEOUT_MS */
 };
 
 /* chan.c */
@@ -213,7 +219,14 @@ int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c);
  * two fds moved to RVE_CHAN_FD/RVE_SHM_FD, its end (SIGKILL after a grace
  * period) */
 int veo_i_find_helper(char *out, size_t len);
-int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid);
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, pid_t *pid);
+/* chan.c: the software VE did not answer a request that runs no VE function
+ * within h->timeout_ms: it is wedged. Kills it (the device process, which
+ * takes the VE process along); the monitor then fails every waiter. */
+void veo_i_wedged(struct veo_proc_handle *h);
+/* chan.c: waits until fd is readable, the helper died (-ESRCH) or
+ * h->timeout_ms passed since deadline_ns - timeout (-ETIMEDOUT) */
+int veo_i_wait_answer(struct veo_proc_handle *h, int fd, uint64_t deadline_ns);
 void veo_i_reap(pid_t pid, int pidfd);
 
 /* proc.c */

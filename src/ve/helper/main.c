@@ -68,18 +68,17 @@ int main(int argc, char **argv)
     rep.op = RVE_OP_READY;
     rc = map_ve_memory();
     /* Split off the VE process before anything of VE code's is loaded
-     * (device.c); from here on this is the VE process. */
+     * (device.c); from here on this is the VE process, and librashm-ve in
+     * it sends every call to the device process (whose start-up result
+     * device_split returns). Strong references to the runtime's hooks keep
+     * librashm-ve a DT_NEEDED of the helper (weak ones let an --as-needed
+     * link drop it, and the hooks silently never ran). */
     if (rc == 0)
         rc = device_split(ppfd);
     if (rc == 0 && have_node_cpus)
         sched_setaffinity(0, sizeof node_cpus, &node_cpus);
     if (rc == 0)
         rc = install_fault_handlers();
-    /* strong references: they also keep librashm-ve a DT_NEEDED of the
-     * helper, so the runtime is there from the start (weak ones let an
-     * --as-needed link drop it, and the hooks silently never ran) */
-    if (rc == 0)
-        rc = rashm_ve_runtime_init(hdr->venode);
     if (rc == 0)
         rc = ctx_open(0, 0); /* the main context */
     if (rc == 0)

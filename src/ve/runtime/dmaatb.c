@@ -381,7 +381,8 @@ int dmaatb_access(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
 
     pthread_rwlock_rdlock(&a->lock);
     if (a->open)
-        host = translate_locked(a, vehva, size, write, UINT64_MAX, &e, &exc);
+        host = translate_locked(a, vehva, size, write,
+                                atomic_load_explicit(&a->gen, memory_order_seq_cst), &e, &exc);
     if (host) {
         view_of(e, host, &v);
         *fn_rc = fn(arg, &v, size);

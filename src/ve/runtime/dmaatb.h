@@ -35,6 +35,9 @@ enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2 };
  *             file mapping): its identity is its address, off = the address. */
 struct atb_backing {
     uint64_t dev, ino, off;
+    /* 1: the host range is an address range of the VE process, not of this
+     * one (a device process registering memory VE code mapped itself) */
+    uint64_t remote;
 };
 
 /* One side of a transfer: where it starts in this process, what kind of

@@ -132,6 +132,28 @@ static int range_ok(struct veo_proc_handle *h, uint64_t vemva, uint64_t size, lo
     return 0;
 }
 
+/* Is pid the VE process of the helper dev (the process the VH started, or
+ * its child that runs VE code)? The owner's answer comes from a process VE
+ * code runs in; attachers only follow it to that process. */
+static int owner_process(pid_t pid, pid_t dev)
+{
+    char path[64], buf[512];
+    int ppid = 0;
+    if (pid <= 0)
+        return 0;
+    if (pid == dev)
+        return 1;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *rp = strrchr(buf, ')');
+    return rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == dev;
+}
+
 VEO_API int veo_shared_mem_open(void *vemva, size_t size, int syncnum, long long mode_flag)
 {
     struct veo_proc_handle *h =
@@ -149,6 +171,8 @@ VEO_API int veo_shared_mem_open(void *vemva, size_t size, int syncnum, long long
         src = veo_i_vecall(h, RVE_VECALL_VESHM_OPEN, args, &off);
         if (src < 0)
             rc = (int)src;
+        else if (!owner_process((pid_t)(src >> 32), h->pid))
+            rc = -ENOMEM; /* the answer does not name h's VE process */
     }
     if (rc == 0) {
         pthread_mutex_lock(&lock);

@@ -35,8 +35,11 @@
  *   memory and returns that address as an hmem pointer of h (usable with
  *   veo_hmemcpy, veo_read_mem after veo_get_hmem_addr, and by VE code);
  *   attaching the same area again returns the same address and counts.
- *   VE_MEM_LOCAL registers h's own memory in h's DMAATB and returns the
- *   VEHVA (as veo_register_mem_to_dmaatb). (void *)-1 with errno:
+ *   VE_REGISTER_VEHVA (owner on another VE node, area opened with
+ *   VE_REGISTER_PCI) registers the area in h's DMAATB and returns its VEHVA
+ *   (for DMA and host-memory loads and stores of h's VE code; counted the
+ *   same way). VE_MEM_LOCAL registers h's own memory in h's DMAATB and
+ *   returns the VEHVA (as veo_register_mem_to_dmaatb). (void *)-1 with errno:
  *   EINVAL   h NULL
  *   ENOTSUP, EBUSY as above (for h)
  *   EINVAL   bad mode combination; VE_MEM_LOCAL with another process's pid,
@@ -46,13 +49,12 @@
  *            closed); alignment as for open
  *   ESRCH    pid is not a VE process of this VH process
  *   EACCES   the owner runs as another user
- *   ENOMEM   no room for the area in h's VE memory
- *   ENOTSUP  VE_REGISTER_VEHVA (DMAATB attach of another node's memory) is
- *            not provided by the software VE
+ *   ENOMEM   no room for the area in h's VE memory or DMAATB
  * int veo_shared_mem_detach(struct veo_proc_handle *h, void *addr, long long mode);
  *   mode: exactly one of VE_REGISTER_VEMVA (addr: the hmem pointer attach
  *   returned), VE_REGISTER_VEHVA, VE_MEM_LOCAL (addr: the VEHVA). The last
- *   detach gives h's own memory back at that address. 0, or -1 with errno:
+ *   VE_REGISTER_VEMVA detach gives h's own memory back at that address, the
+ *   last VE_REGISTER_VEHVA one drops the DMAATB entry. 0, or -1 with errno:
  *   EINVAL (h NULL; bad mode; addr not attached that way), ENOTSUP, EBUSY.
  *
  * A store by VE code of the attacher into a VE_SHM_RO area is a memory

@@ -226,7 +226,11 @@ struct rve_reply {
  * Results: SHMGET shmid; SHMAT attach address, *vehva_out = VEHVA (0 on
  * failure); SHMDT 0; DMA_POST ring index or -EAGAIN/-EINVAL; DMA_POLL 0,
  * -EAGAIN or exception bits; DMA_POST_WAIT 0, exception bits or -EINVAL;
- * REGISTER VEHVA; UNREGISTER 0. */
+ * REGISTER VEHVA; UNREGISTER 0. VESHM_REG registers VE-VE shared memory of
+ * another VE process in this DMAATB (VE_REGISTER_VEHVA): `size_ro >> 1 << 1`
+ * bytes at offset `off` of fd `src & 0xffffffff` of process `src >> 32`
+ * (the owner's VE memory, as RVE_VECALL_VESHM_OPEN reported it), read-only
+ * if bit 0 of size_ro; returns the VEHVA. VESHM_UNREG drops it: 0. */
 #define RVE_RPC_LIST(X)                                                                      \
     X(SHMGET, shmget, 3, 0, (int64_t key, uint64_t size, int64_t shmflag))                  \
     X(SHMAT, shmat, 3, 1, (int64_t shmid, uint64_t shmaddr, int64_t shmflag, uint64_t *vehva_out)) \
@@ -235,7 +239,9 @@ struct rve_reply {
     X(DMA_POLL, dma_poll, 1, 0, (int64_t index))                                             \
     X(DMA_POST_WAIT, dma_post_wait, 3, 0, (uint64_t dst, uint64_t src, int64_t size))        \
     X(REGISTER, register, 2, 0, (uint64_t vemva, uint64_t size))                             \
-    X(UNREGISTER, unregister, 1, 0, (uint64_t vehva))
+    X(UNREGISTER, unregister, 1, 0, (uint64_t vehva))                                        \
+    X(VESHM_REG, veshm_reg, 3, 0, (uint64_t src, uint64_t off, uint64_t size_ro))             \
+    X(VESHM_UNREG, veshm_unreg, 1, 0, (uint64_t vehva))
 
 enum rve_rpc {
 #define RVE_X_(NUM, name, nargs, out, params) RVE_RPC_##NUM,

@@ -47,8 +47,9 @@ struct attach {
     int user_ident;
     pid_t user_pid;
     struct area *a;
-    uint64_t addr;
+    uint64_t addr; /* VE address (VE_REGISTER_VEMVA) or VEHVA (VE_REGISTER_VEHVA) */
     unsigned refs;
+    int vehva;     /* attached with VE_REGISTER_VEHVA */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -316,19 +317,33 @@ VEO_API void *veo_shared_mem_attach(struct veo_proc_handle *h, pid_t pid, void *
         rc = -EINVAL; /* not open, closed, or opened with other flags */
     } else if (proc_uid(owner->pid) != proc_uid(h->pid)) {
         rc = -EACCES;
-    } else if (mode_flag & VE_REGISTER_VEHVA) {
-        rc = -ENOTSUP;
-    } else if (owner->venode != h->venode) {
+    } else if (owner->venode != h->venode && !(mode_flag & VE_REGISTER_VEHVA)) {
         rc = -EINVAL; /* another node's memory cannot be mapped to VEMVA */
     } else {
+        int dmaatb = (mode_flag & VE_REGISTER_VEHVA) != 0;
         for (t = attaches; t; t = t->next)
-            if (t->a == a && t->user_ident == h->ident && t->user_pid == h->pid)
+            if (t->a == a && t->user_ident == h->ident && t->user_pid == h->pid &&
+                t->vehva == dmaatb)
                 break;
         if (t) {
             t->refs++; /* attached again: the same address */
             addr = t->addr;
         } else if (!(t = calloc(1, sizeof *t))) {
             rc = -ENOMEM;
+        } else if (dmaatb) {
+            /* into h's DMAATB, where it lives (the device side) */
+            int64_t args[3] = {(int64_t)a->src, (int64_t)a->off,
+                               (int64_t)(size | ((mode_flag & VE_SHM_RO) != 0))};
+            int64_t r = veo_i_rpc(h, RVE_RPC_VESHM_REG, args, NULL);
+            if (r < 0) {
+                free(t);
+                rc = r == -EBUSY || r == -ENOTSUP || r == -ESRCH ? (int)r : -ENOMEM;
+            } else {
+                addr = (uint64_t)r;
+                *t = (struct attach){attaches, h->ident, h->pid, a, addr, 1, 1};
+                attaches = t;
+                a->attached++;
+            }
         } else if ((rc = veo_i_alloc_mem(h, size, &addr)) < 0) {
             rc = -ENOMEM;
             free(t);
@@ -345,7 +360,7 @@ VEO_API void *veo_shared_mem_attach(struct veo_proc_handle *h, pid_t pid, void *
                 free(t);
                 rc = (int)r;
             } else {
-                *t = (struct attach){attaches, h->ident, h->pid, a, addr, 1};
+                *t = (struct attach){attaches, h->ident, h->pid, a, addr, 1, 0};
                 attaches = t;
                 a->attached++;
             }
@@ -353,7 +368,8 @@ VEO_API void *veo_shared_mem_attach(struct veo_proc_handle *h, pid_t pid, void *
     }
     pthread_mutex_unlock(&lock);
     if (rc == 0)
-        ret = veo_set_proc_identifier((void *)(uintptr_t)addr, h->ident);
+        ret = (mode_flag & VE_REGISTER_VEHVA) ? (void *)(uintptr_t)addr
+                                              : veo_set_proc_identifier((void *)(uintptr_t)addr, h->ident);
 out:
     if (rc < 0) {
         errno = -rc;
@@ -385,22 +401,27 @@ VEO_API int veo_shared_mem_detach(struct veo_proc_handle *h, void *veshm_addr, l
             rc = rashm_dev_unregister(dev, (uint64_t)(uintptr_t)veshm_addr);
         goto out;
     }
-    if (excl == VE_REGISTER_VEHVA || !veo_is_ve_addr(veshm_addr) ||
-        veo_get_proc_identifier_from_hmem(veshm_addr) != h->ident) {
-        rc = -EINVAL; /* nothing is ever attached through the DMAATB */
+    int dmaatb = excl == VE_REGISTER_VEHVA;
+    if (dmaatb)
+        addr = (uint64_t)(uintptr_t)veshm_addr; /* a VEHVA, not an hmem pointer */
+    else if (!veo_is_ve_addr(veshm_addr) ||
+             veo_get_proc_identifier_from_hmem(veshm_addr) != h->ident) {
+        rc = -EINVAL;
         goto out;
     }
     pthread_mutex_lock(&lock);
     prune();
     struct attach **pp = &attaches, *t;
     for (; (t = *pp); pp = &t->next)
-        if (t->user_ident == h->ident && t->user_pid == h->pid && t->addr == addr)
+        if (t->user_ident == h->ident && t->user_pid == h->pid && t->addr == addr &&
+            t->vehva == dmaatb)
             break;
     if (!t) {
         rc = -EINVAL;
     } else if (--t->refs == 0) {
         int64_t args[1] = {(int64_t)addr};
-        int64_t r = veo_i_vecall(h, RVE_VECALL_VESHM_DETACH, args, NULL);
+        int64_t r = dmaatb ? veo_i_rpc(h, RVE_RPC_VESHM_UNREG, args, NULL)
+                           : veo_i_vecall(h, RVE_VECALL_VESHM_DETACH, args, NULL);
         if (r < 0) {
             t->refs++; /* still mapped: keep the record and the count */
             rc = (int)r;
@@ -408,8 +429,10 @@ VEO_API int veo_shared_mem_detach(struct veo_proc_handle *h, void *veshm_addr, l
             *pp = t->next;
             t->a->attached--;
             free(t);
-            veo_i_free_mem(h, addr);
-            atomic_fetch_sub(&h->veshm_attached, 1);
+            if (!dmaatb) {
+                veo_i_free_mem(h, addr);
+                atomic_fetch_sub(&h->veshm_attached, 1);
+            }
             prune();
         }
     }

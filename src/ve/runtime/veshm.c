@@ -221,3 +221,89 @@ RASHM_VE_API int64_t rashm_ve_call_veshm_detach(uint64_t addr)
     pthread_mutex_unlock(&att_lock);
     return rc;
 }
+
+/* ---- VE_REGISTER_VEHVA: another VE process's memory in this DMAATB --------
+ * RPCs served where the DMAATB lives (the device process). The owner's
+ * range is mapped here and registered as ATB_VESHM, so DMAs and host-memory
+ * loads and stores of VE code reach it through the VEHVA; VE code cannot
+ * drop such a registration (ve_unregister_mem_from_dmaatb only drops
+ * ATB_VEMEM ones). */
+struct reg {
+    uint64_t vehva, size;
+    void *host;
+};
+
+static struct reg regs[MAX_ATT];
+static int nregs;
+
+RASHM_VE_API int64_t rashm_ve_rpc_veshm_reg(uint64_t src, uint64_t off, uint64_t size_ro)
+{
+    char path[64];
+    struct stat st;
+    uint64_t size = size_ro & ~1ull, vehva;
+    int ro = (int)(size_ro & 1), fd, rc;
+    void *p;
+
+    if (rashm_rt.client)
+        return -EPERM; /* VE code's process has no DMAATB of its own */
+    if ((rc = rt_ensure()))
+        return rc;
+    /* the PCIATB page: what VE_REGISTER_PCI areas are aligned to */
+    if (!size || size % PG_64M || off % PG_64M)
+        return -EINVAL;
+    pthread_mutex_lock(&att_lock);
+    if (nregs == MAX_ATT) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    snprintf(path, sizeof path, "/proc/%u/fd/%u", (unsigned)(src >> 32),
+             (unsigned)(src & 0xffffffffu));
+    fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) {
+        rc = errno == ENOENT ? -ESRCH : -errno;
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < off ||
+        (uint64_t)st.st_size - off < size) {
+        close(fd);
+        rc = -EINVAL;
+        goto out;
+    }
+    p = mmap(NULL, size, ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+    close(fd);
+    if (p == MAP_FAILED) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    struct atb_backing back = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, off, 0};
+    rc = dmaatb_register(rashm_rt.atb, p, size, PG_64M, ATB_VESHM, ro, &back, &vehva);
+    if (rc) {
+        munmap(p, size);
+        goto out;
+    }
+    regs[nregs++] = (struct reg){vehva, size, p};
+out:
+    pthread_mutex_unlock(&att_lock);
+    return rc ? rc : (int64_t)vehva;
+}
+
+RASHM_VE_API int64_t rashm_ve_rpc_veshm_unreg(uint64_t vehva)
+{
+    int rc = -EINVAL;
+    if (rashm_rt.client)
+        return -EPERM;
+    pthread_mutex_lock(&att_lock);
+    for (int i = 0; i < nregs; i++) {
+        if (regs[i].vehva != vehva)
+            continue;
+        /* no transfer runs on the entry once it is gone: then unmap */
+        rc = dmaatb_unregister(rashm_rt.atb, vehva, ATB_VESHM);
+        if (rc == 0) {
+            munmap(regs[i].host, regs[i].size);
+            regs[i] = regs[--nregs];
+        }
+        break;
+    }
+    pthread_mutex_unlock(&att_lock);
+    return rc;
+}

@@ -138,6 +138,11 @@ int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, voi
      * runtime is ENOTSUP); the calls themselves go to the device process. */
     if ((rc = runtime_syms(h)))
         return rc;
+    /* An exception ends the VE process (and then its device process): from
+     * the moment it is reported, the calls fail as they would on the card,
+     * not only once the device process has noticed. */
+    if (atomic_load(&h->hdr->exception_sig))
+        return -EBUSY;
     rc = dev_call(h, which, args, d->nargs, &v);
     if (d->out)
         memcpy(out, &v, sizeof v);

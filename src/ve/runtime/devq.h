@@ -57,6 +57,9 @@ enum dq_op {
 };
 
 #define DQ_DATA 64 /* bytes of a VEHVA_READ/VEHVA_WRITE */
+/* A DMA_POST up to this size is run by the device before it answers when
+ * its engine is idle (a larger one overlaps with the poster's work) */
+#define DQ_INLINE_MAX (64u << 10)
 
 struct dq_req {
     alignas(64) _Atomic uint32_t seq;  /* VE process: request number */

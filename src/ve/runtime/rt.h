@@ -61,6 +61,10 @@ void dma_engine_free(struct dma_engine *e);
  * slot before (-1: none finished there), for a handle kept elsewhere */
 int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
              void *handle, int record, int hold, int *index, int *old_status);
+/* Runs the DMA in the calling thread when the engine is idle with nothing
+ * queued (keeping the ring's order); else -EAGAIN and nothing done. */
+int dma_run_now(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size, int *index,
+                int *old_status);
 int dma_slot_poll(struct dma_engine *e, int index);
 int dma_slot_wait(struct dma_engine *e, int index, const void *handle);
 void dma_release(struct dma_engine *e, int index);

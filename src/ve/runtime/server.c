@@ -49,7 +49,16 @@ static void serve(struct dq_req *r, uint32_t seq)
          * handles and gets the slot's previous status to write back */
         int index, old = -1;
         rc = rt_ensure();
-        if (!rc)
+        /* a small one is done before the answer when the engine is idle:
+         * cheaper than waking the engine, and still in ring order */
+        if (!rc && a[2] <= DQ_INLINE_MAX) {
+            rc = dma_run_now(rashm_rt.dma, a[0], a[1], (int64_t)a[2], &index, &old);
+            if (rc >= 0)
+                rc = 0;
+        } else if (!rc) {
+            rc = -EAGAIN;
+        }
+        if (rc == -EAGAIN)
             rc = dma_post(rashm_rt.dma, a[0], a[1], (int64_t)a[2], NULL, 0, 0, &index, &old);
         if (!rc) {
             rc = index;

@@ -173,6 +173,12 @@ struct veo_proc_handle {
     pthread_mutex_t rt_lock;
     bool rt_loaded;
     uint64_t rt_sym[RVE_RPC_COUNT];
+    bool vc_loaded; /* the VE-process calls (RVE_VECALL_LIST), rt_lock */
+    uint64_t vc_sym[RVE_VECALL_COUNT];
+    /* VE-VE shared memory attached into this process (veshm.c): while
+     * non-zero, transfers go through the ring (the VE process's own
+     * mapping), not process_vm_* into the process the VH started */
+    _Atomic int veshm_attached;
     struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
     /* the device process's RPC socket (RVE_DEV_FD there; rpc.c) */
     int devsock;
@@ -252,6 +258,11 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
  * The VE function's value (>= 0 or -errno), or -EINVAL (h NULL), -ENOTSUP
  * (runtime library or symbol not loadable), -EBUSY (the call failed). */
 int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+/* rpc.c: runs rashm_ve_call_<which> (enum rve_vecall) in h's VE process, on
+ * its main context; the same results. veo_i_vecall_ready: loads and
+ * resolves them (-ENOTSUP) and checks h is alive (-EBUSY), without a call. */
+int64_t veo_i_vecall(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+int veo_i_vecall_ready(struct veo_proc_handle *h);
 
 /* dev_ve.c: h as a device of the seam, made on first use */
 struct rashm_dev;

@@ -100,10 +100,13 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     if (veo_i_dead(h))
         return -ESRCH;
     /* Within VE memory: a memcpy through our own mapping of it (no system
-     * call, nothing VE code can stall). */
-    /* (from our own state: the header is memory VE code can write) */
+     * call, nothing VE code can stall). Bounds come from our own state: the
+     * header is memory VE code can write. Not while VE-VE shared memory is
+     * attached: the VE process then maps another process's pages over part
+     * of its VE memory, which our mapping of the memfd does not show. */
     uint64_t base = RVE_MEM_BASE + (uint64_t)h->venode * RVE_MEM_STRIDE;
-    if (h->vemem && !h->ring_only && ve >= base && size <= h->vemem_size && ve - base <= h->vemem_size - size) {
+    if (h->vemem && !h->ring_only && !atomic_load_explicit(&h->veshm_attached, memory_order_relaxed) &&
+        ve >= base && size <= h->vemem_size && ve - base <= h->vemem_size - size) {
         char *p = h->vemem + (ve - base);
         if (write)
             memcpy(p, vh, size);
@@ -115,6 +118,8 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
      * faster than one process_vm_* call, so only the smallest go inline. */
     if (size <= RVE_INLINE_MAX)
         return xfer(h, write, vh, ve, size);
+    /* process_vm_* reaches the VE process itself, VE-VE shared memory
+     * attached there included */
     if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
         goto ring;
     while (done < size) {

@@ -119,6 +119,10 @@ static int serve_vh(int sock)
         break;
     case RVE_RPC_REGISTER: r.rc = rashm_ve_rpc_register((uint64_t)q.a[0], (uint64_t)q.a[1]); break;
     case RVE_RPC_UNREGISTER: r.rc = rashm_ve_rpc_unregister((uint64_t)q.a[0]); break;
+    case RVE_RPC_VESHM_REG:
+        r.rc = rashm_ve_rpc_veshm_reg((uint64_t)q.a[0], (uint64_t)q.a[1], (uint64_t)q.a[2]);
+        break;
+    case RVE_RPC_VESHM_UNREG: r.rc = rashm_ve_rpc_veshm_unreg((uint64_t)q.a[0]); break;
     default: r.rc = -ENOSYS; break;
     }
     send(sock, &r, sizeof r, MSG_NOSIGNAL);

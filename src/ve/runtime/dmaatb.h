@@ -22,7 +22,9 @@
 #define ATB_DEFAULT_DIRS    56   /* VE10: 64 directories - 8 per-core ones */
 #define ATB_DEFAULT_ENTRIES 256
 
-enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2 };
+/* ATB_VESHM: another VE process's memory (VE-VE shared memory attached
+ * with VE_REGISTER_VEHVA), mapped into this process by the runtime */
+enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2, ATB_VESHM = 3 };
 
 /* What memory a registration's host range is a view of. Two registrations
  * can be two views of the same pages (one segment attached twice, or a

@@ -543,14 +543,32 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     i = e->wr;
     s = &e->slot[i];
     st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (st == S_DONE && !s->held && atomic_load(&s->inl)) {
+        /* Run by its poster a lap ago (dma_run_now) and not yet stepped over
+         * by the engine, asleep since. The slot's DMA has finished, so NEC's
+         * contract says the post must not fail with -EAGAIN. This happens only
+         * when the engine sits at this very slot with the whole ring run
+         * inline behind it (a slot it had not reached would not be free for
+         * dma_run_now), so all it has to do is step over slots, lock-free:
+         * wake it and wait for that, bounded. */
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        atomic_fetch_add(&e->post_seq, 1);
+        futex_wake_all(&e->post_seq);
+        for (unsigned n = 1; atomic_load(&s->inl) && !atomic_load(&e->stop); n++) {
+            if (n % 64) {
+                cpu_relax();
+                continue;
+            }
+            sched_yield();
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 1000000000L)
+                break; /* an engine that cannot step over in 1 s: -EAGAIN below */
+        }
+        st = atomic_load_explicit(&s->state, memory_order_acquire);
+    }
     if (st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl)) {
         pthread_mutex_unlock(&e->post_lock);
-        if (atomic_load(&s->inl)) {
-            /* run by its poster a lap ago and not yet stepped over by the
-             * engine (asleep since): wake it; the slot is free after that */
-            atomic_fetch_add(&e->post_seq, 1);
-            futex_wake_all(&e->post_seq);
-        }
         return -EAGAIN;
     }
     /* NEC: the old handle learns its result when its slot is reused. Only if

@@ -96,8 +96,18 @@ static void space_fini(struct space *s)
 struct dmaatb *dmaatb_new(void)
 {
     struct dmaatb *a = calloc(1, sizeof *a);
-    if (a)
-        pthread_rwlock_init(&a->lock, NULL);
+    pthread_rwlockattr_t at;
+    if (!a)
+        return NULL;
+    /* Writers first: the engine holds the read lock for each copy and takes
+     * it again at once for the next queued DMA. With glibc's default
+     * (readers first) a detach or unregister waiting for the write lock can
+     * lose every such race and wait for the whole queue, up to 128 DMAs,
+     * instead of the one copy that runs. */
+    pthread_rwlockattr_init(&at);
+    pthread_rwlockattr_setkind_np(&at, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&a->lock, &at);
+    pthread_rwlockattr_destroy(&at);
     return a;
 }
 

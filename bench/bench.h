@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hugepool.h"
+
 /* Monotonic time in seconds. */
 static inline double bench_now(void)
 {
@@ -47,11 +49,16 @@ static inline long bench_meminfo(const char *field)
     return v;
 }
 
-static long bench_nr_hugepages_old = -1;
+/* Huge pages are borrowed by delta (src/common/hugepool.h: vm.nr_hugepages
+ * grown and lowered by what this run needs, under the lock every rashm
+ * program shares), never set to an absolute value: a benchmark running next
+ * to tests must not undo their loans. */
+#define BENCH_MAX_LOANS 16
+static struct rcom_hp_loan bench_loans[BENCH_MAX_LOANS];
 
 static inline long bench_nr_hugepages(void)
 {
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+    FILE *f = fopen(RCOM_HP_KNOB, "r");
     long v = -1;
     if (f) {
         if (fscanf(f, "%ld", &v) != 1)
@@ -61,22 +68,11 @@ static inline long bench_nr_hugepages(void)
     return v;
 }
 
-static inline int bench_set_nr_hugepages(long v)
-{
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-    if (!f)
-        return -1;
-    fprintf(f, "%ld\n", v);
-    return fclose(f);
-}
-
-/* Restores vm.nr_hugepages to what it was before the first reservation. */
+/* Gives back every loan of this run. */
 static inline void bench_hugepages_give_back(void)
 {
-    if (bench_nr_hugepages_old >= 0) {
-        bench_set_nr_hugepages(bench_nr_hugepages_old);
-        bench_nr_hugepages_old = -1;
-    }
+    for (int i = 0; i < BENCH_MAX_LOANS; i++)
+        rcom_hp_return(&bench_loans[i], NULL);
 }
 
 static inline void bench_hugepages_on_signal(int sig)
@@ -86,22 +82,23 @@ static inline void bench_hugepages_on_signal(int sig)
     raise(sig);
 }
 
-/* Makes at least `pages` huge pages free, growing the pool if needed (root).
+/* Makes at least `pages` huge pages free, borrowing what is missing (root).
  * Returns 0 when they are free, -1 when the kernel could not provide them. */
 static inline int bench_hugepages_ensure_free(long pages)
 {
-    long free_now = bench_meminfo("HugePages_Free:");
-    if (free_now >= pages)
-        return 0;
-    if (bench_nr_hugepages_old < 0) {
-        bench_nr_hugepages_old = bench_nr_hugepages();
-        if (bench_nr_hugepages_old < 0)
-            return -1;
+    static int hooked;
+    int i;
+    for (i = 0; i < BENCH_MAX_LOANS && bench_loans[i].pages; i++)
+        ;
+    if (i == BENCH_MAX_LOANS)
+        return -1;
+    if (!hooked) {
+        hooked = 1;
         atexit(bench_hugepages_give_back);
         signal(SIGINT, bench_hugepages_on_signal);
         signal(SIGTERM, bench_hugepages_on_signal);
     }
-    if (bench_set_nr_hugepages(bench_meminfo("HugePages_Total:") + pages - free_now))
+    if (rcom_hp_ensure_free(pages, &bench_loans[i]) < 0)
         return -1;
     return bench_meminfo("HugePages_Free:") >= pages ? 0 : -1;
 }

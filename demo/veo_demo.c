@@ -21,6 +21,8 @@
 #include "ve_offload.h"
 #include "veo_vhveshm.h"
 
+#include "hugepool.h"
+
 #define SEG_SIZE (64ull << 20)
 #define RESULT_OFF (SEG_SIZE - 4096)
 #define DEMO_MAGIC 0x5645444d4f4b2121ULL
@@ -29,7 +31,6 @@ struct demo_result {
     uint64_t magic, checksum, words, dma_exceptions;
 };
 
-static const char *knob = "/proc/sys/vm/nr_hugepages";
 
 static long read_long(const char *path, const char *field)
 {
@@ -50,16 +51,6 @@ static long read_long(const char *path, const char *field)
     }
     fclose(f);
     return v;
-}
-
-static int write_long(const char *path, long v)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    int rc = fprintf(f, "%ld\n", v) < 0;
-    rc |= fclose(f) != 0;
-    return rc ? -1 : 0;
 }
 
 static uint64_t checksum(const uint32_t *w, uint64_t n)
@@ -106,7 +97,7 @@ static void ve_lib_path(char *out, size_t len)
 int main(void)
 {
     int rc = 1, id = -1;
-    long old_nr = -1;
+    struct rcom_hp_loan loan = {0};
     char *seg = (void *)-1;
     struct veo_proc_handle *h = NULL;
     void *at = (void *)-1, *vehva = NULL;
@@ -115,18 +106,16 @@ int main(void)
     struct shmid_ds ds;
 
     printf("rashm VEO demo: VH-VE SHM + VE DMA on the software Vector Engine\n");
-    /* 1. huge pages: reserve what is missing, give it back at the end */
+    /* 1. huge pages: borrow what is missing by delta (hugepool.h), give it
+     * back at the end; never write an absolute vm.nr_hugepages, which would
+     * undo whatever else grew or shrank the pool meanwhile */
     long need = (long)(SEG_SIZE >> 21);
-    long freep = read_long("/proc/meminfo", "HugePages_Free:");
-    if (freep < need) {
-        old_nr = read_long(knob, NULL);
-        if (old_nr < 0 || write_long(knob, old_nr + need - (freep < 0 ? 0 : freep)) < 0) {
-            fprintf(stderr, "need %ld free 2 MiB huge pages and cannot reserve them (run as root)\n", need);
-            return 1;
-        }
-        printf("  reserved %ld huge pages (vm.nr_hugepages %ld -> %ld)\n", need - freep, old_nr,
-               read_long(knob, NULL));
+    if (rcom_hp_ensure_free(need, &loan) < 0) {
+        fprintf(stderr, "need %ld free 2 MiB huge pages and cannot borrow them (run as root)\n", need);
+        return 1;
     }
+    if (loan.pages)
+        printf("  borrowed %ld huge pages (vm.nr_hugepages now %ld)\n", loan.pages, read_long(RCOM_HP_KNOB, NULL));
     /* 2. the segment, filled on the VH */
     key_t key = (key_t)(0x7d000000 | (getpid() & 0xffffff));
     id = shmget(key, SEG_SIZE, IPC_CREAT | IPC_EXCL | SHM_HUGETLB | 0600);
@@ -224,9 +213,11 @@ remove:
         shmctl(id, IPC_RMID, NULL);
     }
 give_back:
-    if (old_nr >= 0) {
-        write_long(knob, old_nr);
-        printf("  clean: vm.nr_hugepages back to %ld\n", read_long(knob, NULL));
+    if (loan.pages) {
+        long n = loan.pages;
+        rcom_hp_return(&loan, NULL);
+        printf("  clean: %ld borrowed huge pages given back (vm.nr_hugepages now %ld)\n", n,
+               read_long(RCOM_HP_KNOB, NULL));
     }
     printf("%s\n", rc == 0 ? "VEO demo: OK" : "VEO demo: FAILED");
     return rc;

@@ -76,6 +76,10 @@ static const struct rcom_env_var table[RCOM_ENV_COUNT] = {
     [RCOM_ENV_VE_FAULT] = {"RASHM_VE_FAULT", RCOM_ENV_STRING, RCOM_ENV_TESTS, "",
         "tests only: inject the VEOS-internal failures the kernel cannot produce on demand (see docs/veo.md)",
         "a comma list of op:errno[:count]", 0, 0, NULL},
+    [RCOM_ENV_VE_TIMEOUT_MS] = {"RASHM_VE_TIMEOUT_MS", RCOM_ENV_INT, RCOM_ENV_VE, "30000",
+        "how long the VH waits for the software VE to answer a request that runs no VE function "
+        "(VH-VE SHM, DMA, control requests); past it the VE process is taken as wedged and killed",
+        "an integer 100..86400000 (milliseconds)", 100, 86400000, NULL},
     [RCOM_ENV_DEMO_VE_LIB] = {"RASHM_DEMO_VE_LIB", RCOM_ENV_ABSPATH, RCOM_ENV_DEMO, "",
         "the VE library of the VEO demo (default: libve-demo-kernel.so of the build)", "an absolute path", 0, 0,
         NULL},

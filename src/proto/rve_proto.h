@@ -44,6 +44,15 @@ enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 }
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4
+/* fd 5: a SOCK_SEQPACKET socket to the device process (the process the VH
+ * started; it forks the VE process, which runs VE code, and keeps this fd
+ * to itself): the RPCs below go there, never through VE code. */
+#define RVE_DEV_FD 5
+/* fd 6: VE memory, a memfd made by the VH (sealed against shrinking and
+ * growing, so no process can make a mapping of it fault) and sized
+ * mem_size: the helper maps it at mem_base, the VH maps it elsewhere (its
+ * VE range stays PROT_NONE) and copies VE memory with memcpy. */
+#define RVE_MEM_FD 6
 
 #define RVE_MAX_CTX 64   /* contexts per VE process, main context included */
 #define RVE_NSLOT 64     /* ring slots per context (in-flight requests) */
@@ -161,7 +170,8 @@ static inline struct rve_ring *rve_ring_at(void *shm, int idx)
 
 /* ---- control messages (SOCK_SEQPACKET, one message each way) ----------
  * One table; the enum and the names used in diagnostics come from it.
- *   READY      helper -> VH once at start: rc = 0 or -errno
+ *   READY      helper -> VH once at start: rc = 0 or -errno; val = pid of
+ *              the VE process (sent before any VE code is loaded)
  *   LOAD       str = library name; val = handle
  *   UNLOAD     a = handle
  *   SYM        a = handle (0: all), str = name; val = address
@@ -222,7 +232,11 @@ struct rve_reply {
  * Results: SHMGET shmid; SHMAT attach address, *vehva_out = VEHVA (0 on
  * failure); SHMDT 0; DMA_POST ring index or -EAGAIN/-EINVAL; DMA_POLL 0,
  * -EAGAIN or exception bits; DMA_POST_WAIT 0, exception bits or -EINVAL;
- * REGISTER VEHVA; UNREGISTER 0. */
+ * REGISTER VEHVA; UNREGISTER 0. VESHM_REG registers VE-VE shared memory of
+ * another VE process in this DMAATB (VE_REGISTER_VEHVA): `size_ro >> 1 << 1`
+ * bytes at offset `off` of fd `src & 0xffffffff` of process `src >> 32`
+ * (the owner's VE memory, as RVE_VECALL_VESHM_OPEN reported it), read-only
+ * if bit 0 of size_ro; returns the VEHVA. VESHM_UNREG drops it: 0. */
 #define RVE_RPC_LIST(X)                                                                      \
     X(SHMGET, shmget, 3, 0, (int64_t key, uint64_t size, int64_t shmflag))                  \
     X(SHMAT, shmat, 3, 1, (int64_t shmid, uint64_t shmaddr, int64_t shmflag, uint64_t *vehva_out)) \
@@ -231,7 +245,9 @@ struct rve_reply {
     X(DMA_POLL, dma_poll, 1, 0, (int64_t index))                                             \
     X(DMA_POST_WAIT, dma_post_wait, 3, 0, (uint64_t dst, uint64_t src, int64_t size))        \
     X(REGISTER, register, 2, 0, (uint64_t vemva, uint64_t size))                             \
-    X(UNREGISTER, unregister, 1, 0, (uint64_t vehva))
+    X(UNREGISTER, unregister, 1, 0, (uint64_t vehva))                                        \
+    X(VESHM_REG, veshm_reg, 3, 0, (uint64_t src, uint64_t off, uint64_t size_ro))             \
+    X(VESHM_UNREG, veshm_unreg, 1, 0, (uint64_t vehva))
 
 enum rve_rpc {
 #define RVE_X_(NUM, name, nargs, out, params) RVE_RPC_##NUM,
@@ -260,9 +276,68 @@ static inline const struct rve_rpc_desc *rve_rpc_desc(int which)
     return which >= 0 && which < RVE_RPC_COUNT ? &descs[which] : 0;
 }
 
+/* One RPC on RVE_DEV_FD: a request, then one reply. rc is the entry
+ * point's result (>= 0 or -errno), out its OUT argument where it has one. */
+struct rve_dev_req {
+    uint32_t rpc; /* enum rve_rpc */
+    uint32_t pad;
+    int64_t a[3];
+};
+
+struct rve_dev_rep {
+    uint32_t rpc; /* echoed */
+    uint32_t pad;
+    int64_t rc;
+    uint64_t out;
+};
+
 /* Prototypes of the VE-side definitions (src/ve/runtime/rpc.c). */
 #define RVE_X_(NUM, name, nargs, out, params) int64_t rashm_ve_rpc_##name params;
 RVE_RPC_LIST(RVE_X_)
+#undef RVE_X_
+
+/* ---- VE-process calls: functions of the runtime that must run in the VE
+ * process itself, on its main context, as AVEO runs VEOS system calls
+ * through its syscall wrapper (veo_call_sync): they change the VE process's
+ * own address space, so they are not RPCs (which the device side may
+ * serve). The VH resolves each by name in the runtime library and calls it
+ * with 64-bit integers (plus one 8-byte VEO_INTENT_OUT stack argument where
+ * `out` is 1); each returns >= 0 or -errno.
+ *   X(NUMBER, name, nargs, out, (parameters))  symbol: rashm_ve_call_<name>
+ * VESHM_OPEN   checks [vemva, vemva+size) is one writable piece of one shared
+ *              object; returns (pid << 32) | fd of a descriptor of that
+ *              object in this process, *off_out = the object offset of vemva
+ * VESHM_ATTACH maps `size` bytes at object offset `off` of fd `src & 0xffffffff`
+ *              of process `src >> 32` at addr (replacing this process's own
+ *              VE memory there; read-only if ro); 0
+ * VESHM_DETACH gives addr its own VE memory back; 0 */
+#define RVE_VECALL_LIST(X)                                                                    \
+    X(VESHM_OPEN, veshm_open, 2, 1, (uint64_t vemva, uint64_t size, uint64_t *off_out))       \
+    X(VESHM_ATTACH, veshm_attach, 5, 0,                                                       \
+      (uint64_t src, uint64_t off, uint64_t addr, uint64_t size, int64_t ro))                 \
+    X(VESHM_DETACH, veshm_detach, 1, 0, (uint64_t addr))
+
+enum rve_vecall {
+#define RVE_X_(NUM, name, nargs, out, params) RVE_VECALL_##NUM,
+    RVE_VECALL_LIST(RVE_X_)
+#undef RVE_X_
+    RVE_VECALL_COUNT
+};
+
+#define RVE_VECALL_PREFIX "rashm_ve_call_"
+
+static inline const struct rve_rpc_desc *rve_vecall_desc(int which)
+{
+    static const struct rve_rpc_desc descs[RVE_VECALL_COUNT] = {
+#define RVE_X_(NUM, name, nargs, out, params) [RVE_VECALL_##NUM] = {RVE_VECALL_PREFIX #name, nargs, out},
+        RVE_VECALL_LIST(RVE_X_)
+#undef RVE_X_
+    };
+    return which >= 0 && which < RVE_VECALL_COUNT ? &descs[which] : 0;
+}
+
+#define RVE_X_(NUM, name, nargs, out, params) int64_t rashm_ve_call_##name params;
+RVE_VECALL_LIST(RVE_X_)
 #undef RVE_X_
 
 #endif

@@ -6,6 +6,8 @@
  *   RASHM_VE_NUMA_NODE   host NUMA node of each VE node (-1: none)
  *   RASHM_VE_SPIN_US     how long waiters spin before they sleep
  *   RASHM_VE_NO_PVM      copy through the ring instead of process_vm_*
+ *   RASHM_VE_TIMEOUT_MS  bound of every wait for an answer that runs no VE
+ *                        function (see proc.c: veo_i_wedged)
  * A bad value is an error (EINVAL from veo_proc_create), never ignored. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -78,6 +80,9 @@ static int read_config(int venode, struct ve_config *c)
     if ((rc = rcom_env_long(RCOM_ENV_VE_SPIN_US, &v)) < 0)
         return rc;
     c->spin_us = (uint32_t)v;
+    if ((rc = rcom_env_long(RCOM_ENV_VE_TIMEOUT_MS, &v)) < 0)
+        return rc;
+    c->timeout_ms = (int)v;
     return 0;
 }
 

@@ -106,6 +106,32 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
+/* VE memory: a memfd of `size` bytes, sealed so that its size never changes
+ * (no process that maps it, VE code included, can make a mapping of it
+ * fault by truncating it), mapped here for transfers. Returns the fd (the
+ * helper maps it at the VE address) or -errno. */
+static int vemem_create(struct veo_proc_handle *h, uint64_t size)
+{
+    int fd = memfd_create("rashm-ve-mem", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (p == MAP_FAILED) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    h->vemem = p;
+    h->vemem_size = size;
+    return fd;
+}
+
 /* ---- create / destroy -------------------------------------------------- */
 
 static struct veo_proc_handle *proc_create(int venode, const char *helper)
@@ -140,7 +166,10 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     h->spin_us = cfg.spin_us;
     h->no_pvm = cfg.no_pvm;
     pthread_mutex_init(&h->rt_lock, NULL);
-    h->pidfd = h->stop_efd = h->chan = -1;
+    pthread_mutex_init(&h->dev_lock, NULL);
+    h->timeout_ms = cfg.timeout_ms;
+    h->ring_only = cfg.no_pvm;
+    h->pidfd = h->stop_efd = h->chan = h->devsock = -1;
 
     pthread_mutex_lock(&table_lock);
     for (int i = 0; i < VEO_MAX_HMEM_PROCS; i++)
@@ -190,8 +219,24 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
         goto out_alloc;
     }
     h->chan = sv[0];
-    rc = veo_i_spawn_helper(path, sv[1], memfd, &h->pid);
+    int dv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dv) < 0) {
+        rc = -errno;
+        close(sv[1]);
+        goto out_chan;
+    }
+    h->devsock = dv[0];
+    int vmfd = vemem_create(h, cfg.mem);
+    if (vmfd < 0) {
+        rc = vmfd;
+        close(sv[1]);
+        close(dv[1]);
+        goto out_chan;
+    }
+    rc = veo_i_spawn_helper(path, sv[1], memfd, dv[1], vmfd, &h->pid);
     close(sv[1]);
+    close(dv[1]);
+    close(vmfd);
     if (rc < 0)
         goto out_chan;
     close(memfd);
@@ -218,6 +263,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
             rc = rep.rc;
             goto out_kill;
         }
+        h->ve_pid = rep.val > 0 && rep.val < INT_MAX ? (pid_t)rep.val : h->pid;
     }
 
     h->stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -252,6 +298,10 @@ out_kill:
     close(h->pidfd);
 out_chan:
     close(h->chan);
+    if (h->devsock >= 0)
+        close(h->devsock);
+    if (h->vemem)
+        munmap(h->vemem, h->vemem_size);
 out_alloc:
     ve_alloc_fini(&h->mem);
 out_unmap:
@@ -266,6 +316,7 @@ out_table:
     pthread_mutex_unlock(&table_lock);
 out_free:
     pthread_mutex_destroy(&h->rt_lock);
+    pthread_mutex_destroy(&h->dev_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     errno = -rc;
@@ -302,6 +353,8 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     close(h->stop_efd);
     close(h->pidfd);
     close(h->chan);
+    close(h->devsock);
+    munmap(h->vemem, h->vemem_size);
     for (int i = 0; i < RVE_MAX_CTX; i++)
         if (h->ctx[i])
             veo_i_ctx_free(h->ctx[i]);
@@ -313,6 +366,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
     unreserve_node(h->venode);
     pthread_mutex_unlock(&table_lock);
     pthread_mutex_destroy(&h->rt_lock);
+    pthread_mutex_destroy(&h->dev_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
     return 0;

@@ -102,6 +102,9 @@ static void harvest(struct veo_thr_ctxt *c)
         struct vh_req *q = &c->req[id % RVE_NSLOT];
         int status = (int)s->status;
         uint64_t val = s->retval;
+        /* the slot is memory VE code can scribble over */
+        if (status != RVE_CMD_OK && status != RVE_CMD_EXCEPTION)
+            status = RVE_CMD_ERROR;
         if (q->done)
             q->done(c, q, s, &status);
         req_release(q);

@@ -65,19 +65,23 @@ int veo_i_find_helper(char *out, size_t len)
     return helper_ok(out) ? 0 : -ENOENT;
 }
 
-int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid)
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, int vemem_fd,
+                       pid_t *pid)
 {
     pid_t p = fork();
     if (p < 0)
         return -errno;
     if (p == 0) {
-        /* Child: move the two fds to 3 and 4 (going through high numbers so
-         * that neither clobbers the other), drop every other fd. */
+        /* Child: move the fds to 3, 4 and 5 (going through high numbers so
+         * that none clobbers another), drop every other fd. */
         int c = fcntl(chan_child, F_DUPFD, 64);
         int m = fcntl(memfd, F_DUPFD, 64);
-        if (c < 0 || m < 0 || dup2(c, RVE_CHAN_FD) < 0 || dup2(m, RVE_SHM_FD) < 0)
+        int d = fcntl(dev_child, F_DUPFD, 64);
+        int v = fcntl(vemem_fd, F_DUPFD, 64);
+        if (c < 0 || m < 0 || d < 0 || v < 0 || dup2(c, RVE_CHAN_FD) < 0 ||
+            dup2(m, RVE_SHM_FD) < 0 || dup2(d, RVE_DEV_FD) < 0 || dup2(v, RVE_MEM_FD) < 0)
             _exit(126);
-        syscall(SYS_close_range, RVE_SHM_FD + 1, ~0u, 0);
+        syscall(SYS_close_range, RVE_MEM_FD + 1, ~0u, 0);
         char *argv[] = {(char *)"rashm-ve", NULL};
         execve(path, argv, environ);
         _exit(127);

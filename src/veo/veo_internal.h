@@ -74,6 +74,7 @@ struct ve_config {
     uint64_t mem;
     uint32_t spin_us;
     bool no_pvm;
+    int timeout_ms; /* RASHM_VE_TIMEOUT_MS */
 };
 /* VE node -1 means $VE_NODE_NUMBER (default 0); 0 + *venode, *c or -EINVAL */
 int veo_i_config(int *venode, struct ve_config *c);
@@ -172,7 +173,28 @@ struct veo_proc_handle {
     pthread_mutex_t rt_lock;
     bool rt_loaded;
     uint64_t rt_sym[RVE_RPC_COUNT];
+    bool vc_loaded; /* the VE-process calls (RVE_VECALL_LIST), rt_lock */
+    uint64_t vc_sym[RVE_VECALL_COUNT];
+    /* VE-VE shared memory attached into this process (veshm.c): while
+     * non-zero, transfers go through the ring (the VE process's own
+     * mapping), not process_vm_* into the process the VH started */
+    _Atomic int veshm_attached;
     struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
+    /* the device process's RPC socket (RVE_DEV_FD there; rpc.c) */
+    int devsock;
+    /* the VE process (the device process's child, which runs VE code): the
+     * target of process_vm_* transfers, which may name VE code's own
+     * memory as well as VE memory (xfer.c) */
+    pid_t ve_pid;
+    /* VE memory (the memfd RVE_MEM_FD) mapped here, at another address
+     * than the VE one (that range stays PROT_NONE): transfers within VE
+     * memory are a memcpy (xfer.c) */
+    char *vemem;
+    uint64_t vemem_size;
+    bool ring_only; /* RASHM_VE_NO_PVM: every transfer through the ring */
+    pthread_mutex_t dev_lock;
+    uint32_t dev_seq;
+    int timeout_ms; /* RASHM_VE_TIMEOUT_MS */
 };
 
 /* chan.c */
@@ -207,7 +229,15 @@ int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c);
  * two fds moved to RVE_CHAN_FD/RVE_SHM_FD, its end (SIGKILL after a grace
  * period) */
 int veo_i_find_helper(char *out, size_t len);
-int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid);
+int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, int vemem_fd,
+                       pid_t *pid);
+/* chan.c: the software VE did not answer a request that runs no VE function
+ * within h->timeout_ms: it is wedged. Kills it (the device process, which
+ * takes the VE process along); the monitor then fails every waiter. */
+void veo_i_wedged(struct veo_proc_handle *h);
+/* chan.c: waits until fd is readable, the helper died (-ESRCH) or
+ * h->timeout_ms passed since deadline_ns - timeout (-ETIMEDOUT) */
+int veo_i_wait_answer(struct veo_proc_handle *h, int fd, uint64_t deadline_ns);
 void veo_i_reap(pid_t pid, int pidfd);
 
 /* proc.c */
@@ -228,6 +258,11 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
  * The VE function's value (>= 0 or -errno), or -EINVAL (h NULL), -ENOTSUP
  * (runtime library or symbol not loadable), -EBUSY (the call failed). */
 int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+/* rpc.c: runs rashm_ve_call_<which> (enum rve_vecall) in h's VE process, on
+ * its main context; the same results. veo_i_vecall_ready: loads and
+ * resolves them (-ENOTSUP) and checks h is alive (-EBUSY), without a call. */
+int64_t veo_i_vecall(struct veo_proc_handle *h, int which, const int64_t *args, void *out);
+int veo_i_vecall_ready(struct veo_proc_handle *h);
 
 /* dev_ve.c: h as a device of the seam, made on first use */
 struct rashm_dev;

@@ -5,9 +5,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 #include "veo_internal.h"
+#include "wait.h"
 
 /* A small read finished (context lock held): the data is in the slot. */
 static void read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
@@ -16,6 +18,33 @@ static void read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve
     (void)c;
     if (*status == VEO_COMMAND_OK)
         memcpy(q->hptr, s->args, q->size);
+}
+
+/* The result of a transfer-ring request, waited for at most until
+ * `deadline`: a copy runs no VE function, so a VE process whose transfer
+ * worker does not answer in RASHM_VE_TIMEOUT_MS is wedged (VE code can
+ * scribble over it) and is killed (veo_i_wedged). Spins for the spin time,
+ * then polls with sleeps growing to 1 ms. */
+static int collect_bounded(struct veo_proc_handle *h, struct veo_thr_ctxt *c, uint64_t id,
+                           uint64_t *val, uint64_t deadline)
+{
+    uint64_t spin_end = rcom_now_ns() + (uint64_t)h->spin_us * 1000u;
+    unsigned sleep_us = 20;
+    for (;;) {
+        int st = veo_i_collect(c, id, val, 0);
+        if (st != VEO_COMMAND_UNFINISHED)
+            return st;
+        uint64_t now = rcom_now_ns();
+        if (now >= deadline) {
+            veo_i_wedged(h);
+            return VEO_COMMAND_ERROR;
+        }
+        if (now < spin_end)
+            continue;
+        usleep(sleep_us);
+        if (sleep_us < 1000)
+            sleep_us *= 2;
+    }
 }
 
 /* A small veo_read_mem/veo_write_mem through the transfer ring (the data
@@ -55,8 +84,9 @@ static int xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, siz
         ids[n++] = id;
     }
     pthread_mutex_unlock(&c->lock);
+    uint64_t deadline = rcom_now_ns() + (uint64_t)h->timeout_ms * 1000000u;
     for (int i = 0; i < n; i++)
-        if (veo_i_collect(c, ids[i], &val, 1) != VEO_COMMAND_OK && rc == 0)
+        if (collect_bounded(h, c, ids[i], &val, deadline) != VEO_COMMAND_OK && rc == 0)
             rc = veo_i_dead(h) ? -ESRCH : -EFAULT;
     return rc;
 }
@@ -69,17 +99,34 @@ int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t
     size_t done = 0;
     if (veo_i_dead(h))
         return -ESRCH;
+    /* Within VE memory: a memcpy through our own mapping of it (no system
+     * call, nothing VE code can stall). Bounds come from our own state: the
+     * header is memory VE code can write. Not while VE-VE shared memory is
+     * attached: the VE process then maps another process's pages over part
+     * of its VE memory, which our mapping of the memfd does not show. */
+    uint64_t base = RVE_MEM_BASE + (uint64_t)h->venode * RVE_MEM_STRIDE;
+    if (h->vemem && !h->ring_only && !atomic_load_explicit(&h->veshm_attached, memory_order_relaxed) &&
+        ve >= base && size <= h->vemem_size && ve - base <= h->vemem_size - size) {
+        char *p = h->vemem + (ve - base);
+        if (write)
+            memcpy(p, vh, size);
+        else
+            memcpy(vh, p, size);
+        return 0;
+    }
     /* Measured: beyond one slot, pipelining pieces through the ring is no
      * faster than one process_vm_* call, so only the smallest go inline. */
     if (size <= RVE_INLINE_MAX)
         return xfer(h, write, vh, ve, size);
+    /* process_vm_* reaches the VE process itself, VE-VE shared memory
+     * attached there included */
     if (atomic_load_explicit(&h->no_pvm, memory_order_relaxed))
         goto ring;
     while (done < size) {
         struct iovec l = {(char *)vh + done, size - done};
         struct iovec r = {(void *)(uintptr_t)(ve + done), size - done};
-        ssize_t n = write ? process_vm_writev(h->pid, &l, 1, &r, 1, 0)
-                          : process_vm_readv(h->pid, &l, 1, &r, 1, 0);
+        ssize_t n = write ? process_vm_writev(h->ve_pid, &l, 1, &r, 1, 0)
+                          : process_vm_readv(h->ve_pid, &l, 1, &r, 1, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

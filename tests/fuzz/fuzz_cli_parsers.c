@@ -5,8 +5,9 @@
  * Input: one selector byte, then the string (NUL-terminated here; bytes
  * after an embedded NUL are ignored by the parsers, as on a command line).
  *   selector % 9: 0 parse_size, 1 parse_key, 2 parse_int, 3 parse_mode,
- *                 4 parse_nodes, 5 parse_policy, 6 parse_range,
+ *                 4 parse_shmid, 5 parse_policy, 6 parse_range,
  *                 7 rashm_nodeset_parse, 8 fmt_bytes/fmt_bar on the bytes.
+ * (Node lists of the command are rashm_nodeset_parse's: selector 7.)
  *
  * Oracles beyond ASan/UBSan: what parses formats back to the same set
  * (node lists), a plain decimal size means its decimal value (a leading 0
@@ -54,20 +55,17 @@ static int decimal_value(const char *s, uint64_t *out)
     return 1;
 }
 
-static void check_nodes_roundtrip(const struct cli_nodes *n, const char *s)
+static void check_set_roundtrip(const rashm_nodeset_t *n, const char *s)
 {
-    if (n->kind == CLI_NODES_ALL)
-        return;
     char buf[8192];
-    cli_nodes_format(n, buf, sizeof buf);
-    struct cli_nodes back;
-    memset(&back, 0, sizeof back);
+    rashm_nodeset_t back;
+    int need = rashm_nodeset_format(n, buf, sizeof buf);
+    if (need < 0 || (size_t)need >= sizeof buf)
+        fail("rashm_nodeset_format needs more than 8 KiB", s);
     if (!buf[0])
-        return;                /* an empty set has no list form */
-    if (parse_nodes(buf, &back))
-        fail("parse_nodes refuses what cli_nodes_format wrote", s);
-    if (memcmp(back.bits, n->bits, sizeof n->bits))
-        fail("parse_nodes(cli_nodes_format(x)) != x", s);
+        return; /* an empty set has no list form */
+    if (rashm_nodeset_parse(buf, &back) || !rashm_nodeset_equal(n, &back))
+        fail("rashm_nodeset_parse(rashm_nodeset_format(x)) != x", s);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -123,21 +121,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     case 4: {
-        struct cli_nodes n;
-        if (parse_nodes(s, &n) == 0)
-            check_nodes_roundtrip(&n, s);
+        int id = -7;
+        int rc = parse_shmid(s, &id);
+        if (rc == 0 && id < 0)
+            fail("parse_shmid gave a negative id", s);
+        if (rc && id != -7)
+            fail("parse_shmid wrote its output and failed", s);
         break;
     }
     case 5: {
-        enum cli_policy p;
-        if (parse_policy(s, &p) == 0 && p != CLI_POL_FIRST_TOUCH && p != CLI_POL_BALANCED && p != CLI_POL_DEFAULT)
+        int p = -1;
+        if (parse_policy(s, &p) == 0 && p != RASHM_POLICY_FIRST_TOUCH && p != RASHM_POLICY_BALANCED &&
+            p != RASHM_POLICY_DEFAULT)
             fail("parse_policy gave an unknown policy", s);
         break;
     }
     case 6: {
         struct cli_range r;
-        if (parse_range(s, &r) == 0)
-            check_nodes_roundtrip(&r.nodes, s);
+        if (parse_range(s, &r) == 0) {
+            if (r.kind != CLI_NODES_LIST && r.kind != CLI_NODES_ALL && r.kind != CLI_NODES_SRADS)
+                fail("parse_range gave an unknown node kind", s);
+            if (r.kind != CLI_NODES_ALL)
+                check_set_roundtrip(&r.set, s);
+        }
         break;
     }
     case 7: {

@@ -67,9 +67,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOCKDIR "/run/rashm-tests"
-#define LEDGER LOCKDIR "/hugepages.d"
-#define KNOB "/proc/sys/vm/nr_hugepages"
+#include "hugepool.h"
+
 #define REGDIR "/dev/shm/rashm-registry"
 
 static const char *me = "rashm-testns";
@@ -127,23 +126,6 @@ static int write_long(const char *path, long v)
     return rc;
 }
 
-static long meminfo(const char *field)
-{
-    FILE *f = fopen("/proc/meminfo", "re");
-    char line[256];
-    size_t n = strlen(field);
-    long v = -1;
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n) && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot; with
  * the pid it names a process for good (pids are reused, this pair is not). */
 static unsigned long long start_time(pid_t pid)
@@ -169,156 +151,44 @@ static unsigned long long start_time(pid_t pid)
     return v;
 }
 
-static int lock_fd = -1;
-
-static int hp_lock(void)
-{
-    struct stat st;
-    if (mkdir(LOCKDIR, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    /* root's own directory: a lock or ledger another user could plant
-     * would let them steer how far we lower the pool */
-    if (lstat(LOCKDIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-        say("%s is not a root-owned directory writable only by root", LOCKDIR);
-        return -EPERM;
-    }
-    if (mkdir(LEDGER, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    if (lstat(LEDGER, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-        say("%s is not a root-owned directory writable only by root", LEDGER);
-        return -EPERM;
-    }
-    lock_fd = open(LOCKDIR "/hugepages.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (lock_fd < 0)
-        return -errno;
-    while (flock(lock_fd, LOCK_EX) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return 0;
-}
-
-static void hp_unlock(void)
-{
-    if (lock_fd >= 0)
-        close(lock_fd);
-    lock_fd = -1;
-}
-
-/* Lower the pool by n (not below 0). Caller holds the lock. */
-static void hp_lower(long n)
-{
-    long cur = read_long(KNOB);
-    if (cur < 0)
-        return;
-    write_long(KNOB, cur > n ? cur - n : 0);
-}
-
-/* Give back the pages of borrowers that died without returning them.
- * Caller holds the lock. */
-static void hp_reclaim_dead(void)
-{
-    DIR *d = opendir(LEDGER);
-    struct dirent *e;
-    if (!d)
-        return;
-    while ((e = readdir(d))) {
-        int pid;
-        unsigned long long st;
-        if (sscanf(e->d_name, "%d.%llu", &pid, &st) != 2)
-            continue;
-        if (start_time(pid) == st)
-            continue; /* alive */
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, LEDGER "/%s", e->d_name);
-        long n = read_long(path);
-        if (n > 0) {
-            say("returning %ld huge pages borrowed by pid %d, which is gone", n, pid);
-            hp_lower(n);
-        }
-        unlink(path);
-    }
-    closedir(d);
-}
-
-static char ledger_path[PATH_MAX];
+static struct rcom_hp_loan loan;
 
 static int hp_borrow(long n)
 {
-    for (int attempt = 0;; attempt++) {
-        int rc = hp_lock();
-        if (rc < 0) {
-            say("cannot take the huge-page lock: %s", strerror(-rc));
-            return -1;
-        }
-        hp_reclaim_dead();
-        long cur = read_long(KNOB);
-        if (cur < 0 || write_long(KNOB, cur + n) < 0) {
-            say("cannot write %s (root needed)", KNOB);
-            hp_unlock();
-            return -1;
-        }
-        long got = read_long(KNOB);
-        if (got >= cur + n) {
-            snprintf(ledger_path, sizeof ledger_path, LEDGER "/%d.%llu", (int)getpid(),
-                     start_time(getpid()));
-            write_long(ledger_path, n);
-            hp_unlock();
-            return 0;
-        }
-        /* the kernel found fewer free 2 MiB blocks: give back what came */
-        write_long(KNOB, cur);
-        hp_unlock();
-        if (attempt == 30) {
-            say("could borrow only %ld of %ld huge pages (nr_hugepages %ld)", got - cur, n, cur);
-            return -1;
-        }
-        write_long("/proc/sys/vm/compact_memory", 1);
-        sleep(2);
-    }
+    int rc = rcom_hp_borrow_retry(n, 30, 2000, &loan);
+    if (rc == -ENOMEM)
+        say("could not borrow %ld huge pages (vm.nr_hugepages %ld)", n, read_long(RCOM_HP_KNOB));
+    else if (rc == -EPERM)
+        say("%s is not a root-owned directory writable only by root", RCOM_HP_DIR);
+    else if (rc < 0)
+        say("cannot borrow huge pages: %s (root needed)", strerror(-rc));
+    return rc < 0 ? -1 : 0;
 }
 
 static int cg_ok; /* the test's own hugetlb cgroup exists */
 
-static void hp_return(long n)
+static void hp_return(void)
 {
-    if (hp_lock() < 0) {
+    struct rcom_hp_report r;
+    long n = loan.pages;
+    if (rcom_hp_return(&loan, &r) < 0) {
         say("cannot take the huge-page lock; %ld pages stay borrowed (the next borrower returns them)", n);
         return;
     }
     /* The pool must still hold every live borrow; if it does not, something
-     * outside the protocol wrote vm.nr_hugepages (an absolute value) while
-     * tests had pages borrowed, and a test's ENOMEM may come from that. */
-    long lent = 0, cur = read_long(KNOB);
-    DIR *d = opendir(LEDGER);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        int pid;
-        unsigned long long st;
-        char path[PATH_MAX];
-        if (sscanf(e->d_name, "%d.%llu", &pid, &st) != 2 || start_time(pid) != st)
-            continue;
-        snprintf(path, sizeof path, LEDGER "/%s", e->d_name);
-        long k = read_long(path);
-        if (k > 0)
-            lent += k;
-    }
-    if (d)
-        closedir(d);
-    if (cur >= 0 && cur < lent)
+     * outside the borrowing protocol wrote vm.nr_hugepages (an absolute
+     * value) while tests had pages borrowed, and a test's ENOMEM may come
+     * from that. */
+    if (r.knob_before >= 0 && r.knob_before < r.lent_live)
         say("note: vm.nr_hugepages is %ld, less than the %ld pages running tests borrowed: something "
             "outside the borrowing protocol set it meanwhile",
-            cur, lent);
-    long surp0 = meminfo("HugePages_Surp");
-    hp_lower(n);
-    long surp1 = meminfo("HugePages_Surp");
-    unlink(ledger_path);
-    hp_unlock();
+            r.knob_before, r.lent_live);
     /* Without the test's own hugetlb cgroup this is the best sign there is,
      * and it cannot tell whose pages they are (anything that uses huge pages
      * without borrowing them shows up here too): a note, not a verdict. */
-    if (!cg_ok && surp1 > surp0)
+    if (!cg_ok && r.surplus_after > r.surplus_before)
         say("note: %ld huge pages became surplus when the borrow was returned (HugePages_Surp %ld -> %ld)",
-            surp1 - surp0, surp0, surp1);
+            r.surplus_after - r.surplus_before, r.surplus_before, r.surplus_after);
 }
 
 /* ---- the test's huge pages, counted exactly ------------------------------ */
@@ -689,7 +559,7 @@ int main(int argc, char **argv)
         say("fork: %s", strerror(errno));
         cg_check_and_remove();
         if (pages)
-            hp_return(pages);
+            hp_return();
         return 1;
     }
     if (pid == 0) {
@@ -726,7 +596,7 @@ int main(int argc, char **argv)
     check_registry();
     cg_check_and_remove();
     if (pages)
-        hp_return(pages);
+        hp_return();
 
     int rc;
     if (WIFSIGNALED(status)) {

@@ -18,6 +18,8 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 
+#include "hugepool.h"
+
 #define BORROW 8
 #define HP (2 * MB)
 
@@ -39,33 +41,10 @@ static long avail_pages(void)
     return meminfo("HugePages_Free") - meminfo("HugePages_Rsvd");
 }
 
-/* Test runs that borrow huge pages by delta serialise on this lock (a
- * root-owned directory); without it, borrow anyway. */
-#define HP_LOCK "/run/rashm-tests/hugepages.lock"
-
-static int add_hugepages(long delta)
-{
-    int lk = open(HP_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (lk >= 0)
-        while (flock(lk, LOCK_EX) < 0 && errno == EINTR)
-            ;
-    FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
-    long n;
-    int rc = -1;
-    if (!f)
-        goto out;
-    if (fscanf(f, "%ld", &n) != 1 || n + delta < 0) {
-        fclose(f);
-        goto out;
-    }
-    rewind(f);
-    fprintf(f, "%ld\n", n + delta);
-    rc = fclose(f) == 0 ? 0 : -1;
-out:
-    if (lk >= 0)
-        close(lk);
-    return rc;
-}
+/* Huge pages are borrowed by delta under the lock every rashm program
+ * shares (src/common/hugepool.h), so test runs next to this one keep their
+ * share of the pool. */
+static struct rcom_hp_loan loan;
 
 static int all_bytes(const char *p, size_t n, unsigned char c)
 {
@@ -114,9 +93,7 @@ int main(void)
         fprintf(stderr, "needs root (borrows huge pages): skipping\n");
         return TEST_SKIP;
     }
-    long total0 = meminfo("HugePages_Total");
-    if (add_hugepages(BORROW) < 0 || meminfo("HugePages_Total") < total0 + BORROW) {
-        add_hugepages(-BORROW);
+    if (rcom_hp_borrow(BORROW, &loan) < 0) {
         fprintf(stderr, "cannot borrow %d huge pages: skipping\n", BORROW);
         return TEST_SKIP;
     }
@@ -129,7 +106,7 @@ int main(void)
     if (id < 0) { /* skipped: give back what was borrowed */
         fprintf(stderr, "cannot create a huge-page segment: %s\n", strerror(errno));
         veo_proc_destroy(h);
-        add_hugepages(-BORROW);
+        rcom_hp_return(&loan, NULL);
         return TEST_SKIP;
     }
     char *seg = shmat(id, NULL, 0);
@@ -266,6 +243,6 @@ int main(void)
     shmctl(tid, IPC_RMID, NULL);
     shmctl(id, IPC_RMID, NULL);
     CHECK_EQ(vt_helpers_of_mine(), 0);
-    CHECK_EQ(add_hugepages(-BORROW), 0);
+    CHECK_EQ(rcom_hp_return(&loan, NULL), 0);
     return check_end();
 }

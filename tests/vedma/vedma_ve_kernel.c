@@ -1,6 +1,8 @@
 /* VE library (x86) used by the vedma end-to-end tests: runs inside the
  * rashm-ve helper and uses the VE-side API (<vhshm.h>, <vedma.h>). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,6 +22,8 @@ int64_t vt_vh_shm_copy(int64_t key, uint64_t vemva, uint64_t size);
 int64_t vt_dma_forever(uint64_t a, uint64_t b, int64_t size);
 int64_t vt_crash(void);
 int64_t vt_dma_unmapped(uint64_t shm_vehva);
+int64_t vt_scribble(uint64_t flag_vemva);
+int64_t vt_scribble_shared(void);
 
 /* Handles of vt_post_many, one per ring slot: they must outlive the call
  * (NEC writes the status of a reused slot back into its handle). Post k of a
@@ -222,4 +226,87 @@ int64_t vt_dma_half_unmapped(uint64_t shm_vehva, int64_t to_shm, int64_t size)
     if (mem + 2 * M < raw + 3 * M)
         munmap(mem + 2 * M, (size_t)(raw + 3 * M - (mem + 2 * M)));
     return r;
+}
+
+/* VE code gone wild: overwrites every writable mapping of its process
+ * except its own stack and VE memory (the memfd "rashm-ve-mem", gigabytes
+ * mapped lazily: writing it would only cost memory, and the VH reads it to
+ * see that we are done): the heap, every library's data (libc, libffi,
+ * librashm-ve, this one), the other threads' stacks, the request rings
+ * shared with the VH, the request area shared with the device process.
+ * Then it stores 1 at flag_vemva (VE memory) and spins for ever. Nothing of
+ * libc is called once the scribbling has begun (its data is gone): the
+ * maps are read first, and the loops are plain code on this stack. */
+int64_t vt_scribble(uint64_t flag_vemva)
+{
+    struct { uintptr_t lo, hi; } r[512];
+    char buf[1 << 16], *p, *end;
+    int n = 0, fd = open("/proc/self/maps", O_RDONLY);
+    size_t len = 0;
+    ssize_t k;
+    uintptr_t here = (uintptr_t)&n;
+    if (fd < 0)
+        return -1;
+    while (len < sizeof buf - 1 && (k = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)k;
+    close(fd);
+    buf[len] = 0;
+    for (p = buf; *p && n < 512; p = end + 1) {
+        unsigned long lo, hi;
+        char perm[8];
+        int pos = 0;
+        end = strchr(p, '\n');
+        if (!end)
+            break;
+        *end = 0;
+        if (sscanf(p, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perm, &pos) < 3)
+            continue;
+        if (perm[1] != 'w' || (here >= lo && here < hi))
+            continue; /* read-only, or our own stack */
+        if (strstr(p, "rashm-ve-mem"))
+            continue; /* VE memory */
+        r[n].lo = lo;
+        r[n].hi = hi;
+        n++;
+    }
+    for (int i = 0; i < n; i++)
+        for (volatile unsigned char *q = (unsigned char *)r[i].lo; q < (unsigned char *)r[i].hi; q++)
+            *q = 0x5a;
+    *(volatile int64_t *)flag_vemva = 1;
+    for (;;)
+        __asm__ __volatile__("pause" ::: "memory");
+}
+
+/* Overwrites only the shared writable mappings of the VE process but VE
+ * memory: the request rings (shared with the VH) and the request area
+ * (shared with the device process), with a pattern that makes every slot
+ * look submitted; then asks for one DMA through the wrecked area itself.
+ * The VE process goes on living; its device process must too. */
+int64_t vt_scribble_shared(void)
+{
+    char buf[1 << 16], *p, *end;
+    int fd = open("/proc/self/maps", O_RDONLY), n = 0;
+    size_t len = 0;
+    ssize_t k;
+    if (fd < 0)
+        return -1;
+    while (len < sizeof buf - 1 && (k = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)k;
+    close(fd);
+    buf[len] = 0;
+    for (p = buf; *p; p = end + 1) {
+        unsigned long lo, hi;
+        char perm[8];
+        end = strchr(p, '\n');
+        if (!end)
+            break;
+        *end = 0;
+        if (sscanf(p, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[1] != 'w' || perm[3] != 's' ||
+            strstr(p, "rashm-ve-mem"))
+            continue;
+        memset((void *)lo, 0x5a, hi - lo);
+        n++;
+    }
+    ve_dma_post_wait(0x8800000000ULL, 0x8800000000ULL, 4); /* whatever it says */
+    return n;
 }

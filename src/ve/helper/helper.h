@@ -6,6 +6,8 @@
  *   call.c     executing a call (libffi) or a small copy in a slot
  *   fault.c    signals in VE code and guarded copies
  *   ring.c     futex, completion, spin-then-sleep wait
+ *   device.c   the device process (forked at start-up; VE code never runs
+ *              there) and the VE process's watch on it
  *   memory.c   the shared region, the VE memory of the node: mapping, NUMA
  *              placement, CPUs
  * Each file calls only files listed below it (no cycle).
@@ -30,8 +32,16 @@ extern void *shm;
 extern cpu_set_t node_cpus;
 extern int have_node_cpus;
 
-/* memory.c: maps the VE memory at hdr->mem_base; 0 or -errno */
+/* memory.c: maps the VE memory (a memfd, kept open as ve_mem_fd) at
+ * hdr->mem_base; 0 or -errno */
+extern int ve_mem_fd;
 int map_ve_memory(void);
+
+/* device.c: splits off the VE process. Returns 0 in the VE process (with
+ * dev_pidfd a pidfd of the device process) or -errno; the device process
+ * never returns from it. */
+extern int dev_pidfd;
+int device_split(int vh_pidfd);
 
 /* fault.c */
 /* What the current thread is executing, for the fault handler. */

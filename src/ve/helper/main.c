@@ -61,39 +61,48 @@ int main(int argc, char **argv)
     /* Watch the VH process itself, not only the socket: a VH that forked
      * keeps the socket open in its child. */
     int ppfd = (int)syscall(SYS_pidfd_open, (pid_t)hdr->vh_pid, 0);
-    if (ppfd < 0 || getppid() != hdr->vh_pid)
+    if (ppfd < 0 || getppid() != (pid_t)hdr->vh_pid)
         _exit(3); /* the VH died while we started */
 
     memset(&rep, 0, sizeof rep);
     rep.op = RVE_OP_READY;
     rc = map_ve_memory();
+    /* Split off the VE process before anything of VE code's is loaded
+     * (device.c); from here on this is the VE process, and librashm-ve in
+     * it sends every call to the device process (whose start-up result
+     * device_split returns). Strong references to the runtime's hooks keep
+     * librashm-ve a DT_NEEDED of the helper (weak ones let an --as-needed
+     * link drop it, and the hooks silently never ran). */
+    if (rc == 0)
+        rc = device_split(ppfd);
     if (rc == 0 && have_node_cpus)
         sched_setaffinity(0, sizeof node_cpus, &node_cpus);
     if (rc == 0)
         rc = install_fault_handlers();
-    /* strong references: they also keep librashm-ve a DT_NEEDED of the
-     * helper, so the runtime is there from the start (weak ones let an
-     * --as-needed link drop it, and the hooks silently never ran) */
-    if (rc == 0)
-        rc = rashm_ve_runtime_init(hdr->venode);
     if (rc == 0)
         rc = ctx_open(0, 0); /* the main context */
     if (rc == 0)
         rc = ctx_open(RVE_XFER_CTX, 0); /* small transfers */
     rep.rc = rc;
+    /* the VE process (this one): the VH's process_vm_* transfers reach VE
+     * code's own memory (its heap, say) only here, not in the device */
+    rep.val = (uint64_t)getpid();
     if (send(RVE_CHAN_FD, &rep, sizeof rep, MSG_NOSIGNAL) < 0 || rc != 0)
         shutdown_and_exit(rc ? 4 : 0);
 
     static struct rve_msg m;
     for (;;) {
-        struct pollfd pf[2] = {{RVE_CHAN_FD, POLLIN, 0}, {ppfd, POLLIN, 0}};
-        if (poll(pf, 2, -1) < 0) {
+        struct pollfd pf[3] = {{RVE_CHAN_FD, POLLIN, 0}, {ppfd, POLLIN, 0},
+                               {dev_pidfd, POLLIN, 0}};
+        if (poll(pf, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             shutdown_and_exit(5);
         }
         if (pf[1].revents)
             shutdown_and_exit(0); /* VH process exited */
+        if (pf[2].revents)
+            shutdown_and_exit(6); /* the device process died */
         if (!pf[0].revents)
             continue;
         ssize_t n = recv(RVE_CHAN_FD, &m, sizeof m, 0);

@@ -1,15 +1,26 @@
 /* The shared region with the VH (mapped by main.c) and the VE memory of the
- * helper's VE node: mapped at the fixed address the VH
+ * helper's VE node: a memfd mapped shared at the fixed address the VH
  * keeps reserved, backed like the card's (huge pages where possible),
  * preferring the VE node's host NUMA node, and the CPUs of that node for
- * the workers. */
+ * the workers.
+ *
+ * VE memory is a memfd (not anonymous memory) so that more than one process
+ * can map the same pages: the device process (device.c) maps it at the
+ * same address and its DMA engine copies with plain loads and stores, VE
+ * code runs in the VE process, which maps it too, and the VH maps it
+ * elsewhere for veo_read_mem/veo_write_mem. The VH makes it (RVE_MEM_FD),
+ * sized and sealed against shrinking and growing, so no mapping of it can
+ * fault because someone truncated it. ve_mem_fd stays open in both
+ * processes (close-on-exec) for whoever must share VE memory further. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/mempolicy.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,6 +31,7 @@ struct rve_header *hdr;
 void *shm;
 cpu_set_t node_cpus;
 int have_node_cpus;
+int ve_mem_fd = -1;
 
 static int read_cpulist(int node, cpu_set_t *set)
 {
@@ -55,17 +67,37 @@ static int read_cpulist(int node, cpu_set_t *set)
 int map_ve_memory(void)
 {
     void *want = (void *)(uintptr_t)hdr->mem_base;
-    void *p = mmap(want, hdr->mem_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p == MAP_FAILED)
+    /* The VH made the memfd (RVE_MEM_FD), sized and sealed: pages come at
+     * first touch, as with MAP_NORESERVE anonymous memory. */
+    struct stat st;
+    int fd = fcntl(RVE_MEM_FD, F_DUPFD_CLOEXEC, RVE_MEM_FD + 1);
+    if (fd < 0)
         return -errno;
+    close(RVE_MEM_FD);
+    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != hdr->mem_size ||
+        (fcntl(fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW)) {
+        close(fd);
+        return -EINVAL;
+    }
+    void *p = mmap(want, hdr->mem_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+    if (p == MAP_FAILED) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
     if (p != want) { /* a kernel without MAP_FIXED_NOREPLACE treats it as a hint */
         munmap(p, hdr->mem_size);
+        close(fd);
         return -EEXIST;
     }
+    ve_mem_fd = fd;
     /* The card backs VE memory with 2 MiB / 64 MiB pages; transparent huge
      * pages are the nearest host equivalent, and they make the kernel's
-     * cross-process copies (process_vm_readv/writev) cheaper per byte. */
+     * cross-process copies (process_vm_readv/writev) cheaper per byte. On
+     * a memfd the kernel grants them only where
+     * /sys/kernel/mm/transparent_hugepage/shmem_enabled allows (advise or
+     * always); elsewhere VE memory has 4 KiB pages. */
     if (!rcom_env_flag(RCOM_ENV_VE_NO_THP))
         madvise(p, hdr->mem_size, MADV_HUGEPAGE);
     /* VE memory sits on its VE node's host NUMA node. Preferred, not bound:

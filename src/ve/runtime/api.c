@@ -23,20 +23,14 @@ RASHM_VE_API int vh_shmget(key_t key, size_t size, int shmflag)
 
 RASHM_VE_API void *vh_shmat(int shmid, const void *shmaddr, int shmflag, void **vehva)
 {
-    void *addr;
-    uint64_t v;
-    int rc = rt_ensure();
-    if (!rc) {
-        pthread_mutex_lock(&rashm_rt_lock);
-        rc = vhshm_at(shmid, (uint64_t)shmaddr, shmflag, &addr, vehva ? &v : NULL);
-        pthread_mutex_unlock(&rashm_rt_lock);
-    }
-    if (rc < 0) {
-        errno = -rc;
+    uint64_t v = 0;
+    int64_t r = rashm_ve_rpc_shmat(shmid, (uint64_t)shmaddr, shmflag, vehva ? &v : NULL);
+    if (r < 0) {
+        errno = (int)-r;
         return (void *)-1;
     }
     *vehva = (void *)v;
-    return addr;
+    return (void *)r;
 }
 
 RASHM_VE_API int vh_shmdt(const void *shmaddr)
@@ -68,7 +62,8 @@ RASHM_VE_API int ve_dma_post(uint64_t dst, uint64_t src, int size, ve_dma_handle
         return -EFAULT;
     if ((rc = rt_ensure()))
         return rc;
-    return dma_post(rashm_rt.dma, dst, src, size, handle, 1, 0, NULL);
+    int64_t r = rt_ops()->dma_post(dst, src, size, handle);
+    return r < 0 ? (int)r : 0;
 }
 
 RASHM_VE_API int ve_dma_poll(ve_dma_handle_t *handle)
@@ -81,7 +76,7 @@ RASHM_VE_API int ve_dma_poll(ve_dma_handle_t *handle)
         return st;
     if ((rc = rt_ensure()))
         return rc;
-    return dma_slot_poll(rashm_rt.dma, handle->index);
+    return rt_ops()->slot_poll(handle->index);
 }
 
 RASHM_VE_API int ve_dma_wait(ve_dma_handle_t *handle)
@@ -91,7 +86,7 @@ RASHM_VE_API int ve_dma_wait(ve_dma_handle_t *handle)
         return -EFAULT;
     if ((rc = rt_ensure()))
         return rc;
-    return dma_slot_wait(rashm_rt.dma, handle->index, handle);
+    return rt_ops()->slot_wait(handle->index, handle);
 }
 
 RASHM_VE_API int ve_dma_post_wait(uint64_t dst, uint64_t src, int size)
@@ -103,11 +98,8 @@ RASHM_VE_API void ve_dma_read_ctrl_reg(uint64_t *regs)
 {
     if (!regs)
         return;
-    if (rt_ensure()) {
+    if (rt_ensure() || rt_ops()->read_regs(regs) < 0)
         regs[0] = regs[1] = regs[2] = regs[3] = 0;
-        return;
-    }
-    dma_read_regs(rashm_rt.dma, regs);
 }
 
 RASHM_VE_API uint64_t ve_register_mem_to_dmaatb(void *vemva, size_t size)

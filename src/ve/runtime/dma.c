@@ -36,11 +36,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
+#include "devq.h"
+#include "wait.h"
 #include "rt.h"
 #include "ve_runtime.h"
 #include "vedma.h"
 
-enum { S_FREE = 0, S_POSTED, S_RUNNING, S_DONE };
+enum { S_FREE = DQ_FREE, S_POSTED = DQ_POSTED, S_RUNNING = DQ_RUNNING, S_DONE = DQ_DONE };
 
 /* Spin budgets before sleeping. A futex wake-up costs a few microseconds
  * plus the scheduler's delay, so short waits spin. But every spinner holds a
@@ -76,6 +80,7 @@ struct slot {
     int64_t size;
     uint64_t gen;       /* DMAATB generation when posted */
     ve_dma_handle_t *owner; /* NEC: gets the status when the slot is reused */
+    _Atomic int inl;    /* run by its poster (dma_run_now): the engine steps over it */
 };
 
 struct dma_engine {
@@ -94,9 +99,12 @@ struct dma_engine {
     char bounce[ALIAS_BOUNCE]; /* engine thread only: aliasing copies */
 };
 
+/* Bounded: every sleeper re-checks its condition at least this often, so a
+ * lost wake-up costs time, never a hang. */
 static void futex_wait(_Atomic uint32_t *w, uint32_t val)
 {
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
 }
 
 static void futex_wake_all(_Atomic uint32_t *w)
@@ -135,12 +143,38 @@ static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns, unsign
     }
 }
 
+static struct devq *mirror_q;
+
+void dma_mirror_to(struct devq *q)
+{
+    mirror_q = q;
+}
+
+/* A descriptor's new state, published into the request area (device
+ * process), for the VE process's polls and waits. */
+static void mirror(int index, int state, int exc)
+{
+    struct devq *q = mirror_q;
+    if (!q || index < 0 || index >= VE_DMA_NDESC)
+        return;
+    q->desc[index].exc = exc;
+    atomic_store_explicit(&q->desc[index].state, state, memory_order_release);
+    if (state == DQ_DONE) {
+        atomic_fetch_add_explicit(&q->dma_done, 1, memory_order_seq_cst);
+        /* a hint only: a waiter whose count was scribbled away sleeps in
+         * bounded slices */
+        if (atomic_load_explicit(&q->dma_waiters, memory_order_seq_cst))
+            rcom_wake(&q->dma_done, INT_MAX, RCOM_WAIT_SHARED);
+    }
+}
+
 static void complete(struct dma_engine *e, struct slot *s, int exc)
 {
     s->exc = exc;
     if (exc)
         atomic_fetch_add(&e->nexc, 1);
     atomic_store_explicit(&s->state, S_DONE, memory_order_release);
+    mirror((int)(s - e->slot), S_DONE, exc);
     atomic_fetch_add(&e->done_seq, 1);
     if (atomic_load(&e->waiters))
         futex_wake_all(&e->done_seq);
@@ -226,23 +260,114 @@ static int aliased(const struct atb_view *fv, const struct atb_view *tv, uint64_
         return 0;
     *sb = fv->back.off;
     *db = tv->back.off;
-    if (*db - *sb == (uint64_t)((uintptr_t)tv->host - (uintptr_t)fv->host))
+    /* (addresses of two processes say nothing about each other) */
+    if (fv->back.remote == tv->back.remote &&
+        *db - *sb == (uint64_t)((uintptr_t)tv->host - (uintptr_t)fv->host))
         return 0; /* the same view (or one consistent with it) */
     return *sb < *db + n && *db < *sb + n;
 }
 
+/* ---- views in the VE process ----------------------------------------------
+ * In the device process, a registration of VE memory is a view of the memfd
+ * it maps too (plain loads and stores); a registration of other memory of
+ * the VE process (VE code's own mappings) is reached with process_vm_*: the
+ * kernel copies, and a page that cannot be had is an error (EFAULT), never
+ * a signal here. */
+static int remote_io(const struct atb_view *v, uint64_t off, void *buf, size_t n, int write)
+{
+    struct iovec l = { buf, n }, r = { v->host + off, n };
+    ssize_t k = write ? process_vm_writev(rashm_rt.target, &l, 1, &r, 1, 0)
+                      : process_vm_readv(rashm_rt.target, &l, 1, &r, 1, 0);
+    return k == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/* probe() for a view in the VE process: one byte per page read (and, for
+ * the destination, written back), PROBE_BATCH pages per system call. */
+#define PROBE_BATCH 256
+static int remote_probe(const struct atb_view *v, size_t n, int write)
+{
+    struct iovec l[PROBE_BATCH], r[PROBE_BATCH];
+    char bytes[PROBE_BATCH];
+    uintptr_t p = (uintptr_t)v->host, end = p + n;
+    while (p < end) {
+        int k = 0;
+        for (; k < PROBE_BATCH && p < end; k++) {
+            l[k] = (struct iovec){ &bytes[k], 1 };
+            r[k] = (struct iovec){ (void *)p, 1 };
+            p = (p | (PROBE_STEP - 1)) + 1;
+        }
+        if (process_vm_readv(rashm_rt.target, l, (unsigned long)k, r, (unsigned long)k, 0) != k)
+            return -EFAULT;
+        if (write &&
+            process_vm_writev(rashm_rt.target, l, (unsigned long)k, r, (unsigned long)k, 0) != k)
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static int view_io(const struct atb_view *v, uint64_t off, void *buf, size_t n, int write)
+{
+    if (v->back.remote)
+        return remote_io(v, off, buf, n, write);
+    if (write)
+        memcpy(v->host + off, buf, n);
+    else
+        memcpy(buf, v->host + off, n);
+    return 0;
+}
+
+/* A copy with at least one side in the VE process. Through the bounce
+ * buffer in the order sb/db need (as alias_move), unless exactly one side is
+ * remote and the two are not views of overlapping bytes: then one
+ * process_vm_* call moves it all. */
+static int remote_move(struct dma_engine *e, const struct atb_view *tv, const struct atb_view *fv,
+                       size_t n, int alias, uint64_t sb, uint64_t db)
+{
+    if (!alias && fv->back.remote != tv->back.remote)
+        return fv->back.remote ? remote_io(fv, 0, tv->host, n, 0)
+                               : remote_io(tv, 0, fv->host, n, 1);
+    if (!alias) { /* both in the VE process: memmove on its addresses */
+        sb = (uintptr_t)fv->host;
+        db = (uintptr_t)tv->host;
+    }
+    if (sb == db && alias)
+        return 0;
+    if (db < sb) {
+        for (size_t i = 0; i < n; i += ALIAS_BOUNCE) {
+            size_t c = n - i < ALIAS_BOUNCE ? n - i : ALIAS_BOUNCE;
+            if (view_io(fv, i, e->bounce, c, 0) || view_io(tv, i, e->bounce, c, 1))
+                return -EFAULT;
+        }
+    } else {
+        for (size_t end = n; end > 0;) {
+            size_t c = end < ALIAS_BOUNCE ? end : ALIAS_BOUNCE;
+            end -= c;
+            if (view_io(fv, end, e->bounce, c, 0) || view_io(tv, end, e->bounce, c, 1))
+                return -EFAULT;
+        }
+    }
+    return 0;
+}
+
 /* Pages first, so a fault (or a page the kernel cannot supply) means
  * nothing was written; then the copy. */
-static __attribute__((noinline)) void copy_body(struct dma_engine *e, const struct atb_view *tv,
-                                               const struct atb_view *fv, size_t n)
+static __attribute__((noinline)) int copy_body(struct dma_engine *e, const struct atb_view *tv,
+                                              const struct atb_view *fv, size_t n)
 {
     uint64_t sb, db;
-    probe(fv->host, n, 0, fv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
-    probe(tv->host, n, 1, tv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP);
-    if (aliased(fv, tv, n, &sb, &db))
+    int alias;
+    if (fv->back.remote ? remote_probe(fv, n, 0) : (probe(fv->host, n, 0, fv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP), 0))
+        return -EFAULT;
+    if (tv->back.remote ? remote_probe(tv, n, 1) : (probe(tv->host, n, 1, tv->kind == ATB_VHSHM ? PG_2M : PROBE_STEP), 0))
+        return -EFAULT;
+    alias = aliased(fv, tv, n, &sb, &db);
+    if (fv->back.remote || tv->back.remote)
+        return remote_move(e, tv, fv, n, alias, sb, db);
+    if (alias)
         alias_move(e->bounce, tv->host, fv->host, n, sb, db);
     else
         memmove(tv->host, fv->host, n);
+    return 0;
 }
 
 /* The copy of one DMA (called by the DMAATB with both registrations held),
@@ -257,19 +382,37 @@ static int guarded_copy(void *arg, const struct atb_view *fv, const struct atb_v
         return -EFAULT;
     }
     engine_copy_guard = &jb;
-    copy_body(e, tv, fv, (size_t)n);
+    int rc = copy_body(e, tv, fv, (size_t)n);
     engine_copy_guard = NULL;
-    return 0;
+    return rc;
 }
 
-static void execute(struct dma_engine *e, struct slot *s)
+int dma_view_io(const struct atb_view *v, void *buf, uint64_t n, int write)
+{
+    sigjmp_buf jb;
+    int rc;
+    if (v->back.remote)
+        return remote_io(v, 0, buf, (size_t)n, write);
+    if (sigsetjmp(jb, 0)) {
+        engine_copy_guard = NULL;
+        return -EFAULT;
+    }
+    engine_copy_guard = &jb;
+    rc = view_io(v, 0, buf, (size_t)n, write);
+    engine_copy_guard = NULL;
+    return rc;
+}
+
+static int execute(struct dma_engine *e, struct slot *s)
 {
     int exc, copy_rc = 0;
 
     atomic_store_explicit(&s->state, S_RUNNING, memory_order_relaxed);
     exc = dmaatb_transfer(rashm_rt.atb, s->src, s->dst, (uint64_t)s->size, s->gen, guarded_copy,
                           e, &copy_rc);
-    complete(e, s, exc | (copy_rc ? VE_DMA_EXC_MEM_ACCESS : 0));
+    exc |= copy_rc ? VE_DMA_EXC_MEM_ACCESS : 0;
+    complete(e, s, exc);
+    return exc;
 }
 
 struct slot_wait {
@@ -280,7 +423,8 @@ struct slot_wait {
 static int engine_has_work(void *arg)
 {
     struct slot_wait *w = arg;
-    return atomic_load_explicit(&w->s->state, memory_order_acquire) == S_POSTED ||
+    int st = atomic_load_explicit(&w->s->state, memory_order_acquire);
+    return st == S_POSTED || (st == S_DONE && atomic_load(&w->s->inl)) ||
            atomic_load_explicit(&w->e->stop, memory_order_relaxed);
 }
 
@@ -293,8 +437,17 @@ static void *engine_main(void *arg)
         struct slot *s = &e->slot[rd];
         if (atomic_load(&e->stop))
             break;
-        if (atomic_load_explicit(&s->state, memory_order_acquire) == S_POSTED) {
-            execute(e, s);
+        int st = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (st == S_POSTED || (st == S_DONE && atomic_load(&s->inl))) {
+            if (st == S_POSTED) {
+                execute(e, s);
+            } else { /* its poster ran it (dma_run_now): step over */
+                atomic_store(&s->inl, 0);
+                /* a poster refused this slot until now (see dma_post) */
+                atomic_fetch_add(&e->done_seq, 1);
+                if (atomic_load(&e->waiters))
+                    futex_wake_all(&e->done_seq);
+            }
             rd = (rd + 1) % VE_DMA_NDESC;
             atomic_store(&e->rd, rd);
             continue;
@@ -305,7 +458,7 @@ static void *engine_main(void *arg)
         if (spin_until(engine_has_work, &sw, ENGINE_SPIN_NS, 0))
             continue;
         atomic_store(&e->engine_sleeping, 1);
-        if (atomic_load(&s->state) != S_POSTED && !atomic_load(&e->stop))
+        if (!engine_has_work(&sw))
             futex_wait(&e->post_seq, seq);
         atomic_store(&e->engine_sleeping, 0);
     }
@@ -373,7 +526,7 @@ static int transfer_ok(uint64_t dst, uint64_t src, int64_t size)
 }
 
 int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
-             void *handle, int record, int hold, int *index)
+             void *handle, int record, int hold, int *index, int *old_status)
 {
     ve_dma_handle_t *h = handle;
     struct slot *s;
@@ -390,7 +543,31 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     i = e->wr;
     s = &e->slot[i];
     st = atomic_load_explicit(&s->state, memory_order_acquire);
-    if (st == S_POSTED || st == S_RUNNING || s->held) {
+    if (st == S_DONE && !s->held && atomic_load(&s->inl)) {
+        /* Run by its poster a lap ago (dma_run_now) and not yet stepped over
+         * by the engine, asleep since. The slot's DMA has finished, so NEC's
+         * contract says the post must not fail with -EAGAIN. This happens only
+         * when the engine sits at this very slot with the whole ring run
+         * inline behind it (a slot it had not reached would not be free for
+         * dma_run_now), so all it has to do is step over slots, lock-free:
+         * wake it and wait for that, bounded. */
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        atomic_fetch_add(&e->post_seq, 1);
+        futex_wake_all(&e->post_seq);
+        for (unsigned n = 1; atomic_load(&s->inl) && !atomic_load(&e->stop); n++) {
+            if (n % 64) {
+                cpu_relax();
+                continue;
+            }
+            sched_yield();
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 1000000000L)
+                break; /* an engine that cannot step over in 1 s: -EAGAIN below */
+        }
+        st = atomic_load_explicit(&s->state, memory_order_acquire);
+    }
+    if (st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl)) {
         pthread_mutex_unlock(&e->post_lock);
         return -EAGAIN;
     }
@@ -400,6 +577,8 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
     if (st == S_DONE && s->owner && s->owner->index == (int)i &&
         __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
         __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
+    if (old_status)
+        *old_status = st == S_DONE ? s->exc : -1;
     s->dst = dst;
     s->src = src;
     s->size = size;
@@ -414,7 +593,8 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
         h->index = (int)i;
     }
     atomic_store_explicit(&s->state, S_POSTED, memory_order_release);
-    e->wr = (i + 1) % VE_DMA_NDESC;
+    mirror((int)i, S_POSTED, 0);
+    __atomic_store_n(&e->wr, (i + 1) % VE_DMA_NDESC, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&e->post_lock);
     atomic_fetch_add(&e->post_seq, 1);
     if (atomic_load(&e->engine_sleeping))
@@ -502,12 +682,88 @@ void dma_release(struct dma_engine *e, int index)
         futex_wake_all(&e->done_seq);
 }
 
+/* When the engine is idle with nothing queued (it waits at the slot the
+ * next post takes), the poster runs the DMA itself, in its own thread: the
+ * order of the ring is kept (the slot is taken like any post, and the
+ * engine steps over it only once it is done), and the hand-off to the
+ * engine thread and back, which costs more than a small copy, is saved.
+ * Returns the exception bits (*index: the slot, *old_status as dma_post),
+ * or -EAGAIN when the engine is not idle (nothing was done), -EINVAL,
+ * -ESHUTDOWN. */
+int dma_run_now(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size, int *index,
+                int *old_status)
+{
+    struct slot *s;
+    unsigned i;
+    int st;
+    if (!transfer_ok(dst, src, size))
+        return -EINVAL;
+    pthread_mutex_lock(&e->post_lock);
+    if (atomic_load(&e->stop)) {
+        pthread_mutex_unlock(&e->post_lock);
+        return -ESHUTDOWN;
+    }
+    i = e->wr;
+    s = &e->slot[i];
+    st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl)) {
+        pthread_mutex_unlock(&e->post_lock);
+        return -EAGAIN;
+    }
+    /* idle: everything between the engine and us was run by its poster
+     * (the engine steps over those when it next wakes; waking it now for
+     * that alone would cost more than the copy) */
+    for (unsigned k = atomic_load(&e->rd); k != i; k = (k + 1) % VE_DMA_NDESC) {
+        struct slot *t = &e->slot[k];
+        if (atomic_load_explicit(&t->state, memory_order_acquire) != S_DONE ||
+            !atomic_load(&t->inl)) {
+            pthread_mutex_unlock(&e->post_lock);
+            return -EAGAIN;
+        }
+    }
+    if (st == S_DONE && s->owner && s->owner->index == (int)i &&
+        __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
+        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
+    if (old_status)
+        *old_status = st == S_DONE ? s->exc : -1;
+    s->dst = dst;
+    s->src = src;
+    s->size = size;
+    s->gen = dmaatb_generation(rashm_rt.atb);
+    s->owner = NULL;
+    s->held = 0;
+    s->exc = 0;
+    atomic_store(&s->inl, 1);
+    atomic_store_explicit(&s->state, S_RUNNING, memory_order_release);
+    mirror((int)i, S_RUNNING, 0);
+    __atomic_store_n(&e->wr, (i + 1) % VE_DMA_NDESC, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&e->post_lock);
+    /* The engine executes nothing before slot i is done, so e->bounce is
+     * ours. */
+    int exc = execute(e, s);
+    /* Posts made meanwhile queued behind us, and the engine, woken by them,
+     * found slot i still running: wake it to step over it. (A post after
+     * this check wakes it itself and finds slot i done.) */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (__atomic_load_n(&e->wr, __ATOMIC_SEQ_CST) != (i + 1) % VE_DMA_NDESC) {
+        atomic_fetch_add(&e->post_seq, 1);
+        if (atomic_load(&e->engine_sleeping))
+            futex_wake_all(&e->post_seq);
+    }
+    if (index)
+        *index = (int)i;
+    return exc;
+}
+
 int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size)
 {
     int index, r, spins = 0;
+    r = dma_run_now(e, dst, src, size, NULL, NULL);
+    if (r != -EAGAIN)
+        return r;
     for (;;) {
         uint32_t seq = atomic_load(&e->done_seq);
-        r = dma_post(e, dst, src, size, NULL, 0, 1, &index);
+        r = dma_post(e, dst, src, size, NULL, 0, 1, &index, NULL);
         if (r != -EAGAIN)
             break;
         if (atomic_load(&e->stop))

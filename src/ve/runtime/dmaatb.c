@@ -96,8 +96,18 @@ static void space_fini(struct space *s)
 struct dmaatb *dmaatb_new(void)
 {
     struct dmaatb *a = calloc(1, sizeof *a);
-    if (a)
-        pthread_rwlock_init(&a->lock, NULL);
+    pthread_rwlockattr_t at;
+    if (!a)
+        return NULL;
+    /* Writers first: the engine holds the read lock for each copy and takes
+     * it again at once for the next queued DMA. With glibc's default
+     * (readers first) a detach or unregister waiting for the write lock can
+     * lose every such race and wait for the whole queue, up to 128 DMAs,
+     * instead of the one copy that runs. */
+    pthread_rwlockattr_init(&at);
+    pthread_rwlockattr_setkind_np(&at, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&a->lock, &at);
+    pthread_rwlockattr_destroy(&at);
     return a;
 }
 
@@ -369,4 +379,24 @@ int dmaatb_transfer(struct dmaatb *a, uint64_t src, uint64_t dst, uint64_t size,
     }
     pthread_rwlock_unlock(&a->lock);
     return (from ? 0 : exc_src) | (to ? 0 : exc_dst);
+}
+
+int dmaatb_access(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
+                  atb_access_fn *fn, void *arg, int *fn_rc)
+{
+    const struct atb_entry *e = NULL;
+    int exc = 0x4000;
+    char *host = NULL;
+    struct atb_view v;
+
+    pthread_rwlock_rdlock(&a->lock);
+    if (a->open)
+        host = translate_locked(a, vehva, size, write,
+                                atomic_load_explicit(&a->gen, memory_order_seq_cst), &e, &exc);
+    if (host) {
+        view_of(e, host, &v);
+        *fn_rc = fn(arg, &v, size);
+    }
+    pthread_rwlock_unlock(&a->lock);
+    return host ? 0 : exc;
 }

@@ -22,7 +22,9 @@
 #define ATB_DEFAULT_DIRS    56   /* VE10: 64 directories - 8 per-core ones */
 #define ATB_DEFAULT_ENTRIES 256
 
-enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2 };
+/* ATB_VESHM: another VE process's memory (VE-VE shared memory attached
+ * with VE_REGISTER_VEHVA), mapped into this process by the runtime */
+enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2, ATB_VESHM = 3 };
 
 /* What memory a registration's host range is a view of. Two registrations
  * can be two views of the same pages (one segment attached twice, or a
@@ -35,6 +37,9 @@ enum atb_kind { ATB_VHSHM = 1, ATB_VEMEM = 2 };
  *             file mapping): its identity is its address, off = the address. */
 struct atb_backing {
     uint64_t dev, ino, off;
+    /* 1: the host range is an address range of the VE process, not of this
+     * one (a device process registering memory VE code mapped itself) */
+    uint64_t remote;
 };
 
 /* One side of a transfer: where it starts in this process, what kind of
@@ -86,5 +91,12 @@ typedef int atb_copy_fn(void *arg, const struct atb_view *from, const struct atb
                         uint64_t size);
 int dmaatb_transfer(struct dmaatb *a, uint64_t src, uint64_t dst, uint64_t size,
                     uint64_t max_gen, atb_copy_fn *copy, void *arg, int *copy_rc);
+
+/* One side only: translates vehva (for writing if `write`) through the
+ * current registrations and calls fn(arg, view, size) under the read lock.
+ * Returns 0 (and *fn_rc) or the exception bits. */
+typedef int atb_access_fn(void *arg, const struct atb_view *v, uint64_t size);
+int dmaatb_access(struct dmaatb *a, uint64_t vehva, uint64_t size, int write,
+                  atb_access_fn *fn, void *arg, int *fn_rc);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devq.h"
 #include "env.h"
 #include "rt.h"
 #include "ve_runtime.h"
@@ -52,6 +53,10 @@ int rt_ensure(void)
     int rc = 0;
     if (__atomic_load_n(&rashm_rt.up, __ATOMIC_ACQUIRE))
         return 0;
+    if (rashm_rt.client) {
+        int32_t r = atomic_load(&rashm_rt.dq->ready);
+        return rashm_rt.closed ? -ESHUTDOWN : r == 1 ? 0 : r < 0 ? (int)r : -EAGAIN;
+    }
     pthread_mutex_lock(&rashm_rt_lock);
     /* After a shutdown only an explicit rashm_ve_runtime_init brings the
      * runtime back: a VE function still running in a dying helper must not. */
@@ -70,7 +75,7 @@ RASHM_VE_API int rashm_ve_runtime_init(int venode)
     return rc;
 }
 
-RASHM_VE_API void rashm_ve_runtime_shutdown(void)
+void rt_shutdown(void)
 {
     pthread_mutex_lock(&rashm_rt_lock);
     rashm_rt.closed = 1;
@@ -86,3 +91,4 @@ RASHM_VE_API void rashm_ve_runtime_shutdown(void)
     __atomic_store_n(&rashm_rt.up, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&rashm_rt_lock);
 }
+

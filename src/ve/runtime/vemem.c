@@ -16,12 +16,19 @@
  * must know (see struct atb_backing). The range must be one kind of thing:
  * all private, or one shared object at consecutive offsets; anything else
  * is refused (-EINVAL). */
+/* (The maps text is parsed here rather than with rcom_vma_each because the
+ * device number of each mapping is needed and struct rcom_vma has none.)
+ * In a device process the maps are the VE process's (rashm_rt.target). */
 static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *back)
 {
-    char line[512];
+    char line[512], path[64];
     uint64_t cur = lo;
     int rc = -EINVAL, ro = 0, mixed = 0, first = 1;
-    FILE *f = fopen("/proc/self/maps", "re");
+    if (rashm_rt.target)
+        snprintf(path, sizeof path, "/proc/%d/maps", (int)rashm_rt.target);
+    else
+        snprintf(path, sizeof path, "/proc/self/maps");
+    FILE *f = fopen(path, "re");
     if (!f)
         return -errno;
     while (cur < hi && fgets(line, sizeof line, f)) {
@@ -38,9 +45,9 @@ static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *b
             ro = 1;
         /* a shared mapping without a file (ino 0) does not exist on Linux:
          * MAP_SHARED|MAP_ANONYMOUS is a shmem file */
-        struct atb_backing here = { 0, 0, cur };
+        struct atb_backing here = { 0, 0, cur, 0 };
         if (perm[3] == 's')
-            here = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, off + (cur - a) };
+            here = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, off + (cur - a), 0 };
         if (first)
             *back = here;
         else if (back->dev != here.dev || back->ino != here.ino ||
@@ -57,7 +64,7 @@ static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *b
 
 int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
 {
-    struct atb_backing back = { 0, 0, vemva };
+    struct atb_backing back = { 0, 0, vemva, 0 };
     uint64_t pgsz;
     int rc;
 
@@ -74,6 +81,15 @@ int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)
     rc = check_mapped_writable(vemva, vemva + size, &back);
     if (rc)
         return rc;
+    /* In a device process: VE memory (the memfd this process maps at the
+     * same address) is copied with loads and stores; anything else VE code
+     * mapped is reached in the VE process (process_vm_*). Decided from the
+     * VE process's maps, which VE code cannot forge. */
+    if (rashm_rt.target)
+        back.remote = !(back.dev == rashm_rt.vemem_dev && back.ino == rashm_rt.vemem_ino &&
+                        vemva >= rashm_rt.vemem_base &&
+                        vemva - rashm_rt.vemem_base + size <= rashm_rt.vemem_size &&
+                        back.off == vemva - rashm_rt.vemem_base);
     return dmaatb_register(rashm_rt.atb, (char *)vemva, size, pgsz, ATB_VEMEM, 0, &back, vehva);
 }
 

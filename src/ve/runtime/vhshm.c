@@ -67,7 +67,7 @@ static int map_files_2m(const void *addr, size_t segsz, struct atb_backing *back
         if (statfs(path, &sf) == 0) {
             if (stat(path, &st) < 0)
                 return -1;
-            *back = (struct atb_backing){ (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0 };
+            *back = (struct atb_backing){ (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, 0 };
             return sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize == (2 << 20);
         }
         if (errno != ENOENT)
@@ -96,7 +96,7 @@ static int backed_by_2m(const void *addr, struct atb_backing *back)
                 break;
             in = lo == start;
             if (in && sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &min, &ino) == 3)
-                *back = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, 0 };
+                *back = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, 0, 0 };
             continue;
         }
         unsigned long kb;
@@ -131,7 +131,7 @@ int vhshm_at(int64_t shmid, uint64_t shmaddr, int64_t flag, void **addr_out, uin
 {
     struct shmid_ds ds;
     struct attach *rec;
-    struct atb_backing back = { 0, 0, 0 };
+    struct atb_backing back = { 0, 0, 0, 0 };
     uint64_t vehva;
     void *a;
     int rc, err;

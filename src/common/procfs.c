@@ -22,15 +22,18 @@ static void proc_path(char *buf, size_t len, pid_t pid, const char *file)
 static int parse_maps_line(const char *line, struct rcom_vma *v)
 {
     unsigned long long lo, hi, off, ino;
+    unsigned maj, min;
     char perms[5];
     int pos = 0;
-    if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %llu%n", &lo, &hi, perms, &off, &ino, &pos) != 5)
+    if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &lo, &hi, perms, &off, &maj, &min, &ino, &pos) != 7)
         return -EIO;
     memset(v, 0, sizeof *v);
     v->start = lo;
     v->end = hi;
     v->offset = off;
     v->inode = ino;
+    v->dev_major = maj;
+    v->dev_minor = min;
     snprintf(v->perms, sizeof v->perms, "%s", perms);
     const char *p = line + pos;
     while (*p == ' ' || *p == '\t')
@@ -147,6 +150,8 @@ int rcom_vma_find(pid_t pid, uint64_t addr, int with_page_size, struct rcom_vma 
             out->end = q.vma_end;
             out->offset = q.vma_offset;
             out->inode = q.inode;
+            out->dev_major = q.dev_major;
+            out->dev_minor = q.dev_minor;
             out->page_size = q.vma_page_size;
             snprintf(out->perms, sizeof out->perms, "%c%c%c%c", (q.vma_flags & 1) ? 'r' : '-',
                      (q.vma_flags & 2) ? 'w' : '-', (q.vma_flags & 4) ? 'x' : '-', (q.vma_flags & 8) ? 's' : 'p');

@@ -6,7 +6,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -96,12 +99,31 @@ static void procfs(void)
     CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)p + 4096, 0, &v), 0);
     munmap(p, len);
     CHECK_EQ(rcom_vma_find(0, 4096, 1, &v), -ENOENT);   /* page 1 is never mapped */
+    /* a file mapping: the device and inode of the file, by both paths
+       (PROCMAP_QUERY and the text of maps) */
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    char *x = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(x != MAP_FAILED);
+    for (int q = 0; q < 2; q++) {
+        CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)x, q, &v), 0);
+        CHECK_EQ(v.inode, (uint64_t)st.st_ino);
+        CHECK_EQ(v.dev_major, (uint32_t)major(st.st_dev));
+        CHECK_EQ(v.dev_minor, (uint32_t)minor(st.st_dev));
+    }
+    munmap(x, 4096);
+    close(fd);
     unsigned long long f[3];
     CHECK_EQ(rcom_proc_stat(0, 3, 3, f), 0);   /* state, ppid, pgrp */
     CHECK_EQ(f[0], (unsigned long long)'R');
     CHECK_EQ(f[1], (unsigned long long)getppid());
     CHECK_EQ(f[2], (unsigned long long)getpgrp());
 }
+
+static int always_true(void *arg) { (void)arg; return 1; }
+static int always_false(void *arg) { (void)arg; return 0; }
 
 static _Atomic uint32_t word;
 static void *bump(void *arg)
@@ -121,6 +143,10 @@ static void wait_change(void)
     w.timeout_ns = 0;
     CHECK_EQ(rcom_wait_change(&word, 0, &w), 0);
     pthread_join(t, NULL);
+    /* the variant with a yield interval: 1 (yield every spin) and 0 (never) */
+    CHECK_EQ(rcom_spin_until_yield(always_true, NULL, 1000, 1), 1);
+    CHECK_EQ(rcom_spin_until_yield(always_false, NULL, 100000, 1), 0);
+    CHECK_EQ(rcom_spin_until_yield(always_false, NULL, 100000, 0), 0);
 }
 
 static void sets(void)

@@ -77,6 +77,18 @@ static void env(void)
     CHECK_EQ(rcom_env_bool(RCOM_ENV_DEBUG, &b), 0);
     CHECK_EQ(b, 0);
     unsetenv("RASHM_DEBUG");
+    /* a vendor's variable (not in the table) */
+    unsetenv("RASHM_TEST_VENDOR_VAR");
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), 0);
+    CHECK_EQ(l, 3);
+    setenv("RASHM_TEST_VENDOR_VAR", "5", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), 0);
+    CHECK_EQ(l, 5);
+    setenv("RASHM_TEST_VENDOR_VAR", "8", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), -EINVAL);
+    setenv("RASHM_TEST_VENDOR_VAR", "-1", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), -EINVAL);
+    unsetenv("RASHM_TEST_VENDOR_VAR");
     uint64_t v;
     setenv("RASHM_VE_MEM_SIZE", "1G,2G", 1);
     CHECK_EQ(rcom_env_size_at(RCOM_ENV_VE_MEM_SIZE, 1, 0, &v), 0);

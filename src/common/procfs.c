@@ -183,12 +183,11 @@ int rcom_map_files_name(pid_t pid, uint64_t start, uint64_t end, char *buf, size
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
+static int stat_fields(const char *path, int first, int n, unsigned long long *out)
 {
-    char path[64], buf[1024];
+    char buf[1024];
     if (first < 3 || n <= 0)
         return -EINVAL;
-    proc_path(path, sizeof path, pid, "stat");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -217,10 +216,27 @@ int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
         }
         char *end;
         errno = 0;
-        long long v = strtoll(tok, &end, 10);
+        /* unsigned fields reach ULLONG_MAX (rsslim unlimited); signed ones
+           (priority, nice) may be negative */
+        unsigned long long v = *tok == '-' ? (unsigned long long)strtoll(tok, &end, 10) : strtoull(tok, &end, 10);
         if (errno || end != p)
             return -EIO;
-        out[field - first] = (unsigned long long)v;
+        out[field - first] = v;
     }
     return 0;
+}
+
+int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
+{
+    char path[64];
+    proc_path(path, sizeof path, pid, "stat");
+    return stat_fields(path, first, n, out);
+}
+
+int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *out)
+{
+    char path[80], task[48];
+    snprintf(task, sizeof task, "task/%d/stat", (int)tid);
+    proc_path(path, sizeof path, pid, task);
+    return stat_fields(path, first, n, out);
 }

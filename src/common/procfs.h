@@ -46,5 +46,8 @@ RASHM_HIDDEN int rcom_map_files_name(pid_t pid, uint64_t start, uint64_t end, ch
  * (field 3) reads as its character code. The command name may hold spaces
  * and ')': fields are counted from the last ')'. first must be >= 3. */
 RASHM_HIDDEN int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out);
+/* The same for one thread: /proc/PID/task/TID/stat (negative fields such as
+ * the priority read back through a cast to long long). */
+RASHM_HIDDEN int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *out);
 
 #endif

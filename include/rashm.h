@@ -318,6 +318,19 @@ RASHM_API int rashm_place(int shmid, const struct rashm_range *ranges, int nrang
  * shared policy is removed) and registry entry deleted. */
 RASHM_API int rashm_unplace(int shmid);
 
+/* Place an existing mapping of this process (anonymous, a file, a SysV
+ * attach, hugetlb): apply the ranges to [addr, addr+len), offsets relative
+ * to addr, planned with the page size of the mapping that contains addr.
+ * Parts no range covers keep their policy. `move` non-zero migrates pages
+ * already resident. Nothing is recorded in the registry (the mapping may
+ * not be a segment). 0, or -1 with errno: EINVAL (addr not page aligned,
+ * len 0, a bad range), ENOMEM (no mapping at addr), ENOTSUP (the topology
+ * is not this machine's), mbind's errors. */
+RASHM_API int rashm_place_mapping(void *addr, uint64_t len, const struct rashm_range *ranges, int nranges,
+                                  int move);
+/* The policy of [addr, addr+len) back to the default (MPOL_DEFAULT). */
+RASHM_API int rashm_unplace_mapping(void *addr, uint64_t len);
+
 /* IPC_RMID plus removal of the registry entry. */
 RASHM_API int rashm_remove(int shmid);
 

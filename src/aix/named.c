@@ -200,10 +200,29 @@ static int fail(int e)
     return -1;
 }
 
+/* The argument check every call starts with: both names well formed. */
+static int names_ok(const char *name_space, const char *rsname)
+{
+    return name_ok(name_space) && name_ok(rsname);
+}
+
+/* Reads a name for the calls that only look at it: -ENOENT when the
+ * namespace or the name is missing or does not read back (AIX answers
+ * ENOENT for all of them). */
+static int lookup_named(const char *name_space, const char *rsname, struct named_file *f)
+{
+    int d = ns_open(name_space, 0);
+    if (d < 0)
+        return -ENOENT;
+    int rc = read_named(d, name_space, rsname, f);
+    close(d);
+    return rc ? -ENOENT : 0;
+}
+
 int rs_registername(rsethandle_t rset, char *name_space, char *rsname, uint_t mode, uint_t command)
 {
     struct rset *r = rset_of(rset);
-    if (!r || !name_ok(name_space) || !name_ok(rsname) || !mode_ok(mode) ||
+    if (!r || !names_ok(name_space, rsname) || !mode_ok(mode) ||
         (command != RS_DEFINE && command != RS_REDEFINE))
         return fail(EINVAL);
     /* Only root writes the registry (the directories are root's); on AIX a
@@ -238,15 +257,10 @@ int rs_registername(rsethandle_t rset, char *name_space, char *rsname, uint_t mo
 int rs_getnamedrset(char *name_space, char *rsname, rsethandle_t rset)
 {
     struct rset *r = rset_of(rset);
-    if (!name_ok(name_space) || !name_ok(rsname) || !r)
+    if (!names_ok(name_space, rsname) || !r)
         return fail(EINVAL);
-    int d = ns_open(name_space, 0);
-    if (d < 0)
-        return fail(ENOENT);
     struct named_file f;
-    int rc = read_named(d, name_space, rsname, &f);
-    close(d);
-    if (rc)
+    if (lookup_named(name_space, rsname, &f))
         return fail(ENOENT);
     if (!may(&f, 0))
         return fail(EACCES);
@@ -257,7 +271,7 @@ int rs_getnamedrset(char *name_space, char *rsname, rsethandle_t rset)
 
 int rs_discardname(char *name_space, char *rsname)
 {
-    if (!name_ok(name_space) || !name_ok(rsname))
+    if (!names_ok(name_space, rsname))
         return fail(EINVAL);
     if (geteuid() != 0)
         return fail(EPERM);
@@ -274,15 +288,10 @@ int rs_discardname(char *name_space, char *rsname)
 
 int rs_getnameattr(char *name_space, char *rsname, rs_attributes_t *attr)
 {
-    if (!name_ok(name_space) || !name_ok(rsname))
+    if (!names_ok(name_space, rsname))
         return fail(EINVAL);
-    int d = ns_open(name_space, 0);
-    if (d < 0)
-        return fail(ENOENT);
     struct named_file f;
-    int rc = read_named(d, name_space, rsname, &f);
-    close(d);
-    if (rc)
+    if (lookup_named(name_space, rsname, &f))
         return fail(ENOENT);
     if (!attr)
         return fail(EFAULT);
@@ -294,7 +303,7 @@ int rs_getnameattr(char *name_space, char *rsname, rs_attributes_t *attr)
 
 int rs_setnameattr(char *name_space, char *rsname, uint_t command, rs_attributes_t *attr)
 {
-    if (!name_ok(name_space) || !name_ok(rsname) || !command ||
+    if (!names_ok(name_space, rsname) || !command ||
         (command & ~(uint_t)(RS_OWNER | RS_GROUP | RS_PERM)) || !attr ||
         ((command & RS_PERM) && !mode_ok(attr->mode)))
         return fail(EINVAL);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aix.h"
+#include "procfs.h"
 #include "procinfo.h"
 #include "sys/systemcfg.h"
 #include "sys/vminfo.h"
@@ -76,36 +77,18 @@ static int cmp_tid(const void *a, const void *b)
 /* Fills e from /proc/PID/task/TID/stat. -ESRCH when the thread is gone. */
 static int thread_entry(pid_t pid, pid_t tid, struct thrdentry64 *e)
 {
-    char path[80], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    /* fields 3 state ... 14 utime 15 stime ... 18 priority ... 39 processor
+     * ... 41 policy */
+    unsigned long long f[41 - 3 + 1];
+    if (rcom_task_stat(pid, tid, 3, 41 - 3 + 1, f))
         return -ESRCH;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');   /* the command name may hold spaces */
-    if (!p)
-        return -ESRCH;
-    char state = 0;
-    unsigned long utime = 0, stime = 0;
-    long prio = 0;
-    int cpu = -1;
-    unsigned policy = 0;
-    /* fields after the name: 3 state ... 14 utime 15 stime ... 18 priority
-     * ... 39 processor ... 41 policy */
-    char *save = NULL, *tok = strtok_r(p + 1, " ", &save);
-    for (int field = 3; tok; field++, tok = strtok_r(NULL, " ", &save)) {
-        switch (field) {
-        case 3: state = tok[0]; break;
-        case 14: utime = strtoul(tok, NULL, 10); break;
-        case 15: stime = strtoul(tok, NULL, 10); break;
-        case 18: prio = strtol(tok, NULL, 10); break;
-        case 39: cpu = (int)strtol(tok, NULL, 10); break;
-        case 41: policy = (unsigned)strtoul(tok, NULL, 10); break;
-        default: break;
-        }
-    }
+#define F(n) f[(n) - 3]
+    char state = (char)F(3);
+    unsigned long utime = (unsigned long)F(14), stime = (unsigned long)F(15);
+    long prio = (long)(long long)F(18);
+    int cpu = (int)(long long)F(39);
+    unsigned policy = (unsigned)F(41);
+#undef F
     memset(e, 0, sizeof *e);
     e->ti_tid = tid;
     e->ti_pid = pid;

@@ -206,6 +206,17 @@ int rcom_env_choice(enum rcom_env_id id, int *out)
     return parse_choice(e, v, out) ? bad(id, v) : 0;
 }
 
+int rcom_env_vendor_long(const char *name, long lo, long hi, long dflt, long *out)
+{
+    const char *v = secure_getenv(name);
+    if (!v || !*v)
+        return *out = dflt, 0;
+    if (rcom_parse_long(v, lo, hi, out) == 0)
+        return 0;
+    fprintf(stderr, "rashm: %s=%s is not accepted: an integer %ld..%ld\n", name, v, lo, hi);
+    return -EINVAL;
+}
+
 int rcom_env_flag(enum rcom_env_id id)
 {
     return rcom_env_raw(id) != NULL;

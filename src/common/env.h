@@ -99,6 +99,13 @@ RASHM_HIDDEN int rcom_env_string(enum rcom_env_id id, const char **out);
 RASHM_HIDDEN int rcom_env_size_at(enum rcom_env_id id, int i, uint64_t dflt, uint64_t *out);
 RASHM_HIDDEN int rcom_env_long_at(enum rcom_env_id id, int i, long dflt, long *out);
 
+/* A vendor's variable that is not rashm's (so not in the table, the README
+ * or `rashm config`), e.g. VEO's VE_NODE_NUMBER: an integer in [lo, hi]
+ * read with secure_getenv. 0 with the value (dflt when unset or empty), or
+ * -EINVAL for a value that is not accepted, reported on stderr as
+ * "rashm: NAME=value is not accepted: an integer lo..hi". */
+RASHM_HIDDEN int rcom_env_vendor_long(const char *name, long lo, long hi, long dflt, long *out);
+
 /* Reports a bad value (stderr, once per distinct name=value). */
 RASHM_HIDDEN void rcom_env_report(enum rcom_env_id id, const char *value);
 

@@ -22,15 +22,18 @@ static void proc_path(char *buf, size_t len, pid_t pid, const char *file)
 static int parse_maps_line(const char *line, struct rcom_vma *v)
 {
     unsigned long long lo, hi, off, ino;
+    unsigned maj, min;
     char perms[5];
     int pos = 0;
-    if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %llu%n", &lo, &hi, perms, &off, &ino, &pos) != 5)
+    if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &lo, &hi, perms, &off, &maj, &min, &ino, &pos) != 7)
         return -EIO;
     memset(v, 0, sizeof *v);
     v->start = lo;
     v->end = hi;
     v->offset = off;
     v->inode = ino;
+    v->dev_major = maj;
+    v->dev_minor = min;
     snprintf(v->perms, sizeof v->perms, "%s", perms);
     const char *p = line + pos;
     while (*p == ' ' || *p == '\t')
@@ -147,6 +150,8 @@ int rcom_vma_find(pid_t pid, uint64_t addr, int with_page_size, struct rcom_vma 
             out->end = q.vma_end;
             out->offset = q.vma_offset;
             out->inode = q.inode;
+            out->dev_major = q.dev_major;
+            out->dev_minor = q.dev_minor;
             out->page_size = q.vma_page_size;
             snprintf(out->perms, sizeof out->perms, "%c%c%c%c", (q.vma_flags & 1) ? 'r' : '-',
                      (q.vma_flags & 2) ? 'w' : '-', (q.vma_flags & 4) ? 'x' : '-', (q.vma_flags & 8) ? 's' : 'p');
@@ -178,12 +183,11 @@ int rcom_map_files_name(pid_t pid, uint64_t start, uint64_t end, char *buf, size
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
+static int stat_fields(const char *path, int first, int n, unsigned long long *out)
 {
-    char path[64], buf[1024];
+    char buf[1024];
     if (first < 3 || n <= 0)
         return -EINVAL;
-    proc_path(path, sizeof path, pid, "stat");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -212,10 +216,27 @@ int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
         }
         char *end;
         errno = 0;
-        long long v = strtoll(tok, &end, 10);
+        /* unsigned fields reach ULLONG_MAX (rsslim unlimited); signed ones
+           (priority, nice) may be negative */
+        unsigned long long v = *tok == '-' ? (unsigned long long)strtoll(tok, &end, 10) : strtoull(tok, &end, 10);
         if (errno || end != p)
             return -EIO;
-        out[field - first] = (unsigned long long)v;
+        out[field - first] = v;
     }
     return 0;
+}
+
+int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out)
+{
+    char path[64];
+    proc_path(path, sizeof path, pid, "stat");
+    return stat_fields(path, first, n, out);
+}
+
+int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *out)
+{
+    char path[80], task[48];
+    snprintf(task, sizeof task, "task/%d/stat", (int)tid);
+    proc_path(path, sizeof path, pid, task);
+    return stat_fields(path, first, n, out);
 }

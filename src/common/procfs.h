@@ -16,12 +16,15 @@ struct rcom_vma {
     uint64_t start, end;        /* [start, end) */
     uint64_t offset;            /* file offset of start */
     uint64_t inode;             /* of the file behind it (for SysV shm: the shm id) */
+    uint32_t dev_major, dev_minor; /* device of that file (0:0 for anonymous); an inode
+                                      number is unique only together with its device */
     uint64_t page_size;         /* kernel page size of the VMA; 0 when not asked for */
     char perms[5];              /* "rw-s" */
     char path[256];             /* the name column ("" for anonymous), truncated */
 };
 
-/* The VMA containing addr. Filled: start, end, offset, inode, perms, path.
+/* The VMA containing addr. Filled: start, end, offset, inode, dev_major,
+ * dev_minor, perms, path.
  * with_page_size: also page_size (PROCMAP_QUERY, else smaps). -ENOENT when
  * no VMA contains addr. */
 RASHM_HIDDEN int rcom_vma_find(pid_t pid, uint64_t addr, int with_page_size, struct rcom_vma *out);
@@ -43,5 +46,8 @@ RASHM_HIDDEN int rcom_map_files_name(pid_t pid, uint64_t start, uint64_t end, ch
  * (field 3) reads as its character code. The command name may hold spaces
  * and ')': fields are counted from the last ')'. first must be >= 3. */
 RASHM_HIDDEN int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long *out);
+/* The same for one thread: /proc/PID/task/TID/stat (negative fields such as
+ * the priority read back through a cast to long long). */
+RASHM_HIDDEN int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *out);
 
 #endif

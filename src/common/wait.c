@@ -37,14 +37,17 @@ void rcom_wake(_Atomic uint32_t *word, int n, enum rcom_wait_scope scope)
     rcom_futex(word, scope == RCOM_WAIT_PRIVATE ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE, (uint32_t)n, NULL);
 }
 
-int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_ns)
+int rcom_spin_until_yield(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every)
 {
     uint64_t t0 = 0;
+    unsigned since_yield = 0;
     for (unsigned i = 0;; i++) {
         if (cond(arg))
             return 1;
-        if ((i & 1023) == 1023)
+        if (yield_every && ++since_yield >= yield_every) {
+            since_yield = 0;
             sched_yield();
+        }
         if ((i & 63) == 63) {
             uint64_t t = rcom_now_ns();
             if (!t0)
@@ -54,6 +57,11 @@ int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_ns)
         }
         cpu_relax();
     }
+}
+
+int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_ns)
+{
+    return rcom_spin_until_yield(cond, arg, spin_ns, 1024);
 }
 
 struct change_arg {

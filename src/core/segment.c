@@ -368,6 +368,28 @@ int rashm_place(int shmid, const struct rashm_range *ranges, int nranges, int mo
     return rc ? rashm_fail(rc) : 0;
 }
 
+int rashm_place_mapping(void *addr, uint64_t len, const struct rashm_range *ranges, int nranges, int move)
+{
+    uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (!addr || !len || ((uintptr_t)addr & (base - 1)) || (nranges && !ranges) || nranges < 0)
+        return rashm_fail(-EINVAL);
+    struct seg_map_info mi;
+    int rc = seg_mapping_info(addr, &mi);
+    if (rc)
+        return rashm_fail(rc == -ENOENT ? -ENOMEM : rc);
+    rc = seg_place_mapping(addr, len, mi.page_size, ranges, nranges, move ? APPLY_MOVE : 0);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+int rashm_unplace_mapping(void *addr, uint64_t len)
+{
+    uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (!addr || !len || ((uintptr_t)addr & (base - 1)))
+        return rashm_fail(-EINVAL);
+    int rc = seg_unplace_mapping(addr, len);
+    return rc ? rashm_fail(rc) : 0;
+}
+
 int rashm_unplace(int shmid)
 {
     struct shmid_ds ds;

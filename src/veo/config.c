@@ -21,24 +21,11 @@
 
 #define DEFAULT_MEM_SIZE (8ull << 30)
 
-/* VE_NODE_NUMBER is AVEO's variable, not in rashm's table. */
+/* VE_NODE_NUMBER is AVEO's variable, not in rashm's table: read and
+ * reported (naming it) by src/common. */
 static int env_node_number(long *out)
 {
-    const char *s = secure_getenv("VE_NODE_NUMBER");
-    char *end;
-    long v;
-    *out = 0;
-    if (!s || !*s)
-        return 0;
-    errno = 0;
-    v = strtol(s, &end, 0);
-    if (errno || end == s || *end || v < 0 || v > RVE_MAX_NODES - 1) {
-        fprintf(stderr, "librashm-veo: VE_NODE_NUMBER=%s is not valid: an integer 0..%d\n", s,
-                RVE_MAX_NODES - 1);
-        return -EINVAL;
-    }
-    *out = v;
-    return 0;
+    return rcom_env_vendor_long("VE_NODE_NUMBER", 0, RVE_MAX_NODES - 1, 0, out);
 }
 
 /* Every RASHM_VE_* value goes through the table of src/common (env.h): a

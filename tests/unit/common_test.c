@@ -6,7 +6,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -74,6 +77,18 @@ static void env(void)
     CHECK_EQ(rcom_env_bool(RCOM_ENV_DEBUG, &b), 0);
     CHECK_EQ(b, 0);
     unsetenv("RASHM_DEBUG");
+    /* a vendor's variable (not in the table) */
+    unsetenv("RASHM_TEST_VENDOR_VAR");
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), 0);
+    CHECK_EQ(l, 3);
+    setenv("RASHM_TEST_VENDOR_VAR", "5", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), 0);
+    CHECK_EQ(l, 5);
+    setenv("RASHM_TEST_VENDOR_VAR", "8", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), -EINVAL);
+    setenv("RASHM_TEST_VENDOR_VAR", "-1", 1);
+    CHECK_EQ(rcom_env_vendor_long("RASHM_TEST_VENDOR_VAR", 0, 7, 3, &l), -EINVAL);
+    unsetenv("RASHM_TEST_VENDOR_VAR");
     uint64_t v;
     setenv("RASHM_VE_MEM_SIZE", "1G,2G", 1);
     CHECK_EQ(rcom_env_size_at(RCOM_ENV_VE_MEM_SIZE, 1, 0, &v), 0);
@@ -96,12 +111,31 @@ static void procfs(void)
     CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)p + 4096, 0, &v), 0);
     munmap(p, len);
     CHECK_EQ(rcom_vma_find(0, 4096, 1, &v), -ENOENT);   /* page 1 is never mapped */
+    /* a file mapping: the device and inode of the file, by both paths
+       (PROCMAP_QUERY and the text of maps) */
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    char *x = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(x != MAP_FAILED);
+    for (int q = 0; q < 2; q++) {
+        CHECK_EQ(rcom_vma_find(0, (uint64_t)(uintptr_t)x, q, &v), 0);
+        CHECK_EQ(v.inode, (uint64_t)st.st_ino);
+        CHECK_EQ(v.dev_major, (uint32_t)major(st.st_dev));
+        CHECK_EQ(v.dev_minor, (uint32_t)minor(st.st_dev));
+    }
+    munmap(x, 4096);
+    close(fd);
     unsigned long long f[3];
     CHECK_EQ(rcom_proc_stat(0, 3, 3, f), 0);   /* state, ppid, pgrp */
     CHECK_EQ(f[0], (unsigned long long)'R');
     CHECK_EQ(f[1], (unsigned long long)getppid());
     CHECK_EQ(f[2], (unsigned long long)getpgrp());
 }
+
+static int always_true(void *arg) { (void)arg; return 1; }
+static int always_false(void *arg) { (void)arg; return 0; }
 
 static _Atomic uint32_t word;
 static void *bump(void *arg)
@@ -121,6 +155,10 @@ static void wait_change(void)
     w.timeout_ns = 0;
     CHECK_EQ(rcom_wait_change(&word, 0, &w), 0);
     pthread_join(t, NULL);
+    /* the variant with a yield interval: 1 (yield every spin) and 0 (never) */
+    CHECK_EQ(rcom_spin_until_yield(always_true, NULL, 1000, 1), 1);
+    CHECK_EQ(rcom_spin_until_yield(always_false, NULL, 100000, 1), 0);
+    CHECK_EQ(rcom_spin_until_yield(always_false, NULL, 100000, 0), 0);
 }
 
 static void sets(void)

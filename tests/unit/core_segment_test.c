@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -372,6 +373,33 @@ static void place_existing(void)
     CHECK_EQ(rashm_remove(id), 0);
 }
 
+/* A mapping that is no segment: rashm_place_mapping sets the policy of the
+ * range it names (relative offsets), leaves the rest, and records nothing. */
+static void place_mapping(void)
+{
+    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    size_t len = 8 * pg;
+    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    if (m == MAP_FAILED)
+        return;
+    struct rashm_range r = rng(0, 0, RASHM_POLICY_BALANCED);
+    CHECK_EQ(rashm_place_mapping(m + 2 * pg, 4 * pg, &r, 1, 0), 0);
+    CHECK_EQ(vma_mode(m), MPOL_DEFAULT_);
+    CHECK_EQ(vma_mode(m + 2 * pg), MPOL_INTERLEAVE_);
+    CHECK_EQ(vma_mode(m + 5 * pg), MPOL_INTERLEAVE_);
+    CHECK_EQ(vma_mode(m + 6 * pg), MPOL_DEFAULT_);
+    CHECK_EQ(rashm_unplace_mapping(m + 2 * pg, 4 * pg), 0);
+    CHECK_EQ(vma_mode(m + 2 * pg), MPOL_DEFAULT_);
+    errno = 0;
+    CHECK_EQ(rashm_place_mapping(m + 1, pg, &r, 1, 0), -1);
+    CHECK_EQ(errno, EINVAL);
+    munmap(m, len);
+    errno = 0;
+    CHECK_EQ(rashm_place_mapping(m, len, &r, 1, 0), -1);   /* nothing mapped there now */
+    CHECK_EQ(errno, ENOMEM);
+}
+
 /* Huge pages keep no shared policy: librashm's shmat applies the
  * first-touch range's policy to each new mapping (RASHM_SHMAT=0: not). */
 static int child_attach(int id, int expect_mode)
@@ -427,6 +455,8 @@ int main(int argc, char **argv)
     failure_after_creation();
     stale_after_reuse();
     place_existing();
+    if (!huge)
+        place_mapping();
     weighted();
     if (huge)
         per_attach();

@@ -60,30 +60,75 @@ static inline uint32_t seq_of(const struct veo_thr_ctxt *c, uint64_t id)
     return (uint32_t)id;
 }
 
+static inline size_t res_home(const struct veo_thr_ctxt *c, uint64_t id)
+{
+    /* Fibonacci hashing: ids are consecutive, but collection patterns
+     * (every other id, say) must not cluster either. */
+    return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (c->capres - 1);
+}
+
+static void res_put(struct veo_thr_ctxt *c, const struct veo_result *r)
+{
+    size_t i = res_home(c, r->id);
+    while (c->res[i].used)
+        i = (i + 1) & (c->capres - 1);
+    c->res[i] = *r;
+    c->res[i].used = 1;
+}
+
+static int res_resize(struct veo_thr_ctxt *c, size_t n)
+{
+    struct veo_result *old = c->res;
+    size_t oldcap = c->capres;
+    struct veo_result *t = calloc(n, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    c->res = t;
+    c->capres = n;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].used)
+            res_put(c, &old[i]);
+    free(old);
+    return 0;
+}
+
 static int add_result(struct veo_thr_ctxt *c, uint64_t id, int status, uint64_t val)
 {
-    if (c->nres == c->capres) {
-        size_t n = c->capres ? c->capres * 2 : 16;
-        struct veo_result *r = realloc(c->res, n * sizeof *r);
-        if (!r)
-            return -ENOMEM;
-        c->res = r;
-        c->capres = n;
-    }
-    c->res[c->nres++] = (struct veo_result){id, val, status};
+    if (2 * (c->nres + 1) > c->capres && res_resize(c, c->capres ? c->capres * 2 : 64) < 0)
+        return -ENOMEM;
+    res_put(c, &(struct veo_result){id, val, status, 1});
+    c->nres++;
     return 0;
 }
 
 static int take_result(struct veo_thr_ctxt *c, uint64_t id, int *status, uint64_t *val)
 {
-    for (size_t i = 0; i < c->nres; i++)
-        if (c->res[i].id == id) {
-            *status = c->res[i].status;
-            *val = c->res[i].val;
-            c->res[i] = c->res[--c->nres];
-            return 1;
+    if (!c->nres)
+        return 0;
+    size_t mask = c->capres - 1, i = res_home(c, id);
+    for (; c->res[i].used; i = (i + 1) & mask)
+        if (c->res[i].id == id)
+            break;
+    if (!c->res[i].used)
+        return 0;
+    *status = c->res[i].status;
+    *val = c->res[i].val;
+    /* Backward-shift deletion: pull later members of the probe run into
+     * the hole when their home lies at or before it, so no tombstones. */
+    for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        if (!c->res[j].used)
+            break;
+        size_t h = res_home(c, c->res[j].id);
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            c->res[i] = c->res[j];
+            i = j;
         }
-    return 0;
+    }
+    c->res[i].used = 0;
+    c->nres--;
+    if (c->capres > 64 && 8 * c->nres < c->capres)
+        res_resize(c, c->capres / 2); /* on failure the table simply stays big */
+    return 1;
 }
 
 /* Moves finished requests out of the ring (lock held): each request's own

@@ -129,6 +129,7 @@ struct veo_result {
     uint64_t id;
     uint64_t val;
     int status;
+    int used;
 };
 
 struct veo_thr_ctxt {
@@ -139,7 +140,11 @@ struct veo_thr_ctxt {
     uint64_t next_id;   /* ids handed out: [0, next_id) */
     uint64_t harvested; /* requests taken out of the ring: [0, harvested) */
     struct vh_req req[RVE_NSLOT];
-    struct veo_result *res; /* finished, not yet collected */
+    /* finished, not yet collected: an open-addressing table keyed by id
+     * (linear probing, backward-shift deletion), so keeping, finding and
+     * dropping one costs O(1) however many wait uncollected; its size
+     * follows the number kept (grown at 1/2 full, shrunk at 1/8) */
+    struct veo_result *res;
     size_t nres, capres;
     bool closed;
 };

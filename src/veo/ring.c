@@ -149,13 +149,28 @@ static void harvest(struct veo_thr_ctxt *c)
         uint64_t val = s->retval;
         if (q->done)
             q->done(c, q, s, &status);
+        if (q->fail_as_value) {
+            val = status == VEO_COMMAND_OK ? 0 : (uint64_t)-1;
+            status = VEO_COMMAND_OK;
+        }
         req_release(q);
         q->kind = 0;
         q->done = NULL;
         q->run = NULL;
+        q->fail_as_value = false;
         add_result(c, id, status, val);
         c->harvested++;
     }
+}
+
+/* A VH-kind request finished: let the worker go on. It sets
+ * worker_sleeping before it sleeps on the slot (it waits on one word at a
+ * time), so the futex call is skipped while it spins. */
+static void vh_finish(struct veo_thr_ctxt *c, struct rve_slot *s)
+{
+    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_seq_cst);
+    if (atomic_load_explicit(&c->ring->worker_sleeping, memory_order_seq_cst))
+        veo_i_futex(&s->state, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 /* If the worker waits at a VH request, claim and run it (lock held on entry;
@@ -179,8 +194,7 @@ static int progress_vh(struct veo_thr_ctxt *c)
         q->run(c, q, s);
     else
         s->status = RVE_CMD_ERROR;
-    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_seq_cst);
-    veo_i_futex(&s->state, FUTEX_WAKE, INT_MAX, NULL);
+    vh_finish(c, s);
     pthread_mutex_lock(&c->lock);
     return 1;
 }
@@ -255,6 +269,19 @@ void veo_i_publish(struct veo_thr_ctxt *c)
         veo_i_futex(&r->submit_seq, FUTEX_WAKE, 1, NULL);
 }
 
+/* A VH-kind request may run at submission (lock held) when every earlier
+ * request of the context has finished, so the queue order holds, and it is
+ * one of the library's own short memory operations: a user's
+ * veo_call_async_vh function always runs from a wait, peek or sync, as in
+ * AVEO, and a large copy does not hold the context lock for long. */
+#define VH_RUN_NOW_MAX (64 * 1024)
+static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
+{
+    if (!q->run || q->op == VH_OP_FUNC || q->size > VH_RUN_NOW_MAX)
+        return false;
+    return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
+}
+
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
 {
     if (!c)
@@ -270,7 +297,15 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
         s->nargs = 0;
         s->status = RVE_CMD_ERROR;
         s->retval = 0;
-        atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        if (run_now(c, q, id)) {
+            /* Next in order: run it here and now, before the worker sees
+             * it, instead of a hand-off VH -> worker -> waiting VH thread.
+             * The worker finds it done and only keeps the count. */
+            q->run(c, q, s);
+            atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
+        } else {
+            atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        }
         veo_i_publish(c);
     }
     pthread_mutex_unlock(&c->lock);

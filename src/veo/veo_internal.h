@@ -123,6 +123,7 @@ struct vh_req {
     size_t size;
     struct stack_copy *copies; /* owned: freed when the request is harvested */
     int ncopies;
+    bool fail_as_value; /* result is VEO_COMMAND_OK with 0, or -1 on failure */
 };
 
 struct veo_result {

@@ -108,3 +108,28 @@ done:
         return 0;
     return 1;
 }
+
+/* rcom_spin_until with the core offered every `yield_every` polls (a power
+ * of two; ~64 polls of `pause` are a few microseconds): when the thread we
+ * wait for is runnable on this CPU, or a CPU hog shares it, a spinning
+ * waiter otherwise holds the core for a whole check interval or until it
+ * gives up and sleeps. */
+int rcom_spin_until_yielding(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every)
+{
+    uint64_t t0 = 0;
+    unsigned mask = yield_every ? yield_every - 1 : 1023;
+    for (unsigned i = 0;; i++) {
+        if (cond(arg))
+            return 1;
+        if ((i & mask) == mask)
+            sched_yield();
+        if ((i & 63) == 63) {
+            uint64_t t = rcom_now_ns();
+            if (!t0)
+                t0 = t;
+            else if (t - t0 >= spin_ns)
+                return 0;
+        }
+        cpu_relax();
+    }
+}

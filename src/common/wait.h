@@ -42,6 +42,11 @@ RASHM_HIDDEN int rcom_wait_change(_Atomic uint32_t *word, uint32_t old, const st
  * Returns 1 if cond became true, 0 otherwise. */
 RASHM_HIDDEN int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_ns);
 
+/* The same, offering the core (sched_yield) every yield_every polls (a
+ * power of two). */
+RASHM_HIDDEN int rcom_spin_until_yielding(int (*cond)(void *), void *arg, uint64_t spin_ns,
+                                          unsigned yield_every);
+
 /* Wake up to n waiters of word (INT_MAX: all). */
 RASHM_HIDDEN void rcom_wake(_Atomic uint32_t *word, int n, enum rcom_wait_scope scope);
 

@@ -220,7 +220,7 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
     /* The spin is the shared one; the sleep is not rcom_wait_change's: any
      * number of VH threads may wait on one ring, so they count themselves
      * in vh_waiters instead of setting a flag. */
-    if (rcom_spin_until(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u))
+    if (rcom_spin_until_yielding(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u, VEO_YIELD_EVERY))
         return;
     atomic_fetch_add_explicit(&r->vh_waiters, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&r->ev, memory_order_seq_cst) == seen && !veo_i_dead(c->proc)) {

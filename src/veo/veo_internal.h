@@ -190,6 +190,14 @@ static inline bool veo_i_dead(struct veo_proc_handle *h)
     return atomic_load_explicit(&h->dead, memory_order_acquire) != 0;
 }
 
+/* Spinning waiters (VH and helper) offer the core every this many polls:
+ * about a microsecond, so a round trip between a VH thread and a worker that
+ * share a core, or a core with a CPU hog, costs microseconds, not a spin
+ * budget. */
+#ifndef VEO_YIELD_EVERY
+#define VEO_YIELD_EVERY 16
+#endif
+
 /* ring.c (every function but ctx_new/free/drain is called with c->lock held) */
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx);
 void veo_i_ctx_free(struct veo_thr_ctxt *c);

@@ -25,12 +25,17 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
     c->idx = idx;
     c->ring = rve_ring_at(h->shm, idx);
     pthread_mutex_init(&c->lock, NULL);
-    /* No worker runs on this ring yet (or any more): start it from zero, so
-     * that request id n is ring sequence n. */
+    /* Start the ring from zero, so that request id n is ring sequence n.
+     * No request is in flight on it: either no worker runs on it yet (or any
+     * more), or its worker (the main context's and the transfer ring's,
+     * started with the helper) has not been given one. worker_sleeping is
+     * left alone: it is the worker's word, and that worker may be asleep
+     * already; clearing it would make the first request skip the wake-up
+     * and wait for the end of the worker's sleep slice (200 ms). A stale 1
+     * costs at most one needless FUTEX_WAKE. */
     c->next_id = c->harvested = 0;
     atomic_store(&c->ring->submit_seq, 0);
     atomic_store(&c->ring->done_seq, 0);
-    atomic_store(&c->ring->worker_sleeping, 0);
     for (int i = 0; i < RVE_NSLOT; i++)
         atomic_store(&c->ring->slots[i].state, RVE_SLOT_IDLE);
     return c;

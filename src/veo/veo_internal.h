@@ -191,11 +191,12 @@ static inline bool veo_i_dead(struct veo_proc_handle *h)
 }
 
 /* Spinning waiters (VH and helper) offer the core every this many polls:
- * about a microsecond, so a round trip between a VH thread and a worker that
+ * a few microseconds, longer than an idle round trip (so that one pays no
+ * system call), so a round trip between a VH thread and a worker that
  * share a core, or a core with a CPU hog, costs microseconds, not a spin
  * budget. */
 #ifndef VEO_YIELD_EVERY
-#define VEO_YIELD_EVERY 16
+#define VEO_YIELD_EVERY 64
 #endif
 
 /* ring.c (every function but ctx_new/free/drain is called with c->lock held) */

@@ -47,10 +47,11 @@ static int changed_or_stop(void *p)
     return atomic_load_explicit(a->word, memory_order_acquire) != a->val || stop_requested(a->r);
 }
 
-/* The spin offers the core every this many polls (about a microsecond): the
- * VH thread we wait for may be runnable on this very CPU, or a CPU hog may
+/* The spin offers the core every this many polls (a few microseconds,
+ * longer than an idle round trip, which so pays no system call): the VH
+ * thread we wait for may be runnable on this very CPU, or a CPU hog may
  * share it. */
-#define WORKER_YIELD_EVERY 16
+#define WORKER_YIELD_EVERY 64
 
 void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
                  _Atomic uint32_t *sleeping_flag)

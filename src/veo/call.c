@@ -182,10 +182,57 @@ VEO_API uint64_t veo_call_async_vh(struct veo_thr_ctxt *c, uint64_t (*func)(void
     return veo_i_submit_vh(c, &t);
 }
 
+/* A small queued read finished (context lock held): the data is in the
+ * slot. */
+static void copy_read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
+                           int *status)
+{
+    (void)c;
+    if (*status == VEO_COMMAND_OK)
+        memcpy(q->hptr, s->args, q->size);
+}
+
+/* A queued copy of at most one slot's worth travels inline through the
+ * context's own ring, like a synchronous one through the transfer ring:
+ * the worker runs it in order with the calls, in one round trip, where a
+ * VH-kind request would pass from the worker to a VH thread and on to the
+ * transfer ring's worker. */
+static uint64_t submit_copy(struct veo_thr_ctxt *c, int write, void *vh, uint64_t ve,
+                            size_t size)
+{
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->lock);
+    uint64_t id = veo_i_reserve(c);
+    if (id != VEO_REQUEST_ID_INVALID) {
+        struct rve_slot *s = veo_i_slot(c, id);
+        struct vh_req *q = veo_i_req(c, id);
+        memset(q, 0, sizeof *q);
+        q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
+        q->done = write ? NULL : copy_read_done;
+        q->hptr = vh;
+        q->ve = ve;
+        q->size = size;
+        q->fail_as_value = true;
+        s->kind = (uint32_t)q->kind;
+        s->addr = ve;
+        s->reserved[0] = size;
+        s->status = VEO_COMMAND_ERROR;
+        s->retval = 0;
+        if (write && size)
+            memcpy(s->args, vh, size);
+        veo_i_publish(c);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return id;
+}
+
 VEO_API uint64_t veo_async_read_mem(struct veo_thr_ctxt *c, void *dst, uint64_t src, size_t size)
 {
     if (!dst && size)
         return VEO_REQUEST_ID_INVALID;
+    if (size <= RVE_INLINE_MAX)
+        return submit_copy(c, 0, dst, src, size);
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_READ, .hptr = dst, .ve = src, .size = size};
     return veo_i_submit_vh(c, &t);
 }
@@ -195,6 +242,8 @@ VEO_API uint64_t veo_async_write_mem(struct veo_thr_ctxt *c, uint64_t dst, const
 {
     if (!src && size)
         return VEO_REQUEST_ID_INVALID;
+    if (size <= RVE_INLINE_MAX)
+        return submit_copy(c, 1, (void *)(uintptr_t)src, dst, size);
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_WRITE, .hptr = (void *)(uintptr_t)src, .ve = dst, .size = size};
     return veo_i_submit_vh(c, &t);
 }

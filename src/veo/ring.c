@@ -25,12 +25,17 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
     c->idx = idx;
     c->ring = rve_ring_at(h->shm, idx);
     pthread_mutex_init(&c->lock, NULL);
-    /* No worker runs on this ring yet (or any more): start it from zero, so
-     * that request id n is ring sequence n. */
+    /* Start the ring from zero, so that request id n is ring sequence n.
+     * No request is in flight on it: either no worker runs on it yet (or any
+     * more), or its worker (the main context's and the transfer ring's,
+     * started with the helper) has not been given one. worker_sleeping is
+     * left alone: it is the worker's word, and that worker may be asleep
+     * already; clearing it would make the first request skip the wake-up
+     * and wait for the end of the worker's sleep slice (200 ms). A stale 1
+     * costs at most one needless FUTEX_WAKE. */
     c->next_id = c->harvested = 0;
     atomic_store(&c->ring->submit_seq, 0);
     atomic_store(&c->ring->done_seq, 0);
-    atomic_store(&c->ring->worker_sleeping, 0);
     for (int i = 0; i < RVE_NSLOT; i++)
         atomic_store(&c->ring->slots[i].state, RVE_SLOT_IDLE);
     return c;
@@ -60,30 +65,75 @@ static inline uint32_t seq_of(const struct veo_thr_ctxt *c, uint64_t id)
     return (uint32_t)id;
 }
 
+static inline size_t res_home(const struct veo_thr_ctxt *c, uint64_t id)
+{
+    /* Fibonacci hashing: ids are consecutive, but collection patterns
+     * (every other id, say) must not cluster either. */
+    return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (c->capres - 1);
+}
+
+static void res_put(struct veo_thr_ctxt *c, const struct veo_result *r)
+{
+    size_t i = res_home(c, r->id);
+    while (c->res[i].used)
+        i = (i + 1) & (c->capres - 1);
+    c->res[i] = *r;
+    c->res[i].used = 1;
+}
+
+static int res_resize(struct veo_thr_ctxt *c, size_t n)
+{
+    struct veo_result *old = c->res;
+    size_t oldcap = c->capres;
+    struct veo_result *t = calloc(n, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    c->res = t;
+    c->capres = n;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].used)
+            res_put(c, &old[i]);
+    free(old);
+    return 0;
+}
+
 static int add_result(struct veo_thr_ctxt *c, uint64_t id, int status, uint64_t val)
 {
-    if (c->nres == c->capres) {
-        size_t n = c->capres ? c->capres * 2 : 16;
-        struct veo_result *r = realloc(c->res, n * sizeof *r);
-        if (!r)
-            return -ENOMEM;
-        c->res = r;
-        c->capres = n;
-    }
-    c->res[c->nres++] = (struct veo_result){id, val, status};
+    if (2 * (c->nres + 1) > c->capres && res_resize(c, c->capres ? c->capres * 2 : 64) < 0)
+        return -ENOMEM;
+    res_put(c, &(struct veo_result){id, val, status, 1});
+    c->nres++;
     return 0;
 }
 
 static int take_result(struct veo_thr_ctxt *c, uint64_t id, int *status, uint64_t *val)
 {
-    for (size_t i = 0; i < c->nres; i++)
-        if (c->res[i].id == id) {
-            *status = c->res[i].status;
-            *val = c->res[i].val;
-            c->res[i] = c->res[--c->nres];
-            return 1;
+    if (!c->nres)
+        return 0;
+    size_t mask = c->capres - 1, i = res_home(c, id);
+    for (; c->res[i].used; i = (i + 1) & mask)
+        if (c->res[i].id == id)
+            break;
+    if (!c->res[i].used)
+        return 0;
+    *status = c->res[i].status;
+    *val = c->res[i].val;
+    /* Backward-shift deletion: pull later members of the probe run into
+     * the hole when their home lies at or before it, so no tombstones. */
+    for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        if (!c->res[j].used)
+            break;
+        size_t h = res_home(c, c->res[j].id);
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            c->res[i] = c->res[j];
+            i = j;
         }
-    return 0;
+    }
+    c->res[i].used = 0;
+    c->nres--;
+    if (c->capres > 64 && 8 * c->nres < c->capres)
+        res_resize(c, c->capres / 2); /* on failure the table simply stays big */
+    return 1;
 }
 
 /* Moves finished requests out of the ring (lock held): each request's own
@@ -107,13 +157,28 @@ static void harvest(struct veo_thr_ctxt *c)
             status = RVE_CMD_ERROR;
         if (q->done)
             q->done(c, q, s, &status);
+        if (q->fail_as_value) {
+            val = status == VEO_COMMAND_OK ? 0 : (uint64_t)-1;
+            status = VEO_COMMAND_OK;
+        }
         req_release(q);
         q->kind = 0;
         q->done = NULL;
         q->run = NULL;
+        q->fail_as_value = false;
         add_result(c, id, status, val);
         c->harvested++;
     }
+}
+
+/* A VH-kind request finished: let the worker go on. It sets
+ * worker_sleeping before it sleeps on the slot (it waits on one word at a
+ * time), so the futex call is skipped while it spins. */
+static void vh_finish(struct veo_thr_ctxt *c, struct rve_slot *s)
+{
+    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_seq_cst);
+    if (atomic_load_explicit(&c->ring->worker_sleeping, memory_order_seq_cst))
+        veo_i_futex(&s->state, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 /* If the worker waits at a VH request, claim and run it (lock held on entry;
@@ -137,8 +202,7 @@ static int progress_vh(struct veo_thr_ctxt *c)
         q->run(c, q, s);
     else
         s->status = RVE_CMD_ERROR;
-    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_seq_cst);
-    veo_i_futex(&s->state, FUTEX_WAKE, INT_MAX, NULL);
+    vh_finish(c, s);
     pthread_mutex_lock(&c->lock);
     return 1;
 }
@@ -164,7 +228,7 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
     /* The spin is the shared one; the sleep is not rcom_wait_change's: any
      * number of VH threads may wait on one ring, so they count themselves
      * in vh_waiters instead of setting a flag. */
-    if (rcom_spin_until(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u))
+    if (rcom_spin_until_yield(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u, VEO_YIELD_EVERY))
         return;
     atomic_fetch_add_explicit(&r->vh_waiters, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&r->ev, memory_order_seq_cst) == seen && !veo_i_dead(c->proc)) {
@@ -213,6 +277,19 @@ void veo_i_publish(struct veo_thr_ctxt *c)
         veo_i_futex(&r->submit_seq, FUTEX_WAKE, 1, NULL);
 }
 
+/* A VH-kind request may run at submission (lock held) when every earlier
+ * request of the context has finished, so the queue order holds, and it is
+ * one of the library's own short memory operations: a user's
+ * veo_call_async_vh function always runs from a wait, peek or sync, as in
+ * AVEO, and a large copy does not hold the context lock for long. */
+#define VH_RUN_NOW_MAX (64 * 1024)
+static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
+{
+    if (!q->run || q->op == VH_OP_FUNC || q->size > VH_RUN_NOW_MAX)
+        return false;
+    return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
+}
+
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
 {
     if (!c)
@@ -228,7 +305,15 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
         s->nargs = 0;
         s->status = RVE_CMD_ERROR;
         s->retval = 0;
-        atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        if (run_now(c, q, id)) {
+            /* Next in order: run it here and now, before the worker sees
+             * it, instead of a hand-off VH -> worker -> waiting VH thread.
+             * The worker finds it done and only keeps the count. */
+            q->run(c, q, s);
+            atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
+        } else {
+            atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+        }
         veo_i_publish(c);
     }
     pthread_mutex_unlock(&c->lock);

@@ -124,12 +124,14 @@ struct vh_req {
     size_t size;
     struct stack_copy *copies; /* owned: freed when the request is harvested */
     int ncopies;
+    bool fail_as_value; /* result is VEO_COMMAND_OK with 0, or -1 on failure */
 };
 
 struct veo_result {
     uint64_t id;
     uint64_t val;
     int status;
+    int used;
 };
 
 struct veo_thr_ctxt {
@@ -140,7 +142,11 @@ struct veo_thr_ctxt {
     uint64_t next_id;   /* ids handed out: [0, next_id) */
     uint64_t harvested; /* requests taken out of the ring: [0, harvested) */
     struct vh_req req[RVE_NSLOT];
-    struct veo_result *res; /* finished, not yet collected */
+    /* finished, not yet collected: an open-addressing table keyed by id
+     * (linear probing, backward-shift deletion), so keeping, finding and
+     * dropping one costs O(1) however many wait uncollected; its size
+     * follows the number kept (grown at 1/2 full, shrunk at 1/8) */
+    struct veo_result *res;
     size_t nres, capres;
     bool closed;
 };
@@ -205,6 +211,15 @@ static inline bool veo_i_dead(struct veo_proc_handle *h)
 {
     return atomic_load_explicit(&h->dead, memory_order_acquire) != 0;
 }
+
+/* Spinning waiters (VH and helper) offer the core every this many polls:
+ * a few microseconds, longer than an idle round trip (so that one pays no
+ * system call), so a round trip between a VH thread and a worker that
+ * share a core, or a core with a CPU hog, costs microseconds, not a spin
+ * budget. */
+#ifndef VEO_YIELD_EVERY
+#define VEO_YIELD_EVERY 64
+#endif
 
 /* ring.c (every function but ctx_new/free/drain is called with c->lock held) */
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx);

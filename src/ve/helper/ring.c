@@ -35,11 +35,33 @@ static int stop_requested(void *arg)
 /* Sleep until *word != val (or a stop request). Spins first: a request
  * arriving within spin_us is picked up without a futex wake (~14 us). The
  * sleep is bounded (the VH wakes us, but never rely on one wake). */
+struct spin_arg {
+    struct rve_ring *r;
+    _Atomic uint32_t *word;
+    uint32_t val;
+};
+
+static int changed_or_stop(void *p)
+{
+    const struct spin_arg *a = p;
+    return atomic_load_explicit(a->word, memory_order_acquire) != a->val || stop_requested(a->r);
+}
+
+/* The spin offers the core every this many polls (a few microseconds,
+ * longer than an idle round trip, which so pays no system call): the VH
+ * thread we wait for may be runnable on this very CPU, or a CPU hog may
+ * share it. */
+#define WORKER_YIELD_EVERY 64
+
 void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
                  _Atomic uint32_t *sleeping_flag)
 {
+    struct spin_arg a = {r, word, val};
+    if (rcom_spin_until_yield(changed_or_stop, &a, (uint64_t)hdr->spin_us * 1000u,
+                                 WORKER_YIELD_EVERY))
+        return;
     struct rcom_wait w = {
-        .spin_ns = (uint64_t)hdr->spin_us * 1000u,
+        .spin_ns = 0, /* spun above */
         .scope = RCOM_WAIT_SHARED, /* the word lives in memory shared with the VH */
         .stop = stop_requested,
         .stop_arg = r,

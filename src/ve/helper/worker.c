@@ -58,16 +58,23 @@ static void *worker_main(void *arg)
         } else if (s->kind == RVE_REQ_WRITE || s->kind == RVE_REQ_READ) {
             do_copy(s, s->kind == RVE_REQ_WRITE);
         } else if (s->kind == RVE_REQ_VH) {
-            /* The VH does this one; we only keep the queue order. */
-            atomic_store_explicit(&s->state, RVE_SLOT_VH_WAIT, memory_order_seq_cst);
-            atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
-            if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
-                futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+            /* The VH does this one; we only keep the queue order. A VH
+             * thread that submitted it when it was next in order has run it
+             * already (RVE_SLOT_VH_DONE): then there is nobody to tell. */
+            uint32_t idle = RVE_SLOT_IDLE;
+            if (atomic_compare_exchange_strong_explicit(&s->state, &idle, RVE_SLOT_VH_WAIT,
+                                                        memory_order_seq_cst,
+                                                        memory_order_acquire)) {
+                atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
+                if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
+                    futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+            }
             for (;;) {
                 uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
                 if (st == RVE_SLOT_VH_DONE || atomic_load(&r->stop))
                     break;
-                wait_change(r, &s->state, st, NULL);
+                /* worker_sleeping tells the VH whether to call FUTEX_WAKE */
+                wait_change(r, &s->state, st, &r->worker_sleeping);
             }
             atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
         } else {

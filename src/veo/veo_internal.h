@@ -142,6 +142,7 @@ struct veo_thr_ctxt {
     struct veo_result *res; /* finished, not yet collected */
     size_t nres, capres;
     bool closed;
+    pthread_mutex_t submit; /* recursive: request blocks (hook.c) */
 };
 
 struct veo_thr_ctxt_attr {
@@ -232,5 +233,19 @@ int64_t veo_i_rpc(struct veo_proc_handle *h, int which, const int64_t *args, voi
 /* dev_ve.c: h as a device of the seam, made on first use */
 struct rashm_dev;
 int veo_i_dev(struct veo_proc_handle *h, struct rashm_dev **out);
+
+/* hook.c: AVEO's hooks, request blocks, the set of live contexts */
+typedef void veo_hook_fn(void *, ...);
+/* 1 and the hook registered for API function func, else 0 */
+int veo_i_hook(void *func, veo_hook_fn **hook, void **payload);
+/* behind request req (VEO_REQUEST_ID_INVALID passes through) of a hooked
+ * veo_alloc_mem_async/veo_free_mem_async: the id of the request that runs
+ * the hook, or req when none is registered */
+uint64_t veo_i_async_hooked(struct veo_thr_ctxt *c, void *func, bool alloc, uint64_t req,
+                            uint64_t arg); /* asynchook.c */
+int veo_i_submit_lock_init(struct veo_thr_ctxt *c); /* 0/-errno */
+int veo_i_ctx_live_add(struct veo_thr_ctxt *c);
+void veo_i_ctx_live_del(struct veo_thr_ctxt *c);
+bool veo_i_ctx_is_live(struct veo_thr_ctxt *c);
 
 #endif

@@ -211,6 +211,10 @@ int veo_i_find_helper(char *out, size_t len);
 int veo_i_spawn_helper(const char *path, int chan_child, int memfd, pid_t *pid);
 void veo_i_reap(pid_t pid, int pidfd);
 
+/* venv.c: the VE process's environment (VE_NAME also as NAME); a
+ * calloc'ed array of pointers into environ, 0 or -ENOMEM */
+int veo_i_ve_environ(char ***out);
+
 /* proc.c */
 struct veo_proc_handle *veo_i_proc_by_ident(int ident);
 

@@ -1,5 +1,7 @@
 /* A "VE library" for the tests: x86 code loaded into the rashm-ve helper. */
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -135,4 +137,20 @@ VE_EXPORT uint64_t ve_divzero(uint64_t d)
 {
     volatile uint64_t n = 10;
     return n / d;
+}
+
+/* $OMP_NUM_THREADS of the VE process as a number, -1 when unset. */
+VE_EXPORT int64_t ve_omp_threads(void);
+VE_EXPORT int64_t ve_omp_threads(void)
+{
+    const char *e = getenv("OMP_NUM_THREADS");
+    return e ? atol(e) : -1;
+}
+
+/* Prints a line and leaves it in stdio's buffer (no fflush). */
+VE_EXPORT int64_t ve_print(int64_t n);
+VE_EXPORT int64_t ve_print(int64_t n)
+{
+    printf("ve-out %ld\n", (long)n);
+    return 0;
 }

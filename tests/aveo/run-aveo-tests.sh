@@ -22,6 +22,7 @@ work=$(realpath -m "${2:-${TMPDIR:-/tmp}/rashm-aveo-tests}")
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../..")
 build=${RASHM_BUILD:-$repo/build}
+export RASHM_VE_NODES=${RASHM_VE_NODES:-2} # test_nprocs uses VE nodes 0 and 1
 timeout_s=${AVEO_TEST_TIMEOUT:-120}
 [ -f "$aveo/test/Makefile" ] || { echo "no AVEO test/Makefile under $aveo" >&2; exit 2; }
 

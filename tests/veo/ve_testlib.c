@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <veo_ve.h>
+
 #define VE_EXPORT __attribute__((visibility("default")))
 
 VE_EXPORT uint64_t ve_counter = 42;
@@ -153,4 +155,17 @@ VE_EXPORT int64_t ve_print(int64_t n)
 {
     printf("ve-out %ld\n", (long)n);
     return 0;
+}
+
+/* The first 8 bytes of the VE memory named by an hmem pointer, as AVEO's VE
+ * code reads it (tag stripped by the VE side); 0xbad for a pointer without
+ * the tag. */
+VE_EXPORT uint64_t ve_hmem_load(void *p);
+VE_EXPORT uint64_t ve_hmem_load(void *p)
+{
+    if (!veo_is_ve_addr(p))
+        return 0xbad;
+    uint64_t v;
+    memcpy(&v, veo_get_hmem_addr(p), 8);
+    return v;
 }

@@ -203,6 +203,8 @@ int main(void)
         CHECK_EQ(veo_call_wait_result(c, ids[i], &r), VEO_COMMAND_OK);
     CHECK_EQ(veo_call_wait_result(c, b.id, &r), VEO_COMMAND_OK);
 
+    veo_access_pcircvsyc_register(h); /* a fence here; must not fail */
+
     /* the software VE presents itself as a VE3; no such node: 0 */
     CHECK_EQ(veo_get_ve_arch(0), 3);
     CHECK_EQ(veo_get_ve_arch(-1), 3);

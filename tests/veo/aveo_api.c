@@ -4,6 +4,8 @@
  * destroyed. */
 #include "veo_test.h"
 
+#include <veo_vedma.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>

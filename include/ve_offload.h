@@ -176,8 +176,9 @@ void veo_args_free(struct veo_args *args);
  * result already collected); -1 for a NULL context.
  * veo_call_peek_result: the same without blocking; VEO_COMMAND_UNFINISHED
  * while the request is queued or running.
- * veo_call_sync: call on the main context and wait; returns the
- * VEO_COMMAND_* value of the call, or -1 if it could not be submitted. */
+ * veo_call_sync: call on the main context and wait; 0 when the call
+ * finished normally, -1 when it could not be submitted, raised a VE
+ * exception or failed (as AVEO). */
 int veo_call_sync(struct veo_proc_handle *h, uint64_t addr,
                   struct veo_args *ca, uint64_t *result);
 uint64_t veo_call_async(struct veo_thr_ctxt *ctx, uint64_t addr,
@@ -211,8 +212,9 @@ int veo_api_version(void); /* VEO_API_VERSION */
  * An hmem pointer names VE memory in a VH pointer: bit 63 set, the VE
  * process identifier (0..15) in bits 62:59, the VE address below. It must
  * never be dereferenced on the VH.
- * veo_alloc_hmem: 0 and *addr = hmem pointer; -1 on failure.
- * veo_free_hmem: 0, or -1. veo_hmemcpy(dst, src, size): copies between any
+ * veo_alloc_hmem: 0 and *addr = hmem pointer; -1 on failure. With h NULL
+ * it allocates VH memory (a plain pointer), as AVEO does.
+ * veo_free_hmem: 0, or -1; a plain VH pointer is freed with free(). veo_hmemcpy(dst, src, size): copies between any
  * mix of VH and hmem pointers; 0, or -1.
  * veo_get_proc_handle_from_hmem / veo_get_pid_from_hmem /
  * veo_get_venum_from_hmem: the owning process, its OS process id, its VE
@@ -226,6 +228,37 @@ struct veo_proc_handle *veo_get_proc_handle_from_hmem(const void *addr);
 pid_t veo_get_pid_from_hmem(const void *addr);
 int veo_get_venum_from_hmem(const void *addr);
 void *veo_set_proc_identifier(void *addr, int proc_ident);
+
+/* ---- hooks (AVEO) ----------------------------------------------------------
+ * veo_register_hook(func, hook, payload): after the API function func (its
+ * address, e.g. (void *)veo_alloc_mem) succeeded, hook(payload, ...) is
+ * called with: veo_alloc_mem (h, uint64_t *addr, size_t size),
+ * veo_free_mem (h, uint64_t addr), veo_alloc_hmem (h, void *hmem, size_t),
+ * veo_free_hmem (h, void *hmem), veo_alloc_mem_async (ctx, uint64_t addr,
+ * size_t) and veo_free_mem_async (ctx, uint64_t addr); the last two run in a
+ * VH request queued behind the operation, whose id the call returns.
+ * One hook per function; a second registration replaces the first.
+ * veo_get_hook: the hook of func, or NULL. veo_unregister_hook: removes it.
+ * veo_register_hmem_hook_functions(alloc, free): registers hooks on the four
+ * memory calls that report hmem addresses to alloc(hmem, size) and
+ * free(hmem); veo_unregister_hmem_hook_functions removes them. */
+void veo_register_hook(void *func, void (*hook)(void *, ...), void *payload);
+void *veo_get_hook(void *func);
+void veo_unregister_hook(void *func);
+void veo_register_hmem_hook_functions(void (*alloc)(void *, size_t), void (*free)(uint64_t));
+void veo_unregister_hmem_hook_functions(void);
+
+/* ---- request blocks (AVEO) -------------------------------------------------
+ * Between veo_req_block_begin(ctx) and veo_req_block_end(ctx) only the
+ * calling thread submits requests to ctx (others wait in their submitting
+ * call), so the block's requests have consecutive ids. Blocks nest. */
+void veo_req_block_begin(struct veo_thr_ctxt *ctx);
+void veo_req_block_end(struct veo_thr_ctxt *ctx);
+
+/* veo_get_ve_arch: the VE architecture of node venode (-1: $VE_NODE_NUMBER,
+ * default 0): 3 (the software VE presents itself as a VE3), 0 for a node
+ * that does not exist. */
+int veo_get_ve_arch(int venode);
 
 #ifdef __cplusplus
 }

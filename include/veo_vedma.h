@@ -51,6 +51,9 @@ int veo_dma_post_wait(struct veo_proc_handle *h, uint64_t dst, uint64_t src,
                       int size);
 uint64_t veo_register_mem_to_dmaatb(void *hmem, size_t size);
 int veo_unregister_mem_from_dmaatb(struct veo_proc_handle *h, uint64_t vehva);
+/* AVEO: waits until the VH's stores sent to the VE have landed in VE memory.
+ * The software VE's copies are complete when they return: a memory fence. */
+void veo_access_pcircvsyc_register(struct veo_proc_handle *h);
 
 #ifdef __cplusplus
 }

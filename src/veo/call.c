@@ -117,10 +117,12 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
             sc->vh = args->buf[i];
     }
 
+    pthread_mutex_lock(&c->submit);
     pthread_mutex_lock(&c->lock);
     uint64_t id = veo_i_reserve(c);
     if (id == VEO_REQUEST_ID_INVALID) {
         pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->submit);
         goto out_undo;
     }
     struct rve_slot *s = veo_i_slot(c, id);
@@ -149,6 +151,7 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
     }
     veo_i_publish(c);
     pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->submit);
     return id;
 
 out_undo:
@@ -251,13 +254,23 @@ VEO_API uint64_t veo_async_write_mem(struct veo_thr_ctxt *c, uint64_t dst, const
 VEO_API uint64_t veo_alloc_mem_async(struct veo_thr_ctxt *c, const size_t size)
 {
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_ALLOC, .size = size};
-    return veo_i_submit_vh(c, &t);
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->submit); /* the hook's request follows at once */
+    uint64_t id = veo_i_async_hooked(c, (void *)veo_alloc_mem_async, true, veo_i_submit_vh(c, &t), size);
+    pthread_mutex_unlock(&c->submit);
+    return id;
 }
 
 VEO_API uint64_t veo_free_mem_async(struct veo_thr_ctxt *c, uint64_t addr)
 {
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_FREE, .ve = addr};
-    return veo_i_submit_vh(c, &t);
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->submit);
+    uint64_t id = veo_i_async_hooked(c, (void *)veo_free_mem_async, false, veo_i_submit_vh(c, &t), addr);
+    pthread_mutex_unlock(&c->submit);
+    return id;
 }
 
 VEO_API int veo_call_peek_result(struct veo_thr_ctxt *c, uint64_t reqid, uint64_t *retp)
@@ -284,5 +297,6 @@ VEO_API int veo_call_sync(struct veo_proc_handle *h, uint64_t addr, struct veo_a
     uint64_t id = veo_i_call_async(h->ctx[0], addr, ca);
     if (id == VEO_REQUEST_ID_INVALID)
         return -1;
-    return veo_i_collect(h->ctx[0], id, result, 1);
+    /* AVEO: 0 on success, -1 on any other command state (an exception too) */
+    return veo_i_collect(h->ctx[0], id, result, 1) == VEO_COMMAND_OK ? 0 : -1;
 }

@@ -88,7 +88,9 @@ VEO_API int veo_context_close(struct veo_thr_ctxt *c)
 {
     struct rve_msg m;
     struct rve_reply rep;
-    if (!c)
+    /* A context that veo_proc_destroy closed already (bindings finalize
+     * contexts and processes in any order) is not touched. */
+    if (!c || !veo_i_ctx_is_live(c))
         return -1;
     struct veo_proc_handle *h = c->proc;
     if (c == h->ctx[0])

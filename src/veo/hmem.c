@@ -65,24 +65,44 @@ VEO_API int veo_get_venum_from_hmem(const void *addr)
 VEO_API int veo_alloc_hmem(struct veo_proc_handle *h, void **addr, const size_t size)
 {
     uint64_t ve;
-    int rc = addr ? veo_i_alloc_mem(h, size, &ve) : -EINVAL;
-    if (rc < 0) {
-        errno = -rc;
+    if (!addr) {
+        errno = EINVAL;
         return -1;
     }
+    /* AVEO: no process means VH memory, freed by veo_free_hmem too */
+    if (!h) {
+        *addr = malloc(size);
+        return *addr ? 0 : -1;
+    }
+    /* through the public call, so that its hook runs first, as in AVEO */
+    int rc = veo_alloc_mem(h, &ve, size);
+    if (rc != 0)
+        return rc;
     *addr = veo_set_proc_identifier((void *)(uintptr_t)ve, h->ident);
+    veo_hook_fn *hook;
+    void *payload;
+    if (veo_i_hook((void *)veo_alloc_hmem, &hook, &payload))
+        hook(payload, h, *addr, size);
     return 0;
 }
 
 VEO_API int veo_free_hmem(void *addr)
 {
+    if (!veo_is_ve_addr(addr)) {
+        free(addr); /* VH memory of veo_alloc_hmem(NULL, ...) */
+        return 0;
+    }
     struct veo_proc_handle *h = veo_get_proc_handle_from_hmem(addr);
-    int rc = h ? veo_i_free_mem(h, (uint64_t)(uintptr_t)veo_get_hmem_addr(addr)) : -EINVAL;
-    if (rc < 0) {
-        errno = -rc;
+    if (!h) {
+        errno = EINVAL;
         return -1;
     }
-    return 0;
+    int rc = veo_free_mem(h, (uint64_t)(uintptr_t)veo_get_hmem_addr(addr));
+    veo_hook_fn *hook;
+    void *payload;
+    if (veo_i_hook((void *)veo_free_hmem, &hook, &payload))
+        hook(payload, h, addr);
+    return rc;
 }
 
 /* Copies between any two of: VH memory, hmem of one VE process, hmem of

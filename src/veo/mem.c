@@ -156,11 +156,15 @@ int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr)
 /* VEO returns -2 when the VE process is gone, -1 for other errors. */
 VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
 {
-    int rc = veo_i_alloc_mem(h, size, addr);
+    int rc = addr ? veo_i_alloc_mem(h, size, addr) : -EINVAL;
     if (rc < 0) {
         errno = -rc;
         return rc == -ESRCH ? -2 : -1;
     }
+    veo_hook_fn *hook;
+    void *payload;
+    if (veo_i_hook((void *)veo_alloc_mem, &hook, &payload))
+        hook(payload, h, addr, size);
     return 0;
 }
 
@@ -171,5 +175,9 @@ VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
         errno = -rc;
         return rc == -ESRCH ? -2 : -1;
     }
+    veo_hook_fn *hook;
+    void *payload;
+    if (veo_i_hook((void *)veo_free_mem, &hook, &payload))
+        hook(payload, h, addr);
     return 0;
 }

@@ -25,6 +25,11 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
     c->idx = idx;
     c->ring = rve_ring_at(h->shm, idx);
     pthread_mutex_init(&c->lock, NULL);
+    if (veo_i_submit_lock_init(c) < 0 || veo_i_ctx_live_add(c) < 0) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
     /* Start the ring from zero, so that request id n is ring sequence n.
      * No request is in flight on it: either no worker runs on it yet (or any
      * more), or its worker (the main context's and the transfer ring's,
@@ -53,6 +58,8 @@ void veo_i_ctx_free(struct veo_thr_ctxt *c)
     for (int i = 0; i < RVE_NSLOT; i++)
         req_release(&c->req[i]);
     free(c->res);
+    veo_i_ctx_live_del(c);
+    pthread_mutex_destroy(&c->submit);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -294,6 +301,7 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
 {
     if (!c)
         return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->submit);
     pthread_mutex_lock(&c->lock);
     uint64_t id = veo_i_reserve(c);
     if (id != VEO_REQUEST_ID_INVALID) {
@@ -317,6 +325,7 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
         veo_i_publish(c);
     }
     pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->submit);
     return id;
 }
 

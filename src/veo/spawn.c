@@ -68,9 +68,16 @@ int veo_i_find_helper(char *out, size_t len)
 int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_child, int vemem_fd,
                        pid_t *pid)
 {
+    char **env; /* made before fork: the child of a threaded VH may not allocate */
+    int rc = veo_i_ve_environ(&env);
+    if (rc < 0)
+        return rc;
     pid_t p = fork();
-    if (p < 0)
-        return -errno;
+    if (p < 0) {
+        rc = -errno;
+        free(env);
+        return rc;
+    }
     if (p == 0) {
         /* Child: move the fds to 3, 4 and 5 (going through high numbers so
          * that none clobbers another), drop every other fd. */
@@ -83,9 +90,10 @@ int veo_i_spawn_helper(const char *path, int chan_child, int memfd, int dev_chil
             _exit(126);
         syscall(SYS_close_range, RVE_MEM_FD + 1, ~0u, 0);
         char *argv[] = {(char *)"rashm-ve", NULL};
-        execve(path, argv, environ);
+        execve(path, argv, env);
         _exit(127);
     }
+    free(env);
     *pid = p;
     return 0;
 }

@@ -4,6 +4,7 @@
  * the VE side records no pointer to it. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "dev.h"
@@ -80,4 +81,15 @@ VEO_API int veo_unregister_mem_from_dmaatb(struct veo_proc_handle *h, uint64_t v
         return -1;
     }
     return 0;
+}
+
+/* On a card this reads the PCI receiver-side synchronization register of
+ * every context, so that VH stores already sent over PCIe have reached VE
+ * memory. Here the VH's copies into VE memory are complete when the copying
+ * call returns (shared mapping or process_vm_writev), so only a full
+ * fence remains. */
+VEO_API void veo_access_pcircvsyc_register(struct veo_proc_handle *h)
+{
+    (void)h;
+    atomic_thread_fence(memory_order_seq_cst);
 }

@@ -149,6 +149,7 @@ struct veo_thr_ctxt {
     struct veo_result *res;
     size_t nres, capres;
     bool closed;
+    pthread_mutex_t submit; /* recursive: request blocks (hook.c) */
 };
 
 struct veo_thr_ctxt_attr {
@@ -255,6 +256,10 @@ void veo_i_wedged(struct veo_proc_handle *h);
 int veo_i_wait_answer(struct veo_proc_handle *h, int fd, uint64_t deadline_ns);
 void veo_i_reap(pid_t pid, int pidfd);
 
+/* venv.c: the VE process's environment (VE_NAME also as NAME); a
+ * calloc'ed array of pointers into environ, 0 or -ENOMEM */
+int veo_i_ve_environ(char ***out);
+
 /* proc.c */
 struct veo_proc_handle *veo_i_proc_by_ident(int ident);
 
@@ -282,5 +287,19 @@ int veo_i_vecall_ready(struct veo_proc_handle *h);
 /* dev_ve.c: h as a device of the seam, made on first use */
 struct rashm_dev;
 int veo_i_dev(struct veo_proc_handle *h, struct rashm_dev **out);
+
+/* hook.c: AVEO's hooks, request blocks, the set of live contexts */
+typedef void veo_hook_fn(void *, ...);
+/* 1 and the hook registered for API function func, else 0 */
+int veo_i_hook(void *func, veo_hook_fn **hook, void **payload);
+/* behind request req (VEO_REQUEST_ID_INVALID passes through) of a hooked
+ * veo_alloc_mem_async/veo_free_mem_async: the id of the request that runs
+ * the hook, or req when none is registered */
+uint64_t veo_i_async_hooked(struct veo_thr_ctxt *c, void *func, bool alloc, uint64_t req,
+                            uint64_t arg); /* asynchook.c */
+int veo_i_submit_lock_init(struct veo_thr_ctxt *c); /* 0/-errno */
+int veo_i_ctx_live_add(struct veo_thr_ctxt *c);
+void veo_i_ctx_live_del(struct veo_thr_ctxt *c);
+bool veo_i_ctx_is_live(struct veo_thr_ctxt *c);
 
 #endif

@@ -123,14 +123,18 @@ int main(void)
     CHECK_EQ(veo_hmemcpy(dst, hm2, 1u << 20), 0);         /* VE -> VH */
     CHECK(memcmp(src, dst, 1u << 20) == 0);
     CHECK_EQ(veo_hmemcpy(dst, src, 100), 0);              /* VH -> VH */
-    /* hmem as a call argument: the VE function gets the VE address */
+    /* hmem as a call argument: the VE function gets the tagged pointer, as
+     * in AVEO, and strips it (veo_get_hmem_addr of <veo_ve.h>) */
     veo_args_clear(a);
     CHECK_EQ(veo_args_set_hmem(a, 0, hm), 0);
-    CHECK_EQ(veo_args_set_hmem(a, 1, src), -1); /* not an hmem pointer */
-    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_load"), a, &r), VEO_COMMAND_OK);
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_hmem_load"), a, &r), VEO_COMMAND_OK);
     uint64_t first8;
     memcpy(&first8, src, 8);
     CHECK_EQ(r, first8);
+    /* a plain VH pointer is passed as it is and is no VE address there */
+    CHECK_EQ(veo_args_set_hmem(a, 0, src), 0);
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_hmem_load"), a, &r), VEO_COMMAND_OK);
+    CHECK_EQ(r, 0xbad);
     /* another process's hmem copy: VE(h) -> VE(h2) */
     struct veo_proc_handle *h2 = veo_proc_create(0);
     CHECK(h2 != NULL);
@@ -147,7 +151,14 @@ int main(void)
     CHECK(veo_get_proc_handle_from_hmem(hm3) == NULL || veo_get_proc_handle_from_hmem(hm3) == h);
     CHECK_EQ(veo_free_hmem(hm), 0);
     CHECK_EQ(veo_free_hmem(hm2), 0);
-    CHECK_EQ(veo_free_hmem(src), -1);
+    /* AVEO: without a process, hmem is VH memory; veo_free_hmem frees a
+     * plain VH pointer */
+    void *vh = NULL;
+    CHECK_EQ(veo_alloc_hmem(NULL, &vh, 4096), 0);
+    CHECK(vh != NULL && !veo_is_ve_addr(vh));
+    CHECK_EQ(veo_hmemcpy(vh, src, 4096), 0);
+    CHECK(memcmp(vh, src, 4096) == 0);
+    CHECK_EQ(veo_free_hmem(vh), 0);
 
     CHECK_EQ(veo_free_mem(h, buf), 0);
     veo_args_free(a);

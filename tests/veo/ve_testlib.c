@@ -1,9 +1,13 @@
 /* A "VE library" for the tests: x86 code loaded into the rashm-ve helper. */
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <veo_ve.h>
 
 #define VE_EXPORT __attribute__((visibility("default")))
 
@@ -135,4 +139,33 @@ VE_EXPORT uint64_t ve_divzero(uint64_t d)
 {
     volatile uint64_t n = 10;
     return n / d;
+}
+
+/* $OMP_NUM_THREADS of the VE process as a number, -1 when unset. */
+VE_EXPORT int64_t ve_omp_threads(void);
+VE_EXPORT int64_t ve_omp_threads(void)
+{
+    const char *e = getenv("OMP_NUM_THREADS");
+    return e ? atol(e) : -1;
+}
+
+/* Prints a line and leaves it in stdio's buffer (no fflush). */
+VE_EXPORT int64_t ve_print(int64_t n);
+VE_EXPORT int64_t ve_print(int64_t n)
+{
+    printf("ve-out %ld\n", (long)n);
+    return 0;
+}
+
+/* The first 8 bytes of the VE memory named by an hmem pointer, as AVEO's VE
+ * code reads it (tag stripped by the VE side); 0xbad for a pointer without
+ * the tag. */
+VE_EXPORT uint64_t ve_hmem_load(void *p);
+VE_EXPORT uint64_t ve_hmem_load(void *p)
+{
+    if (!veo_is_ve_addr(p))
+        return 0xbad;
+    uint64_t v;
+    memcpy(&v, veo_get_hmem_addr(p), 8);
+    return v;
 }

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -34,7 +35,20 @@
 static void shutdown_and_exit(int code)
 {
     rashm_ve_runtime_shutdown();
+    /* What VE code printed to a file or pipe is still in its stdio buffers
+     * (a VE program's output is flushed when it ends, as on a card). */
+    fflush(NULL);
     _exit(code);
+}
+
+/* The orderly end the VH asked for: VE code's exit handlers and
+ * destructors run too, as when a VE program returns from main. Worker
+ * threads are idle (the VH drained its contexts); a handler that hangs is
+ * ended by the VH's SIGKILL after its grace period. */
+static void orderly_exit(void)
+{
+    rashm_ve_runtime_shutdown();
+    exit(0);
 }
 
 int main(int argc, char **argv)
@@ -114,7 +128,7 @@ int main(int argc, char **argv)
             ((char *)&m)[n] = 0;
         m.str[sizeof m.str - 1] = 0;
         if (m.op == RVE_OP_EXIT)
-            shutdown_and_exit(0);
+            orderly_exit();
         memset(&rep, 0, sizeof rep);
         handle(&m, &rep);
         if (send(RVE_CHAN_FD, &rep, sizeof rep, MSG_NOSIGNAL) < 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the build into a temporary prefix, builds a VEO program written
 # against NEC's documentation (with pkg-config rashm-veo, and with a plain
-# -lveo) and its VE library (pkg-config rashm-ve), and runs both builds.
+# -lveo) and its VE library (pkg-config rashm-ve), and runs both builds;
+# then a static VE program (rashm-mk-veorun-static) via veo_proc_create_static.
 #   install_test.sh BUILD_DIR SOURCE_DIR SANITIZE(ON/OFF)
 set -eu
 build=$1 src=$2 san=${3:-OFF}
@@ -22,6 +23,9 @@ set -x
 $cc $extra -o "$tmp/hello" "$src/hello.c" $($pkgc --cflags --libs rashm-veo)
 $cc $extra -o "$tmp/hello-lveo" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$libdir" -Wl,-rpath,"$libdir" -lveo
 $cc -shared -fPIC -o "$tmp/libvehello.so" "$src/libvehello.c" $($pkgc --cflags --libs rashm-ve)
+$cc $extra -o "$tmp/hello_static" "$src/hello_static.c" $($pkgc --cflags --libs rashm-veo)
+# a static VE program, as NEC's mk_veorun_static makes one
+"$tmp/prefix/bin/rashm-mk-veorun-static" "$tmp/veorun_hello" "$src/libvehello.c"
 cd "$tmp"
 # the helper must be found relative to the installed library
 # (<prefix>/libexec/rashm), not in the build tree
@@ -29,7 +33,14 @@ ldd ./hello | grep -q "librashm-veo.so.0 => $libdir/"
 ldd ./hello-lveo | grep -q "librashm-veo.so.0 => $libdir/"
 ./hello ./libvehello.so | tee out1
 ./hello-lveo "$tmp/libvehello.so" | tee out2
+# (a sanitized helper refuses a preloaded library ahead of its runtime
+# unless told that the order is intended)
+asan_order=""
+[ "$san" = ON ] && asan_order="verify_asan_link_order=0"
+ASAN_OPTIONS="${asan_order}${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    ./hello_static ./veorun_hello | tee out3
 set +x
+grep -q "static hello returned 42 (rc 0)" out3
 grep -q "Hello, world from the VE (20 + 22)" out1
 grep -q "hello returned 42" out2
 grep -q "VE memory round trip: software VE" out2

@@ -292,7 +292,10 @@ void veo_i_publish(struct veo_thr_ctxt *c)
 #define VH_RUN_NOW_MAX (64 * 1024)
 static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
 {
-    if (!q->run || q->op == VH_OP_FUNC || q->size > VH_RUN_NOW_MAX)
+    /* Only the memory operations: anything else (a user's function, an
+     * AVEO hook request, which collects an earlier request and so takes
+     * this context's lock) must not run with the lock held. */
+    if (!q->run || q->op < VH_OP_WRITE || q->op > VH_OP_FREE || q->size > VH_RUN_NOW_MAX)
         return false;
     return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
 }

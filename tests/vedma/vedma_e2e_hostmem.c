@@ -32,7 +32,13 @@ static int ve(struct veo_proc_handle *h, const char *fn, uint64_t a0, uint64_t a
     veo_args_set_u64(a, 1, a1);
     veo_args_set_u64(a, 2, a2);
     veo_args_set_u64(a, 3, a3);
-    int st = veo_call_sync(h, lib_sym(h, fn), a, &r);
+    /* the VEO_COMMAND_* state (veo_call_sync answers only 0/-1, as AVEO's);
+     * the first context opened is the main one */
+    struct veo_thr_ctxt *c = veo_get_context(h, 0);
+    if (!c)
+        c = veo_context_open(h);
+    uint64_t id = veo_call_async(c, lib_sym(h, fn), a);
+    int st = id == VEO_REQUEST_ID_INVALID ? -1 : veo_call_wait_result(c, id, &r);
     veo_args_free(a);
     if (ret)
         *ret = r;

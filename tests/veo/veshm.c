@@ -35,13 +35,26 @@ static struct ve mk(void)
     return v;
 }
 
+/* the VEO_COMMAND_* state of a call on the main context (veo_call_sync
+ * answers only 0 or -1, as AVEO's does) */
+static int call_state(struct veo_proc_handle *h, uint64_t addr, struct veo_args *a, uint64_t *r)
+{
+    struct veo_thr_ctxt *c = veo_get_context(h, 0);
+    if (!c)
+        c = veo_context_open(h); /* the first one opened is the main context */
+    uint64_t id = veo_call_async(c, addr, a);
+    if (id == VEO_REQUEST_ID_INVALID)
+        return -1;
+    return veo_call_wait_result(c, id, r);
+}
+
 static uint64_t call(struct ve *v, const char *fn, uint64_t a0, uint64_t a1, int *state)
 {
     struct veo_args *a = veo_args_alloc();
     uint64_t r = 0;
     veo_args_set_u64(a, 0, a0);
     veo_args_set_u64(a, 1, a1);
-    int st = veo_call_sync(v->h, sym(v->h, v->lib, fn), a, &r);
+    int st = call_state(v->h, sym(v->h, v->lib, fn), a, &r);
     veo_args_free(a);
     if (state)
         *state = st;

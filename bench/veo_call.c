@@ -20,24 +20,14 @@
 
 #include <ve_offload.h>
 
+#include "bench.h"
+
 static double now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    return bench_now() * 1e9;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return v[n / 2];
-}
 
 static double pct(double *v, int n, double p) /* v sorted */
 {
@@ -86,7 +76,7 @@ static double pingpong(int n, int use_futex, double *samples)
     }
     waitpid(p, NULL, 0);
     munmap((void *)w, 4096);
-    return median(samples, n);
+    return bench_median(samples, n);
 }
 
 static const char *bench_lib(char *buf, size_t len)
@@ -120,7 +110,7 @@ int main(int argc, char **argv)
         direct_empty();
         t[i] = now_ns() - t0;
     }
-    double direct = median(t, n);
+    double direct = bench_median(t, n);
     double spin = pingpong(n, 0, t);
     double fut = pingpong(n / 4, 1, t);
 
@@ -147,14 +137,14 @@ int main(int argc, char **argv)
         bad += veo_call_wait_result(ctx, id, &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    double async = median(t, n);
+    double async = bench_median(t, n);
     double p10 = pct(t, n, 0.10), p90 = pct(t, n, 0.90), p99 = pct(t, n, 0.99);
     for (int i = 0; i < n; i++) {
         double t0 = now_ns();
         bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    double sync = median(t, n);
+    double sync = bench_median(t, n);
 
     /* 8 scalar arguments; one 64-byte INOUT stack argument */
     uint64_t f8 = veo_get_sym(h, lib, "bench_args8"), fio = veo_get_sym(h, lib, "bench_inout");
@@ -169,13 +159,13 @@ int main(int argc, char **argv)
         bad += veo_call_wait_result(ctx, veo_call_async(ctx, f8, a8), &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    double args8 = median(t, n);
+    double args8 = bench_median(t, n);
     for (int i = 0; i < n; i++) {
         double t0 = now_ns();
         bad += veo_call_wait_result(ctx, veo_call_async(ctx, fio, aio), &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    double inout = median(t, n);
+    double inout = bench_median(t, n);
     bad += iobuf[0] != (uint64_t)n;
     veo_args_free(a8);
     veo_args_free(aio);
@@ -187,7 +177,7 @@ int main(int argc, char **argv)
         bad += veo_call_wait_result(ctx2, veo_call_async(ctx2, fn, args), &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    double async2 = median(t, n);
+    double async2 = bench_median(t, n);
 
     /* throughput: 64 calls in flight, then collect */
     double t0 = now_ns();

@@ -14,18 +14,13 @@
 
 #include <ve_offload.h>
 
+#include "bench.h"
+
 static double now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    return bench_now() * 1e9;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static long maxrss_kib(void)
 {
@@ -62,14 +57,14 @@ int main(int argc, char **argv)
         bad |= veo_write_mem(h, ve, &v, 8);
         t[i] = now_ns() - t0;
     }
-    qsort(t, N8, sizeof t[0], cmp);
+    qsort(t, N8, sizeof t[0], bench_cmp_double);
     double w8 = t[N8 / 2];
     for (int i = 0; i < N8; i++) {
         double t0 = now_ns();
         bad |= veo_read_mem(h, &back, ve, 8);
         t[i] = now_ns() - t0;
     }
-    qsort(t, N8, sizeof t[0], cmp);
+    qsort(t, N8, sizeof t[0], bench_cmp_double);
     double r8 = t[N8 / 2];
     bad |= back != v;
     /* memcpy of 8 bytes, for scale */
@@ -80,7 +75,7 @@ int main(int argc, char **argv)
         memcpy((void *)&sink, &src8, 8);
         t[i] = now_ns() - t0;
     }
-    qsort(t, N8, sizeof t[0], cmp);
+    qsort(t, N8, sizeof t[0], bench_cmp_double);
     double m8 = t[N8 / 2];
     printf("bench-veo-mem: 8-byte transfers, median of %d\n", N8);
     printf("  veo_write_mem 8 B  %7.3f us   target < 3 us\n", w8 / 1e3);

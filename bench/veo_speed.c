@@ -28,24 +28,14 @@
 
 #include <ve_offload.h>
 
+#include "bench.h"
+
 static double now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    return bench_now() * 1e9;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return v[n / 2];
-}
 
 static double mean(const double *v, int n)
 {
@@ -81,7 +71,7 @@ static double spin_pingpong(int n, double *samples)
     }
     waitpid(p, NULL, 0);
     munmap((void *)w, 4096);
-    return median(samples, n);
+    return bench_median(samples, n);
 }
 
 static pid_t hog_start(int cpu)
@@ -135,7 +125,7 @@ static double sync_median(struct veo_proc_handle *h, uint64_t fn, struct veo_arg
         bad += veo_call_sync(h, fn, a, &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    return median(t, n);
+    return bench_median(t, n);
 }
 
 static double async_call_median(struct veo_thr_ctxt *c, uint64_t fn, struct veo_args *a, int n)
@@ -146,7 +136,7 @@ static double async_call_median(struct veo_thr_ctxt *c, uint64_t fn, struct veo_
         bad += veo_call_wait_result(c, veo_call_async(c, fn, a), &r) != VEO_COMMAND_OK;
         t[i] = now_ns() - t0;
     }
-    return median(t, n);
+    return bench_median(t, n);
 }
 
 static double mem_median(struct veo_proc_handle *h, struct veo_thr_ctxt *c, int async, int write,
@@ -164,7 +154,7 @@ static double mem_median(struct veo_proc_handle *h, struct veo_thr_ctxt *c, int 
         }
         t[i] = now_ns() - t0;
     }
-    return median(t, n);
+    return bench_median(t, n);
 }
 
 int main(int argc, char **argv)
@@ -232,7 +222,7 @@ int main(int argc, char **argv)
     }
     if (!only_hog) {
         double mf = mean(first, NW), ms = mean(steady, NW);
-        double medf = median(first, NW), meds = median(steady, NW);
+        double medf = bench_median(first, NW), meds = bench_median(steady, NW);
         printf("\n3. warm-up (veo_call_sync and 8-byte veo_write_mem, alternating)\n");
         printf("  create + load library                       %8.1f ms\n", (t_ready - t_create) / 1e6);
         printf("  first %d ops after create: mean %7.3f us, median %7.3f us (took %.1f ms)\n", NW,
@@ -293,7 +283,7 @@ int main(int argc, char **argv)
                 __asm__ volatile("" ::: "memory");
                 t[i] = now_ns() - t1;
             }
-            double mc = median(t, m);
+            double mc = bench_median(t, m);
             printf("  %6zu %7.3fus %7.3fus %7.3fus %7.3fus %7.2fx %7.2fx %7.3fus\n", sz, w / 1e3,
                    aw / 1e3, rd / 1e3, ar / 1e3, aw / w, ar / rd, mc / 1e3);
         }

@@ -205,6 +205,9 @@ static uint64_t submit_copy(struct veo_thr_ctxt *c, int write, void *vh, uint64_
 {
     if (!c)
         return VEO_REQUEST_ID_INVALID;
+    /* every submission takes the submit lock first: another thread's
+     * request block (veo_req_block_begin) holds it */
+    pthread_mutex_lock(&c->submit);
     pthread_mutex_lock(&c->lock);
     uint64_t id = veo_i_reserve(c);
     if (id != VEO_REQUEST_ID_INVALID) {
@@ -227,6 +230,7 @@ static uint64_t submit_copy(struct veo_thr_ctxt *c, int write, void *vh, uint64_
         veo_i_publish(c);
     }
     pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->submit);
     return id;
 }
 

@@ -234,13 +234,29 @@ static uint64_t submit_copy(struct veo_thr_ctxt *c, int write, void *vh, uint64_
     return id;
 }
 
+/* A small queued copy on a context with nothing in flight runs at once in
+ * this thread (veo_i_submit_vh runs a memory operation that is next in
+ * order at submission): within VE memory that is a memcpy through the VH's
+ * own mapping, as fast as veo_read_mem/veo_write_mem. Behind other requests
+ * it travels inline through the ring, in order (submit_copy). */
+static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t, int write)
+{
+    if (!c)
+        return VEO_REQUEST_ID_INVALID;
+    pthread_mutex_lock(&c->submit);
+    uint64_t id = veo_i_ctx_drained(c) ? veo_i_submit_vh(c, t)
+                                       : submit_copy(c, write, t->hptr, t->ve, t->size);
+    pthread_mutex_unlock(&c->submit);
+    return id;
+}
+
 VEO_API uint64_t veo_async_read_mem(struct veo_thr_ctxt *c, void *dst, uint64_t src, size_t size)
 {
     if (!dst && size)
         return VEO_REQUEST_ID_INVALID;
-    if (size <= RVE_INLINE_MAX)
-        return submit_copy(c, 0, dst, src, size);
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_READ, .hptr = dst, .ve = src, .size = size};
+    if (size <= RVE_INLINE_MAX)
+        return submit_small_copy(c, &t, 0);
     return veo_i_submit_vh(c, &t);
 }
 
@@ -249,9 +265,9 @@ VEO_API uint64_t veo_async_write_mem(struct veo_thr_ctxt *c, uint64_t dst, const
 {
     if (!src && size)
         return VEO_REQUEST_ID_INVALID;
-    if (size <= RVE_INLINE_MAX)
-        return submit_copy(c, 1, (void *)(uintptr_t)src, dst, size);
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_WRITE, .hptr = (void *)(uintptr_t)src, .ve = dst, .size = size};
+    if (size <= RVE_INLINE_MAX)
+        return submit_small_copy(c, &t, 1);
     return veo_i_submit_vh(c, &t);
 }
 

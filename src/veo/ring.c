@@ -300,6 +300,14 @@ static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
     return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
 }
 
+bool veo_i_ctx_drained(struct veo_thr_ctxt *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool done = atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, c->next_id);
+    pthread_mutex_unlock(&c->lock);
+    return done;
+}
+
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
 {
     if (!c)

@@ -235,6 +235,9 @@ struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id);
 void veo_i_publish(struct veo_thr_ctxt *c);
 /* queues a VH-kind request (takes the lock); its id or VEO_REQUEST_ID_INVALID */
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl);
+/* Every request submitted on c has finished. Call with c->submit held: no
+ * submission can come meanwhile, and finishing only keeps it true. */
+bool veo_i_ctx_drained(struct veo_thr_ctxt *c);
 /* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
 int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
 /* waits until everything submitted finished; 0 or -ESRCH */

@@ -209,6 +209,11 @@ struct reg_entry {
  * when the registry is not usable here (refused top directory, foreign
  * per-uid directory: said once on stderr); -errno when writing failed. */
 struct reg_pending_h;
+/* The entry reg_store writes for plan p (ranges: what the caller asked,
+ * for the CPUs of each range), without the segment's facts (shmid, key,
+ * sizes, times: the caller fills them). NULL when out of memory. */
+RASHM_HIDDEN struct reg_entry *reg_entry_from_plan(const struct plan *p, const struct rashm_range *ranges,
+                                                  int nranges, size_t *size);
 RASHM_HIDDEN int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb,
                            const struct plan *p, const struct rashm_range *ranges, int nranges,
                            const struct reg_pending_h *h);

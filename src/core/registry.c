@@ -560,30 +560,15 @@ static int store_entry(const struct udir *u, int shmid, const struct reg_entry *
     return write_atomic(u, name, e, sz, NULL);
 }
 
-int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
-              const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
+struct reg_entry *reg_entry_from_plan(const struct plan *p, const struct rashm_range *ranges, int nranges,
+                                      size_t *size)
 {
-    struct shmid_ds ds;
-    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
-        return -errno;
-    uint64_t birth = 0;
-    if (seg_mapping_birth(base, ds.shm_segsz, &birth))
-        birth = 0;
-    int rc;
-    size_t sz = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
-    struct reg_entry *e = calloc(1, sz);
+    *size = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
+    struct reg_entry *e = calloc(1, *size);
     if (!e)
-        return -ENOMEM;
+        return NULL;
     e->magic = REG_MAGIC;
     e->version = REG_VERSION;
-    e->shmid = shmid;
-    e->key = ds.shm_perm.__key;
-    e->cpid = ds.shm_cpid;
-    e->segsz = ds.shm_segsz;
-    e->ctime = ds.shm_ctime;
-    e->birth = birth;
-    e->hugetlb = hugetlb;
-    e->page_size = page_size;
     e->nranges = p->n;
     for (int i = 0; i < p->n; i++) {
         const struct plan_entry *pe = &p->e[i];
@@ -605,6 +590,31 @@ int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, cons
         if (pe->per_attach)
             e->has_per_attach = 1;
     }
+    return e;
+}
+
+int reg_store(int shmid, const void *base, uint64_t page_size, int hugetlb, const struct plan *p,
+              const struct rashm_range *ranges, int nranges, const struct reg_pending_h *h)
+{
+    struct shmid_ds ds;
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
+        return -errno;
+    uint64_t birth = 0;
+    if (seg_mapping_birth(base, ds.shm_segsz, &birth))
+        birth = 0;
+    int rc;
+    size_t sz;
+    struct reg_entry *e = reg_entry_from_plan(p, ranges, nranges, &sz);
+    if (!e)
+        return -ENOMEM;
+    e->shmid = shmid;
+    e->key = ds.shm_perm.__key;
+    e->cpid = ds.shm_cpid;
+    e->segsz = ds.shm_segsz;
+    e->ctime = ds.shm_ctime;
+    e->birth = birth;
+    e->hugetlb = hugetlb;
+    e->page_size = page_size;
     struct udir u;
     if (h && h->dfd >= 0 && h->uid == ds.shm_perm.cuid) {
         /* the directory the creation record is in, verified then */

@@ -12,39 +12,17 @@
 
 #define MiB (UINT64_C(1) << 20)
 
-/* What reg_store writes for a plan (kept in step with registry.c). */
+/* What reg_store writes for a plan (the core's own conversion). */
 static struct reg_entry *entry_of(const struct plan *p, int shmid, uint64_t segsz, uint64_t page, int hugetlb,
                                   const struct rashm_range *src, int nsrc, size_t *size)
 {
-    *size = sizeof(struct reg_entry) + (size_t)p->n * sizeof(struct reg_range);
-    struct reg_entry *e = calloc(1, *size);
-    e->magic = 0x72617368u;
-    e->version = 1;
+    struct reg_entry *e = reg_entry_from_plan(p, src, nsrc, size);
+    if (!e)
+        abort();
     e->shmid = shmid;
     e->segsz = segsz;
     e->hugetlb = hugetlb;
     e->page_size = page;
-    e->nranges = p->n;
-    for (int i = 0; i < p->n; i++) {
-        const struct plan_entry *pe = &p->e[i];
-        struct reg_range *r = &e->r[i];
-        r->offset = pe->offset;
-        r->length = pe->length;
-        r->policy = pe->policy;
-        r->eff_policy = pe->eff_policy;
-        r->origin = pe->origin;
-        r->srad = pe->srad;
-        r->range_index = pe->range_index;
-        r->mode = pe->mode;
-        r->populate_now = pe->populate_now;
-        r->per_attach = pe->per_attach;
-        r->nodes = pe->nodes;
-        r->mask = pe->mask;
-        if (pe->range_index >= 0 && pe->range_index < nsrc)
-            r->cpus = src[pe->range_index].cpus;
-        if (pe->per_attach)
-            e->has_per_attach = 1;
-    }
     return e;
 }
 

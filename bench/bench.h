@@ -58,14 +58,7 @@ static struct rcom_hp_loan bench_loans[BENCH_MAX_LOANS];
 
 static inline long bench_nr_hugepages(void)
 {
-    FILE *f = fopen(RCOM_HP_KNOB, "r");
-    long v = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
+    return rcom_read_long(RCOM_HP_KNOB);
 }
 
 /* Gives back every loan of this run. */

@@ -17,7 +17,7 @@
 
 #define LEDGER RCOM_HP_DIR "/hugepages.d"
 
-static long read_number(const char *path)
+long rcom_read_long(const char *path)
 {
     FILE *f = fopen(path, "re");
     long v = -1;
@@ -29,7 +29,7 @@ static long read_number(const char *path)
     return v;
 }
 
-static int write_number(const char *path, long v)
+int rcom_write_long(const char *path, long v)
 {
     FILE *f = fopen(path, "we");
     if (!f)
@@ -95,9 +95,9 @@ static int lock_pool(void)
 
 static void lower(long n)
 {
-    long cur = read_number(RCOM_HP_KNOB);
+    long cur = rcom_read_long(RCOM_HP_KNOB);
     if (cur >= 0)
-        write_number(RCOM_HP_KNOB, cur > n ? cur - n : 0);
+        rcom_write_long(RCOM_HP_KNOB, cur > n ? cur - n : 0);
 }
 
 /* Records of borrowers that are gone: give their pages back. Lock held.
@@ -116,7 +116,7 @@ static long settle_ledger(void)
         if (sscanf(e->d_name, "%d.%llu", &pid, &st) != 2)
             continue;
         snprintf(path, sizeof path, LEDGER "/%s", e->d_name);
-        long n = read_number(path);
+        long n = rcom_read_long(path);
         if (start_time(pid) == st) {
             if (n > 0)
                 live += n;
@@ -140,19 +140,19 @@ int rcom_hp_borrow(long pages, struct rcom_hp_loan *loan)
     if (fd < 0)
         return fd;
     settle_ledger();
-    long cur = read_number(RCOM_HP_KNOB);
-    int rc = cur < 0 ? -EIO : write_number(RCOM_HP_KNOB, cur + pages);
+    long cur = rcom_read_long(RCOM_HP_KNOB);
+    int rc = cur < 0 ? -EIO : rcom_write_long(RCOM_HP_KNOB, cur + pages);
     if (rc == 0) {
-        long got = read_number(RCOM_HP_KNOB);
+        long got = rcom_read_long(RCOM_HP_KNOB);
         if (got >= cur + pages) {
             static unsigned seq; /* a process may hold several loans */
             snprintf(loan->record, sizeof loan->record, LEDGER "/%d.%llu.%u", (int)getpid(),
                      start_time(getpid()), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-            write_number(loan->record, pages);
+            rcom_write_long(loan->record, pages);
             loan->pages = pages;
         } else {
             /* the kernel found fewer free 2 MiB blocks: give back what came */
-            write_number(RCOM_HP_KNOB, cur);
+            rcom_write_long(RCOM_HP_KNOB, cur);
             rc = -ENOMEM;
         }
     }
@@ -166,7 +166,7 @@ int rcom_hp_borrow_retry(long pages, int attempts, int pause_ms, struct rcom_hp_
         int rc = rcom_hp_borrow(pages, loan);
         if (rc != -ENOMEM || i >= attempts)
             return rc;
-        write_number("/proc/sys/vm/compact_memory", 1);
+        rcom_write_long("/proc/sys/vm/compact_memory", 1);
         struct timespec ts = {pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -190,7 +190,7 @@ int rcom_hp_return(struct rcom_hp_loan *loan, struct rcom_hp_report *report)
     if (fd < 0)
         return fd;
     struct rcom_hp_report r;
-    r.knob_before = read_number(RCOM_HP_KNOB);
+    r.knob_before = rcom_read_long(RCOM_HP_KNOB);
     r.lent_live = settle_ledger();
     r.surplus_before = rcom_meminfo("HugePages_Surp");
     lower(loan->pages);

@@ -63,6 +63,11 @@ RASHM_HIDDEN int rcom_hp_ensure_free(long pages, struct rcom_hp_loan *loan);
  * the next borrower or returner gives them back once this process is gone. */
 RASHM_HIDDEN int rcom_hp_return(struct rcom_hp_loan *loan, struct rcom_hp_report *report);
 
+/* The first number in a file (a sysctl, a cgroup counter), -1 when there is
+ * none; writing one: 0 or -errno. */
+RASHM_HIDDEN long rcom_read_long(const char *path);
+RASHM_HIDDEN int rcom_write_long(const char *path, long v);
+
 /* A number from /proc/meminfo ("HugePages_Free", without the colon), -1
  * when absent. */
 RASHM_HIDDEN long rcom_meminfo(const char *field);

@@ -104,28 +104,6 @@ static void leak(const char *fmt, ...)
 
 /* ---- huge pages borrowed by delta ---------------------------------------- */
 
-static long read_long(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    long v = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
-static int write_long(const char *path, long v)
-{
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
-    fprintf(f, "%ld\n", v);
-    int rc = fclose(f) ? -errno : 0;
-    return rc;
-}
-
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot; with
  * the pid it names a process for good (pids are reused, this pair is not). */
 static unsigned long long start_time(pid_t pid)
@@ -157,7 +135,7 @@ static int hp_borrow(long n)
 {
     int rc = rcom_hp_borrow_retry(n, 30, 2000, &loan);
     if (rc == -ENOMEM)
-        say("could not borrow %ld huge pages (vm.nr_hugepages %ld)", n, read_long(RCOM_HP_KNOB));
+        say("could not borrow %ld huge pages (vm.nr_hugepages %ld)", n, rcom_read_long(RCOM_HP_KNOB));
     else if (rc == -EPERM)
         say("%s is not a root-owned directory writable only by root", RCOM_HP_DIR);
     else if (rc < 0)
@@ -287,7 +265,7 @@ static void cg_enter(void)
     if (!cg_ok)
         return;
     snprintf(f, sizeof f, "%s/cgroup.procs", cg_path);
-    if (write_long(f, 0) < 0)
+    if (rcom_write_long(f, 0) < 0)
         fprintf(stderr, "%s: cannot enter %s\n", me, cg_path);
 }
 
@@ -295,7 +273,7 @@ static long cg_read(const char *name)
 {
     char f[PATH_MAX + 64];
     snprintf(f, sizeof f, "%s/%s", cg_path, name);
-    return read_long(f);
+    return rcom_read_long(f);
 }
 
 static void cg_check_and_remove(void)

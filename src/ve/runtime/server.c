@@ -20,6 +20,14 @@
 #include "wait.h"
 
 static struct devq *served_q; /* the area, in the device process */
+/* The sequence number of each slot's last served request: ours, since what
+ * the area says is not trusted. Taken in server_start, before the area is
+ * announced ready: the VE process sends nothing before that, so every
+ * request it sends is new to this snapshot. (Taken at the start of the
+ * server thread instead, a thread the scheduler started late missed a
+ * request sent meanwhile: it counted it as served, and the VE thread
+ * waited for its answer for ever.) */
+static uint32_t served[DQ_NREQ];
 static pthread_t server_thr;
 static _Atomic int stop_flag;
 static int server_running;
@@ -96,7 +104,11 @@ static void serve(struct dq_req *r, uint32_t seq)
     }
     r->rc = rc;
     memcpy(r->out, out, sizeof out);
-    atomic_store_explicit(&r->done, seq, memory_order_release);
+    /* seq_cst, not release: the store must be visible before waiting is
+     * read (the waiter sets waiting, then reads done; a release store may
+     * pass the load, and both sides would miss the other until the
+     * waiter's sleep slice ends) */
+    atomic_store_explicit(&r->done, seq, memory_order_seq_cst);
     if (atomic_load_explicit(&r->waiting, memory_order_seq_cst))
         rcom_wake(&r->done, INT_MAX, RCOM_WAIT_SHARED);
 }
@@ -110,15 +122,12 @@ static int stop_requested(void *arg)
 static void *server_main(void *arg)
 {
     struct devq *q = arg;
-    uint32_t served[DQ_NREQ]; /* ours: what the area says is not trusted */
     struct rcom_wait w = {
         .spin_ns = q->spin_ns,
         .scope = RCOM_WAIT_SHARED,
         .stop = stop_requested,
         .sleeping = &q->server_sleeping,
     };
-    for (int i = 0; i < DQ_NREQ; i++)
-        served[i] = atomic_load(&q->req[i].seq);
     while (!atomic_load(&stop_flag)) {
         uint32_t bell = atomic_load_explicit(&q->bell, memory_order_seq_cst);
         int any = 0;
@@ -142,6 +151,8 @@ int server_start(struct devq *q)
     sigset_t all, old;
     int rc;
     served_q = q;
+    for (int i = 0; i < DQ_NREQ; i++)
+        served[i] = atomic_load(&q->req[i].seq);
     dma_mirror_to(q);
     atomic_store(&stop_flag, 0);
     sigfillset(&all);

@@ -22,7 +22,13 @@
  *    ev and wakes VH waiters if vh_waiters is non-zero;
  *  - a VH-kind slot (something the VH itself must do in queue order) is not
  *    executed by the worker: it sets slot.state = RVE_SLOT_VH_WAIT, bumps ev,
- *    and sleeps until a VH thread has done the work and set RVE_SLOT_VH_DONE.
+ *    and sleeps until a VH thread has done the work and set RVE_SLOT_VH_DONE;
+ *  - a VH-kind request that the VH runs at submission, when every earlier
+ *    one has finished (done_seq == submit_seq == n), is finished by the VH:
+ *    it stores done_seq = n + 1, then submit_seq = n + 1, bumps ev (no
+ *    wake-up for the worker). done_seq is never ahead of the worker's own
+ *    count otherwise, so a worker that finds done_seq != its count when
+ *    submit_seq moved steps over to done_seq.
  * Both sides use Dekker-style "publish, full fence, check the other side's
  * sleeping flag" so that no wake-up is lost.
  */
@@ -40,7 +46,7 @@
 enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 };
 
 #define RVE_MAGIC 0x72617368766530ULL /* "rashmve0" */
-#define RVE_PROTO_VERSION 1
+#define RVE_PROTO_VERSION 2
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4

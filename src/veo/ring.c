@@ -300,6 +300,25 @@ static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
     return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
 }
 
+/* The request c->next_id, run at submission (lock held, every earlier
+ * request finished: done_seq == submit_seq == its sequence number, and the
+ * worker has nothing to do), is counted as finished here: done_seq first,
+ * then submit_seq, so a worker that sees submit_seq move also sees done_seq
+ * ahead of its own count and steps over the request (rve_proto.h). The
+ * worker is not woken for that: it steps over the request whenever it next
+ * looks. VH threads waiting on the ring are told, as for any completion. */
+static void finish_at_submission(struct veo_thr_ctxt *c)
+{
+    struct rve_ring *r = c->ring;
+    c->next_id++;
+    uint32_t n = seq_of(c, c->next_id);
+    atomic_store_explicit(&r->done_seq, n, memory_order_seq_cst);
+    atomic_store_explicit(&r->submit_seq, n, memory_order_seq_cst);
+    atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
+        veo_i_futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+}
+
 bool veo_i_ctx_drained(struct veo_thr_ctxt *c)
 {
     pthread_mutex_lock(&c->lock);
@@ -326,14 +345,16 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
         s->retval = 0;
         if (run_now(c, q, id)) {
             /* Next in order: run it here and now, before the worker sees
-             * it, instead of a hand-off VH -> worker -> waiting VH thread.
-             * The worker finds it done and only keeps the count. */
+             * it, instead of a hand-off VH -> worker -> waiting VH thread,
+             * and count it as finished ourselves (the worker steps over
+             * it), so the next request finds the context drained too. */
             q->run(c, q, s);
             atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
+            finish_at_submission(c);
         } else {
             atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
+            veo_i_publish(c);
         }
-        veo_i_publish(c);
     }
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->submit);

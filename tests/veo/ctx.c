@@ -1,6 +1,7 @@
 /* Contexts and asynchronous requests: open/close/state/count, ordering,
  * peek/wait semantics, VH functions and memory requests on the queue, more
- * requests in flight than the ring has slots. */
+ * requests in flight than the ring has slots, queued copies run at
+ * submission among calls. */
 #include "veo_test.h"
 
 #include <errno.h>
@@ -216,6 +217,50 @@ int main(void)
         CHECK_EQ(veo_context_close(many[i]), 0);
     }
     CHECK_EQ(veo_num_contexts(h), 2);
+
+    /* Queued copies that run at submission (nothing else in flight) are
+     * counted as finished by the VH itself; the worker, spinning or asleep
+     * meanwhile (its sleep slice ends in the middle of this), steps over
+     * them. A call queued among them runs once, in order, and each copy
+     * lands. Breaking this made the worker run stale slots: a call twice,
+     * or a wait that never returned. */
+    {
+        uint64_t clog, ccell, got = 0, ncalls = 0, ncopies = 0;
+        enum { MAXCALLS = 2000 };
+        CHECK_EQ(veo_alloc_mem(h, &clog, 8 * (MAXCALLS + 1)), 0);
+        CHECK_EQ(veo_alloc_mem(h, &ccell, 64), 0);
+        CHECK_EQ(veo_write_mem(h, clog, zero, 8), 0);
+        double end = now_s() + 0.6;
+        int ok = 1;
+        while (ok && now_s() < end && ncalls < MAXCALLS) {
+            for (int k = 0; ok && k < 2000; k++, ncopies++) {
+                uint64_t q = veo_async_write_mem(c0, ccell, &ncopies, 8);
+                ok = veo_call_wait_result(c0, q, &r) == VEO_COMMAND_OK && r == 0;
+            }
+            uint64_t q = veo_async_read_mem(c0, &got, ccell, 8);
+            ok = ok && veo_call_wait_result(c0, q, &r) == VEO_COMMAND_OK && r == 0 &&
+                 got == ncopies - 1;
+            veo_args_clear(a);
+            veo_args_set_u64(a, 0, clog);
+            veo_args_set_u64(a, 1, ncalls);
+            q = veo_call_async(c0, f_log, a);
+            ok = ok && veo_call_wait_result(c0, q, &r) == VEO_COMMAND_OK && r == ncalls;
+            ncalls++;
+            if (ncalls % 4 == 0)
+                usleep(2000); /* long enough for the worker to fall asleep */
+        }
+        CHECK(ok);
+        CHECK(ncalls > 0);
+        uint64_t *lg = calloc(MAXCALLS + 1, 8);
+        CHECK_EQ(veo_read_mem(h, lg, clog, 8 * (ncalls + 1)), 0);
+        CHECK_EQ(lg[0], ncalls);
+        for (uint64_t i = 0; i < ncalls && i < MAXCALLS; i++)
+            if (lg[1 + i] != i) {
+                CHECK_EQ(lg[1 + i], i);
+                break;
+            }
+        free(lg);
+    }
 
     free(src);
     free(dst);

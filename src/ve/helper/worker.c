@@ -44,10 +44,24 @@ static void *worker_main(void *arg)
     tl_ring = r;
 
     for (;;) {
-        wait_change(r, &r->submit_seq, seq, &r->worker_sleeping);
-        if (atomic_load_explicit(&r->submit_seq, memory_order_acquire) == seq) {
+        /* Counters wrap: "ahead" is a signed difference. Our count may be
+         * ahead of submit_seq for a moment (below), so wait for submit_seq
+         * to move from what it is, not from our count. */
+        uint32_t sub = atomic_load_explicit(&r->submit_seq, memory_order_acquire);
+        if ((int32_t)(sub - seq) <= 0) {
             if (atomic_load(&r->stop))
                 break;
+            wait_change(r, &r->submit_seq, sub, &r->worker_sleeping);
+            continue;
+        }
+        /* The VH counted requests it ran at submission as finished (only
+         * while we had nothing left to do, so done_seq is never ahead of
+         * us otherwise): step over them. It stores done_seq before
+         * submit_seq, so after this step our count can be ahead of the
+         * submit_seq we read: the check above then waits. */
+        uint32_t d = atomic_load_explicit(&r->done_seq, memory_order_acquire);
+        if ((int32_t)(d - seq) > 0) {
+            seq = d;
             continue;
         }
         struct rve_slot *s = &r->slots[seq % RVE_NSLOT];

@@ -23,12 +23,14 @@
  *  - a VH-kind slot (something the VH itself must do in queue order) is not
  *    executed by the worker: it sets slot.state = RVE_SLOT_VH_WAIT, bumps ev,
  *    and sleeps until a VH thread has done the work and set RVE_SLOT_VH_DONE;
- *  - a VH-kind request that the VH runs at submission, when every earlier
- *    one has finished (done_seq == submit_seq == n), is finished by the VH:
- *    it stores done_seq = n + 1, then submit_seq = n + 1, bumps ev (no
- *    wake-up for the worker). done_seq is never ahead of the worker's own
- *    count otherwise, so a worker that finds done_seq != its count when
- *    submit_seq moved steps over to done_seq.
+ *  - a VH-kind request n that the VH runs at submission, when every earlier
+ *    one has finished (done_seq == n, the worker idle), is finished by the
+ *    VH: it stores done_seq = n + 1 and bumps ev, and does not publish it
+ *    (submit_seq stays, the worker is not disturbed). So done_seq may run
+ *    ahead of submit_seq, and of the worker's own count, which it never is
+ *    otherwise: a worker that finds done_seq ahead of its count when
+ *    submit_seq moves steps over to done_seq first. "Ahead" is a signed
+ *    32-bit difference.
  * Both sides use Dekker-style "publish, full fence, check the other side's
  * sleeping flag" so that no wake-up is lost.
  */

@@ -117,12 +117,10 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
             sc->vh = args->buf[i];
     }
 
-    pthread_mutex_lock(&c->submit);
-    pthread_mutex_lock(&c->lock);
-    uint64_t id = veo_i_reserve(c);
+    bool held;
+    uint64_t id = veo_i_submit_begin(c, &held);
     if (id == VEO_REQUEST_ID_INVALID) {
-        pthread_mutex_unlock(&c->lock);
-        pthread_mutex_unlock(&c->submit);
+        veo_i_submit_end(c, held);
         goto out_undo;
     }
     struct rve_slot *s = veo_i_slot(c, id);
@@ -150,8 +148,7 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
         }
     }
     veo_i_publish(c);
-    pthread_mutex_unlock(&c->lock);
-    pthread_mutex_unlock(&c->submit);
+    veo_i_submit_end(c, held);
     return id;
 
 out_undo:
@@ -195,58 +192,40 @@ static void copy_read_done(struct veo_thr_ctxt *c, struct vh_req *q, const struc
         memcpy(q->hptr, s->args, q->size);
 }
 
-/* A queued copy of at most one slot's worth travels inline through the
- * context's own ring, like a synchronous one through the transfer ring:
- * the worker runs it in order with the calls, in one round trip, where a
- * VH-kind request would pass from the worker to a VH thread and on to the
- * transfer ring's worker. */
-static uint64_t submit_copy(struct veo_thr_ctxt *c, int write, void *vh, uint64_t ve,
-                            size_t size)
+/* A small queued copy (at most one slot's worth). On a context with nothing
+ * in flight it runs at once in this thread, finished before the call
+ * returns (veo_i_try_run_now): within VE memory a memcpy through the VH's
+ * own mapping, as fast as veo_read_mem/veo_write_mem. Behind other requests
+ * it travels inline through the context's own ring, like a synchronous one
+ * through the transfer ring: the worker runs it in order with the calls, in
+ * one round trip, where a VH-kind request would pass from the worker to a
+ * VH thread and on to the transfer ring's worker. */
+static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t, int write)
 {
     if (!c)
         return VEO_REQUEST_ID_INVALID;
-    /* every submission takes the submit lock first: another thread's
-     * request block (veo_req_block_begin) holds it */
-    pthread_mutex_lock(&c->submit);
-    pthread_mutex_lock(&c->lock);
-    uint64_t id = veo_i_reserve(c);
-    if (id != VEO_REQUEST_ID_INVALID) {
+    bool held;
+    uint64_t id = veo_i_submit_begin(c, &held);
+    if (id != VEO_REQUEST_ID_INVALID && !veo_i_try_run_now(c, id, t)) {
         struct rve_slot *s = veo_i_slot(c, id);
         struct vh_req *q = veo_i_req(c, id);
         memset(q, 0, sizeof *q);
         q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
         q->done = write ? NULL : copy_read_done;
-        q->hptr = vh;
-        q->ve = ve;
-        q->size = size;
+        q->hptr = t->hptr;
+        q->ve = t->ve;
+        q->size = t->size;
         q->fail_as_value = true;
         s->kind = (uint32_t)q->kind;
-        s->addr = ve;
-        s->reserved[0] = size;
+        s->addr = t->ve;
+        s->reserved[0] = t->size;
         s->status = VEO_COMMAND_ERROR;
         s->retval = 0;
-        if (write && size)
-            memcpy(s->args, vh, size);
+        if (write && t->size)
+            memcpy(s->args, t->hptr, t->size);
         veo_i_publish(c);
     }
-    pthread_mutex_unlock(&c->lock);
-    pthread_mutex_unlock(&c->submit);
-    return id;
-}
-
-/* A small queued copy on a context with nothing in flight runs at once in
- * this thread (veo_i_submit_vh runs a memory operation that is next in
- * order at submission): within VE memory that is a memcpy through the VH's
- * own mapping, as fast as veo_read_mem/veo_write_mem. Behind other requests
- * it travels inline through the ring, in order (submit_copy). */
-static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t, int write)
-{
-    if (!c)
-        return VEO_REQUEST_ID_INVALID;
-    pthread_mutex_lock(&c->submit);
-    uint64_t id = veo_i_ctx_drained(c) ? veo_i_submit_vh(c, t)
-                                       : submit_copy(c, write, t->hptr, t->ve, t->size);
-    pthread_mutex_unlock(&c->submit);
+    veo_i_submit_end(c, held);
     return id;
 }
 
@@ -276,9 +255,9 @@ VEO_API uint64_t veo_alloc_mem_async(struct veo_thr_ctxt *c, const size_t size)
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_ALLOC, .size = size};
     if (!c)
         return VEO_REQUEST_ID_INVALID;
-    pthread_mutex_lock(&c->submit); /* the hook's request follows at once */
+    veo_i_block_begin(c); /* the hook's request follows at once */
     uint64_t id = veo_i_async_hooked(c, (void *)veo_alloc_mem_async, true, veo_i_submit_vh(c, &t), size);
-    pthread_mutex_unlock(&c->submit);
+    veo_i_block_end(c);
     return id;
 }
 
@@ -287,9 +266,9 @@ VEO_API uint64_t veo_free_mem_async(struct veo_thr_ctxt *c, uint64_t addr)
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_FREE, .ve = addr};
     if (!c)
         return VEO_REQUEST_ID_INVALID;
-    pthread_mutex_lock(&c->submit);
+    veo_i_block_begin(c);
     uint64_t id = veo_i_async_hooked(c, (void *)veo_free_mem_async, false, veo_i_submit_vh(c, &t), addr);
-    pthread_mutex_unlock(&c->submit);
+    veo_i_block_end(c);
     return id;
 }
 

@@ -88,13 +88,13 @@ VEO_API void veo_unregister_hmem_hook_functions(void)
 VEO_API void veo_req_block_begin(struct veo_thr_ctxt *c)
 {
     if (c)
-        pthread_mutex_lock(&c->submit);
+        veo_i_block_begin(c);
 }
 
 VEO_API void veo_req_block_end(struct veo_thr_ctxt *c)
 {
     if (c)
-        pthread_mutex_unlock(&c->submit);
+        veo_i_block_end(c);
 }
 
 /* ---- VE architecture --------------------------------------------------- */

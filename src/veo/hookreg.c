@@ -84,6 +84,21 @@ int veo_i_submit_lock_init(struct veo_thr_ctxt *c)
     return -rc;
 }
 
+/* A block counts itself only while it holds the lock: a single submission
+ * that saw no block (under c->lock) came before the block's first request;
+ * one that sees it waits for the lock (veo_i_submit_begin). */
+void veo_i_block_begin(struct veo_thr_ctxt *c)
+{
+    pthread_mutex_lock(&c->submit);
+    atomic_fetch_add(&c->blocks, 1);
+}
+
+void veo_i_block_end(struct veo_thr_ctxt *c)
+{
+    atomic_fetch_sub(&c->blocks, 1);
+    pthread_mutex_unlock(&c->submit);
+}
+
 /* ---- live contexts ----------------------------------------------------- */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct veo_thr_ctxt **live;

@@ -145,14 +145,18 @@ static int take_result(struct veo_thr_ctxt *c, uint64_t id, int *status, uint64_
 
 /* Moves finished requests out of the ring (lock held): each request's own
  * `done` hook finishes it (writes back OUT arguments, frees VE copies), then
- * the result is kept until collected. */
-static void harvest(struct veo_thr_ctxt *c)
+ * the result is kept until collected; except request `want`'s, which goes
+ * to *wstatus and *wval instead (returns 1 then): the caller collects it now,
+ * and a request collected as soon as it finished never enters the table. */
+#define NO_WANT UINT64_MAX
+static int harvest(struct veo_thr_ctxt *c, uint64_t want, int *wstatus, uint64_t *wval)
 {
+    int got = 0;
     uint32_t done = atomic_load_explicit(&c->ring->done_seq, memory_order_acquire);
     uint32_t base = (uint32_t)c->harvested;
     uint32_t n = done - base;
     if (n > RVE_NSLOT) /* cannot happen unless the helper is corrupt */
-        return;
+        return 0;
     for (uint32_t k = 0; k < n; k++) {
         uint64_t id = c->harvested;
         struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
@@ -173,9 +177,16 @@ static void harvest(struct veo_thr_ctxt *c)
         q->done = NULL;
         q->run = NULL;
         q->fail_as_value = false;
-        add_result(c, id, status, val);
+        if (id == want) {
+            *wstatus = status;
+            *wval = val;
+            got = 1;
+        } else {
+            add_result(c, id, status, val);
+        }
         c->harvested++;
     }
+    return got;
 }
 
 /* A VH-kind request finished: let the worker go on. It sets
@@ -254,7 +265,7 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
             atomic_load(&c->ring->state) == RVE_CTX_EXIT)
             return VEO_REQUEST_ID_INVALID;
         uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
-        harvest(c);
+        harvest(c, NO_WANT, NULL, NULL);
         if (c->next_id - c->harvested < RVE_NSLOT)
             return c->next_id;
         if (progress_vh(c))
@@ -302,62 +313,96 @@ static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
 
 /* The request c->next_id, run at submission (lock held, every earlier
  * request finished: done_seq == submit_seq == its sequence number, and the
- * worker has nothing to do), is counted as finished here: done_seq first,
- * then submit_seq, so a worker that sees submit_seq move also sees done_seq
- * ahead of its own count and steps over the request (rve_proto.h). The
- * worker is not woken for that: it steps over the request whenever it next
- * looks. VH threads waiting on the ring are told, as for any completion. */
+ * worker has nothing to do), is counted as finished here. submit_seq is
+ * left alone: the worker, which may be spinning on it, is neither woken nor
+ * disturbed; when the next request is published to it, it finds done_seq
+ * ahead of its own count and steps over to it (rve_proto.h).
+ * No VH thread can be waiting for this: whatever a waiter waits for (an
+ * earlier request, a slot, a VH request to run) was finished before this
+ * could run, and nobody else knows this id yet. So the store needs no
+ * fence against the waiters' count (a release store, no atomic
+ * read-modify-write in the common case); sleepers seen are told anyway. */
 static void finish_at_submission(struct veo_thr_ctxt *c)
 {
     struct rve_ring *r = c->ring;
     c->next_id++;
-    uint32_t n = seq_of(c, c->next_id);
-    atomic_store_explicit(&r->done_seq, n, memory_order_seq_cst);
-    atomic_store_explicit(&r->submit_seq, n, memory_order_seq_cst);
-    atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&r->vh_waiters, memory_order_seq_cst))
+    atomic_store_explicit(&r->done_seq, seq_of(c, c->next_id), memory_order_release);
+    if (atomic_load_explicit(&r->vh_waiters, memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&r->ev, 1, memory_order_seq_cst);
         veo_i_futex(&r->ev, FUTEX_WAKE, INT_MAX, NULL);
+    }
 }
 
-bool veo_i_ctx_drained(struct veo_thr_ctxt *c)
+static void fill_vh(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tmpl)
 {
+    struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+    struct vh_req *q = &c->req[id % RVE_NSLOT];
+    *q = *tmpl;
+    q->kind = RVE_REQ_VH;
+    s->kind = RVE_REQ_VH;
+    s->nargs = 0;
+    s->status = RVE_CMD_ERROR;
+    s->retval = 0;
+}
+
+bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tmpl)
+{
+    if (!run_now(c, tmpl, id))
+        return false;
+    /* Next in order: run it here and now, instead of a hand-off VH ->
+     * worker -> waiting VH thread, and count it as finished ourselves, so
+     * the next request finds the context drained too. */
+    fill_vh(c, id, tmpl);
+    struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
+    c->req[id % RVE_NSLOT].run(c, &c->req[id % RVE_NSLOT], s);
+    atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
+    finish_at_submission(c);
+    return true;
+}
+
+/* Without a request block open, a submission takes c->lock alone (one lock
+ * less on every request); blocks are seen under c->lock, also after
+ * veo_i_reserve, which may drop it while the ring is full: a block that
+ * began meanwhile goes first. The block's holder itself takes the
+ * (recursive) submit lock again. */
+uint64_t veo_i_submit_begin(struct veo_thr_ctxt *c, bool *held)
+{
+    *held = false;
     pthread_mutex_lock(&c->lock);
-    bool done = atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, c->next_id);
+    for (;;) {
+        if (!*held && atomic_load_explicit(&c->blocks, memory_order_relaxed)) {
+            pthread_mutex_unlock(&c->lock);
+            pthread_mutex_lock(&c->submit);
+            pthread_mutex_lock(&c->lock);
+            *held = true;
+        }
+        uint64_t id = veo_i_reserve(c);
+        if (*held || id == VEO_REQUEST_ID_INVALID ||
+            !atomic_load_explicit(&c->blocks, memory_order_relaxed))
+            return id;
+    }
+}
+
+void veo_i_submit_end(struct veo_thr_ctxt *c, bool held)
+{
     pthread_mutex_unlock(&c->lock);
-    return done;
+    if (held)
+        pthread_mutex_unlock(&c->submit);
 }
 
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
 {
+    bool held;
     if (!c)
         return VEO_REQUEST_ID_INVALID;
-    pthread_mutex_lock(&c->submit);
-    pthread_mutex_lock(&c->lock);
-    uint64_t id = veo_i_reserve(c);
-    if (id != VEO_REQUEST_ID_INVALID) {
-        struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
-        struct vh_req *q = &c->req[id % RVE_NSLOT];
-        *q = *tmpl;
-        q->kind = RVE_REQ_VH;
-        s->kind = RVE_REQ_VH;
-        s->nargs = 0;
-        s->status = RVE_CMD_ERROR;
-        s->retval = 0;
-        if (run_now(c, q, id)) {
-            /* Next in order: run it here and now, before the worker sees
-             * it, instead of a hand-off VH -> worker -> waiting VH thread,
-             * and count it as finished ourselves (the worker steps over
-             * it), so the next request finds the context drained too. */
-            q->run(c, q, s);
-            atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
-            finish_at_submission(c);
-        } else {
-            atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
-            veo_i_publish(c);
-        }
+    uint64_t id = veo_i_submit_begin(c, &held);
+    if (id != VEO_REQUEST_ID_INVALID && !veo_i_try_run_now(c, id, tmpl)) {
+        fill_vh(c, id, tmpl);
+        atomic_store_explicit(&c->ring->slots[id % RVE_NSLOT].state, RVE_SLOT_IDLE,
+                              memory_order_relaxed);
+        veo_i_publish(c);
     }
-    pthread_mutex_unlock(&c->lock);
-    pthread_mutex_unlock(&c->submit);
+    veo_i_submit_end(c, held);
     return id;
 }
 
@@ -371,8 +416,7 @@ int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block
     pthread_mutex_lock(&c->lock);
     for (;;) {
         uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
-        harvest(c);
-        if (take_result(c, id, &status, &val)) {
+        if (harvest(c, id, &status, &val) || take_result(c, id, &status, &val)) {
             pthread_mutex_unlock(&c->lock);
             if (retp)
                 *retp = val;
@@ -388,8 +432,7 @@ int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block
         if (veo_i_dead(c->proc)) {
             /* Give a dying helper's last completion (an exception report
              * written by its fault handler) a chance to be seen. */
-            harvest(c);
-            if (take_result(c, id, &status, &val)) {
+            if (harvest(c, id, &status, &val) || take_result(c, id, &status, &val)) {
                 pthread_mutex_unlock(&c->lock);
                 if (retp)
                     *retp = val;
@@ -414,7 +457,7 @@ int veo_i_ctx_drain_locked(struct veo_thr_ctxt *c)
 {
     for (;;) {
         uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
-        harvest(c);
+        harvest(c, NO_WANT, NULL, NULL);
         if (c->harvested == c->next_id)
             return 0;
         if (veo_i_dead(c->proc))

@@ -150,6 +150,10 @@ struct veo_thr_ctxt {
     size_t nres, capres;
     bool closed;
     pthread_mutex_t submit; /* recursive: request blocks (hook.c) */
+    /* holders of `submit` across several submissions (request blocks, a
+     * hooked asynchronous allocation and its hook's request): while none
+     * is, a single submission takes only `lock` (veo_i_submit_begin) */
+    _Atomic int blocks;
 };
 
 struct veo_thr_ctxt_attr {
@@ -233,11 +237,18 @@ struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id);
 struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id);
 /* hands the reserved slot to the worker */
 void veo_i_publish(struct veo_thr_ctxt *c);
+/* One submission: returns with c->lock held (and c->submit when a request
+ * block of any thread is open; *held says so), and the reserved id or
+ * VEO_REQUEST_ID_INVALID; a request block's submissions stay together. */
+uint64_t veo_i_submit_begin(struct veo_thr_ctxt *c, bool *held);
+void veo_i_submit_end(struct veo_thr_ctxt *c, bool held);
 /* queues a VH-kind request (takes the lock); its id or VEO_REQUEST_ID_INVALID */
 uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl);
-/* Every request submitted on c has finished. Call with c->submit held: no
- * submission can come meanwhile, and finishing only keeps it true. */
-bool veo_i_ctx_drained(struct veo_thr_ctxt *c);
+/* Runs VH-kind request tmpl as the reserved id at once, in this thread, if
+ * every earlier request has finished and it is one of the library's short
+ * memory operations (it is then finished: no worker involved). Returns
+ * false, with nothing done, otherwise. */
+bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tmpl);
 /* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
 int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
 /* waits until everything submitted finished; 0 or -ESRCH */
@@ -301,6 +312,9 @@ int veo_i_hook(void *func, veo_hook_fn **hook, void **payload);
 uint64_t veo_i_async_hooked(struct veo_thr_ctxt *c, void *func, bool alloc, uint64_t req,
                             uint64_t arg); /* asynchook.c */
 int veo_i_submit_lock_init(struct veo_thr_ctxt *c); /* 0/-errno */
+/* several submissions that no other thread's may come between */
+void veo_i_block_begin(struct veo_thr_ctxt *c);
+void veo_i_block_end(struct veo_thr_ctxt *c);
 int veo_i_ctx_live_add(struct veo_thr_ctxt *c);
 void veo_i_ctx_live_del(struct veo_thr_ctxt *c);
 bool veo_i_ctx_is_live(struct veo_thr_ctxt *c);

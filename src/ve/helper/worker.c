@@ -45,8 +45,8 @@ static void *worker_main(void *arg)
 
     for (;;) {
         /* Counters wrap: "ahead" is a signed difference. Our count may be
-         * ahead of submit_seq for a moment (below), so wait for submit_seq
-         * to move from what it is, not from our count. */
+         * ahead of submit_seq (below), so wait for submit_seq to move from
+         * what it is, not from our count. */
         uint32_t sub = atomic_load_explicit(&r->submit_seq, memory_order_acquire);
         if ((int32_t)(sub - seq) <= 0) {
             if (atomic_load(&r->stop))
@@ -56,9 +56,9 @@ static void *worker_main(void *arg)
         }
         /* The VH counted requests it ran at submission as finished (only
          * while we had nothing left to do, so done_seq is never ahead of
-         * us otherwise): step over them. It stores done_seq before
-         * submit_seq, so after this step our count can be ahead of the
-         * submit_seq we read: the check above then waits. */
+         * us otherwise) without publishing them to us: step over them to
+         * done_seq. Our count may then be ahead of submit_seq: the check
+         * above waits for the next request published. */
         uint32_t d = atomic_load_explicit(&r->done_seq, memory_order_acquire);
         if ((int32_t)(d - seq) > 0) {
             seq = d;

@@ -20,14 +20,7 @@
 
 #include <ve_offload.h>
 
-#include "bench.h"
-
-static double now_ns(void)
-{
-    return bench_now() * 1e9;
-}
-
-
+#include "bench_veo.h"
 
 static double pct(double *v, int n, double p) /* v sorted */
 {
@@ -40,60 +33,6 @@ __attribute__((noinline)) static uint64_t direct_empty(void)
     return 0;
 }
 
-/* Ping-pong between two processes on one shared word; `use_futex` sleeps
- * instead of spinning. Returns the median round trip in ns. */
-static double pingpong(int n, int use_futex, double *samples)
-{
-    _Atomic uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (w == MAP_FAILED)
-        return -1;
-    atomic_store(w, 0);
-    pid_t p = fork();
-    if (p == 0) {
-        for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
-            uint32_t want = 2 * i + 1;
-            while (atomic_load(w) != want) {
-                if (use_futex)
-                    syscall(SYS_futex, w, FUTEX_WAIT, atomic_load(w) == want ? want : 2 * i, NULL, NULL, 0);
-            }
-            atomic_store(w, want + 1);
-            if (use_futex)
-                syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
-        }
-        _exit(0);
-    }
-    for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
-        double t0 = now_ns();
-        atomic_store(w, 2 * i + 1);
-        if (use_futex)
-            syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
-        while (atomic_load(w) != 2 * i + 2) {
-            if (use_futex)
-                syscall(SYS_futex, w, FUTEX_WAIT, 2 * i + 1, NULL, NULL, 0);
-        }
-        if (i >= 100)
-            samples[i - 100] = now_ns() - t0;
-    }
-    waitpid(p, NULL, 0);
-    munmap((void *)w, 4096);
-    return bench_median(samples, n);
-}
-
-static const char *bench_lib(char *buf, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k <= 0)
-        return NULL;
-    exe[k] = 0;
-    char *s = strrchr(exe, '/');
-    if (!s)
-        return NULL;
-    *s = 0;
-    snprintf(buf, len, "%s/../lib/libbench-ve-calls.so", exe);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 20000;
@@ -101,18 +40,18 @@ int main(int argc, char **argv)
         n = 10000;
     double *t = calloc((size_t)n, sizeof *t);
     char libpath[PATH_MAX + 64];
-    if (!t || !bench_lib(libpath, sizeof libpath))
+    if (!t || !bench_ve_lib(libpath, sizeof libpath, "libbench-ve-calls.so"))
         return 1;
 
     /* baselines */
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         direct_empty();
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double direct = bench_median(t, n);
-    double spin = pingpong(n, 0, t);
-    double fut = pingpong(n / 4, 1, t);
+    double spin = bench_pingpong(n, 0, t);
+    double fut = bench_pingpong(n / 4, 1, t);
 
     struct veo_proc_handle *h = veo_proc_create(0);
     if (!h) {
@@ -132,17 +71,17 @@ int main(int argc, char **argv)
         veo_call_wait_result(ctx, veo_call_async(ctx, fn, args), &r);
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         uint64_t id = veo_call_async(ctx, fn, args);
         bad += veo_call_wait_result(ctx, id, &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double async = bench_median(t, n);
     double p10 = pct(t, n, 0.10), p90 = pct(t, n, 0.90), p99 = pct(t, n, 0.99);
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double sync = bench_median(t, n);
 
@@ -155,15 +94,15 @@ int main(int argc, char **argv)
     veo_args_set_stack(aio, VEO_INTENT_INOUT, 0, (char *)iobuf, sizeof iobuf);
     veo_args_set_u64(aio, 1, 8);
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_wait_result(ctx, veo_call_async(ctx, f8, a8), &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double args8 = bench_median(t, n);
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_wait_result(ctx, veo_call_async(ctx, fio, aio), &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double inout = bench_median(t, n);
     bad += iobuf[0] != (uint64_t)n;
@@ -173,14 +112,14 @@ int main(int argc, char **argv)
     /* a second context opened: calls on it cost the same */
     struct veo_thr_ctxt *ctx2 = veo_context_open(h);
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_wait_result(ctx2, veo_call_async(ctx2, fn, args), &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     double async2 = bench_median(t, n);
 
     /* throughput: 64 calls in flight, then collect */
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     uint64_t ids[64];
     int batches = n / 64;
     for (int b = 0; b < batches; b++) {
@@ -189,7 +128,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 64; i++)
             bad += veo_call_wait_result(ctx, ids[i], &r) != VEO_COMMAND_OK;
     }
-    double per_call_pipelined = (now_ns() - t0) / (batches * 64);
+    double per_call_pipelined = (bench_now_ns() - t0) / (batches * 64);
 
     printf("bench-veo-call: empty VE function, %d calls each (median)\n", n);
     printf("  baseline direct function call         %8.3f us\n", direct / 1e3);

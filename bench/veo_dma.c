@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "bench_veo.h"
 #include "ve_offload.h"
 #include "veo_vedma.h"
 #include "veo_vhveshm.h"
@@ -104,12 +104,8 @@ int main(void)
         return 1;
     }
     /* the VE-side timing library, next to this program's lib/ */
-    char exe[PATH_MAX], lib[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = 0;
-    *strrchr(exe, '/') = 0;
-    snprintf(lib, sizeof lib, "%.*s/../lib/libbench-ve-dma.so", (int)(sizeof exe - 40), exe);
-    uint64_t lh = veo_load_library(h, lib);
+    char lib[PATH_MAX + 64];
+    uint64_t lh = bench_ve_lib(lib, sizeof lib, "libbench-ve-dma.so") ? veo_load_library(h, lib) : 0;
     uint64_t fn = lh ? veo_get_sym(h, lh, "bench_ve_dma") : 0;
 
     pid_t helper = veo_get_pid_from_hmem(hm);

@@ -23,6 +23,8 @@
 #include "veo_hmem.h"
 #include "veo_vedma.h"
 
+#include "bench_veo.h"
+
 #define MB (1ull << 20)
 
 static int cmp_d(const void *a, const void *b)
@@ -43,12 +45,8 @@ int main(int argc, char **argv)
         perror("veo_proc_create");
         return 1;
     }
-    char exe[PATH_MAX], lib[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = 0;
-    *strrchr(exe, '/') = 0;
-    snprintf(lib, sizeof lib, "%.*s/../lib/libbench-ve-dma.so", (int)(sizeof exe - 40), exe);
-    uint64_t lh = veo_load_library(h, lib);
+    char lib[PATH_MAX + 64];
+    uint64_t lh = bench_ve_lib(lib, sizeof lib, "libbench-ve-dma.so") ? veo_load_library(h, lib) : 0;
     uint64_t fn = lh ? veo_get_sym(h, lh, "bench_ve_dma_lat") : 0;
     void *a, *b;
     if (!fn || veo_alloc_hmem(h, &a, 2 * MB) || veo_alloc_hmem(h, &b, 2 * MB)) {

@@ -14,13 +14,7 @@
 
 #include <ve_offload.h>
 
-#include "bench.h"
-
-static double now_ns(void)
-{
-    return bench_now() * 1e9;
-}
-
+#include "bench_veo.h"
 
 static long maxrss_kib(void)
 {
@@ -53,16 +47,16 @@ int main(int argc, char **argv)
     for (int i = 0; i < 1000; i++)
         bad |= veo_write_mem(h, ve, &v, 8);
     for (int i = 0; i < N8; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad |= veo_write_mem(h, ve, &v, 8);
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     qsort(t, N8, sizeof t[0], bench_cmp_double);
     double w8 = t[N8 / 2];
     for (int i = 0; i < N8; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad |= veo_read_mem(h, &back, ve, 8);
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     qsort(t, N8, sizeof t[0], bench_cmp_double);
     double r8 = t[N8 / 2];
@@ -71,9 +65,9 @@ int main(int argc, char **argv)
     volatile uint64_t sink;
     uint64_t src8 = 1;
     for (int i = 0; i < N8; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         memcpy((void *)&sink, &src8, 8);
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     qsort(t, N8, sizeof t[0], bench_cmp_double);
     double m8 = t[N8 / 2];
@@ -99,20 +93,20 @@ int main(int argc, char **argv)
             reps = 20000;
         double best_m = 1e30, best_w = 1e30, best_r = 1e30;
         for (int round = 0; round < 3; round++) {
-            double t0 = now_ns();
+            double t0 = bench_now_ns();
             for (int i = 0; i < reps; i++) {
                 memcpy(b, a, sz);
                 __asm__ volatile("" ::: "memory");
             }
-            double tm = (now_ns() - t0) / reps;
-            t0 = now_ns();
+            double tm = (bench_now_ns() - t0) / reps;
+            t0 = bench_now_ns();
             for (int i = 0; i < reps; i++)
                 bad |= veo_write_mem(h, ve, a, sz);
-            double tw = (now_ns() - t0) / reps;
-            t0 = now_ns();
+            double tw = (bench_now_ns() - t0) / reps;
+            t0 = bench_now_ns();
             for (int i = 0; i < reps; i++)
                 bad |= veo_read_mem(h, b, ve, sz);
-            double tr = (now_ns() - t0) / reps;
+            double tr = (bench_now_ns() - t0) / reps;
             best_m = tm < best_m ? tm : best_m;
             best_w = tw < best_w ? tw : best_w;
             best_r = tr < best_r ? tr : best_r;

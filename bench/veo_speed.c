@@ -28,14 +28,7 @@
 
 #include <ve_offload.h>
 
-#include "bench.h"
-
-static double now_ns(void)
-{
-    return bench_now() * 1e9;
-}
-
-
+#include "bench_veo.h"
 
 static double mean(const double *v, int n)
 {
@@ -43,35 +36,6 @@ static double mean(const double *v, int n)
     for (int i = 0; i < n; i++)
         s += v[i];
     return s / n;
-}
-
-/* Round trip between two processes through one spinning cache line. */
-static double spin_pingpong(int n, double *samples)
-{
-    _Atomic uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (w == MAP_FAILED)
-        return -1;
-    atomic_store(w, 0);
-    pid_t p = fork();
-    if (p == 0) {
-        for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
-            while (atomic_load(w) != 2 * i + 1)
-                ;
-            atomic_store(w, 2 * i + 2);
-        }
-        _exit(0);
-    }
-    for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
-        double t0 = now_ns();
-        atomic_store(w, 2 * i + 1);
-        while (atomic_load(w) != 2 * i + 2)
-            ;
-        if (i >= 100)
-            samples[i - 100] = now_ns() - t0;
-    }
-    waitpid(p, NULL, 0);
-    munmap((void *)w, 4096);
-    return bench_median(samples, n);
 }
 
 static pid_t hog_start(int cpu)
@@ -99,21 +63,6 @@ static void hog_stop(pid_t p)
     }
 }
 
-static const char *bench_lib(char *buf, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k <= 0)
-        return NULL;
-    exe[k] = 0;
-    char *s = strrchr(exe, '/');
-    if (!s)
-        return NULL;
-    *s = 0;
-    snprintf(buf, len, "%s/../lib/libbench-ve-calls.so", exe);
-    return buf;
-}
-
 static int bad;
 static double t[20000];
 
@@ -121,9 +70,9 @@ static double sync_median(struct veo_proc_handle *h, uint64_t fn, struct veo_arg
 {
     uint64_t r;
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_sync(h, fn, a, &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     return bench_median(t, n);
 }
@@ -132,9 +81,9 @@ static double async_call_median(struct veo_thr_ctxt *c, uint64_t fn, struct veo_
 {
     uint64_t r;
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         bad += veo_call_wait_result(c, veo_call_async(c, fn, a), &r) != VEO_COMMAND_OK;
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     return bench_median(t, n);
 }
@@ -144,7 +93,7 @@ static double mem_median(struct veo_proc_handle *h, struct veo_thr_ctxt *c, int 
 {
     uint64_t r;
     for (int i = 0; i < n; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         if (!async)
             bad += (write ? veo_write_mem(h, ve, buf, sz) : veo_read_mem(h, buf, ve, sz)) != 0;
         else {
@@ -152,7 +101,7 @@ static double mem_median(struct veo_proc_handle *h, struct veo_thr_ctxt *c, int 
                                 : veo_async_read_mem(c, buf, ve, sz);
             bad += veo_call_wait_result(c, id, &r) != VEO_COMMAND_OK || r != 0;
         }
-        t[i] = now_ns() - t0;
+        t[i] = bench_now_ns() - t0;
     }
     return bench_median(t, n);
 }
@@ -174,16 +123,16 @@ int main(int argc, char **argv)
         }
     }
     char libpath[PATH_MAX + 64];
-    if (!bench_lib(libpath, sizeof libpath))
+    if (!bench_ve_lib(libpath, sizeof libpath, "libbench-ve-calls.so"))
         return 1;
     const int n = 20000;
-    double spin = spin_pingpong(n, t);
+    double spin = bench_pingpong(n, 0, t);
     printf("bench-veo-speed (medians unless said otherwise; %ld CPUs online)\n",
            sysconf(_SC_NPROCESSORS_ONLN));
     printf("  baseline spin ping-pong (2 processes)       %8.3f us\n", spin / 1e3);
 
     /* 3. warm-up: the first operations after veo_proc_create */
-    double t_create = now_ns();
+    double t_create = bench_now_ns();
     struct veo_proc_handle *h = veo_proc_create(0);
     if (!h) {
         perror("veo_proc_create");
@@ -196,29 +145,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "setup failed (library %s)\n", libpath);
         return 1;
     }
-    double t_ready = now_ns();
+    double t_ready = bench_now_ns();
     enum { NW = 1000 };
     double first[NW], steady[NW];
     uint64_t r, ve;
     bad += veo_alloc_mem(h, &ve, 1 << 20) != 0;
     for (int i = 0; i < NW; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         if (i % 2)
             bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
         else
             bad += veo_write_mem(h, ve, &r, 8) != 0;
-        first[i] = now_ns() - t0;
+        first[i] = bench_now_ns() - t0;
     }
-    double t_first = now_ns();
-    while (now_ns() - t_create < 1.0e9) /* well past any start-up effect */
+    double t_first = bench_now_ns();
+    while (bench_now_ns() - t_create < 1.0e9) /* well past any start-up effect */
         bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
     for (int i = 0; i < NW; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         if (i % 2)
             bad += veo_call_sync(h, fn, args, &r) != VEO_COMMAND_OK;
         else
             bad += veo_write_mem(h, ve, &r, 8) != 0;
-        steady[i] = now_ns() - t0;
+        steady[i] = bench_now_ns() - t0;
     }
     if (!only_hog) {
         double mf = mean(first, NW), ms = mean(steady, NW);
@@ -242,15 +191,15 @@ int main(int argc, char **argv)
         uint64_t *ids = malloc((size_t)nunc * sizeof *ids);
         if (!ids)
             return 1;
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         for (long i = 0; i < nunc; i++)
             ids[i] = veo_call_async(ctx, fn, args);
-        double tsub = now_ns() - t0;
+        double tsub = bench_now_ns() - t0;
         double sN = sync_median(h, fn, args, n);
-        t0 = now_ns();
+        t0 = bench_now_ns();
         for (long i = 0; i < nunc; i++)
             bad += veo_call_wait_result(ctx, ids[i], &r) != VEO_COMMAND_OK;
-        double tcol = now_ns() - t0;
+        double tcol = bench_now_ns() - t0;
         free(ids);
         printf("\n1. result collection\n");
         printf("  veo_call_sync, 0 uncollected results        %8.3f us  (%.2fx spin ping-pong)\n",
@@ -278,10 +227,10 @@ int main(int argc, char **argv)
             double ar = mem_median(h, ctx, 1, 0, ve, buf, sz, m);
             static char dst[4096];
             for (int i = 0; i < m; i++) {
-                double t1 = now_ns();
+                double t1 = bench_now_ns();
                 memcpy(dst, buf, sz);
                 __asm__ volatile("" ::: "memory");
-                t[i] = now_ns() - t1;
+                t[i] = bench_now_ns() - t1;
             }
             double mc = bench_median(t, m);
             printf("  %6zu %7.3fus %7.3fus %7.3fus %7.3fus %7.2fx %7.2fx %7.3fus\n", sz, w / 1e3,
@@ -303,7 +252,7 @@ int main(int argc, char **argv)
         const char *names[] = {"hog, unpinned", "hog pinned to CPU 0"};
         for (int k = 0; k < 2; k++) {
             pid_t p = hog_start(cpus[k]);
-            double sp = spin_pingpong(m, t);
+            double sp = bench_pingpong(m, 0, t);
             double a = async_call_median(ctx, fn, args, m);
             double rr = mem_median(h, ctx, 0, 0, ve, buf, 8, m);
             hog_stop(p);

@@ -100,48 +100,25 @@ struct dma_engine {
 };
 
 /* Bounded: every sleeper re-checks its condition at least this often, so a
- * lost wake-up costs time, never a hang. */
+ * lost wake-up costs time, never a hang. (The engine's words are private to
+ * the device process.) */
 static void futex_wait(_Atomic uint32_t *w, uint32_t val)
 {
     struct timespec ts = {0, 50 * 1000 * 1000};
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+    rcom_futex(w, FUTEX_WAIT_PRIVATE, val, &ts);
 }
 
 static void futex_wake_all(_Atomic uint32_t *w)
 {
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    rcom_wake(w, INT_MAX, RCOM_WAIT_PRIVATE);
 }
 
-static inline void cpu_relax(void)
-{
-    __builtin_ia32_pause();
-}
-
-static inline uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Spins until pred(arg) or budget_ns passed; returns pred's last value.
- * yield_every (a power of 2, or 0 for never): call sched_yield() that often.
- * A waiter yields, so that on a small machine the engine it waits for gets
- * a core even when the VH thread spins too (three spinners, two cores); the
- * idle engine does not, it only waits for work. */
-static int spin_until(int (*pred)(void *), void *arg, uint64_t budget_ns, unsigned yield_every)
-{
-    uint64_t end = now_ns() + budget_ns;
-    for (unsigned i = 1;; i++) {
-        if (pred(arg))
-            return 1;
-        cpu_relax();
-        if (yield_every && (i & (yield_every - 1)) == 0)
-            sched_yield();
-        if ((i & 63) == 0 && now_ns() >= end)
-            return pred(arg);
-    }
-}
+/* Spinning is the shared rcom_spin_until_yield (src/common/wait.h). A
+ * waiter yields every WAITER_YIELD_EVERY polls, so that on a small machine
+ * the engine it waits for gets a core even when the VH thread spins too
+ * (three spinners, two cores); the idle engine does not (0), it only waits
+ * for work. */
+#define WAITER_YIELD_EVERY 16
 
 static struct devq *mirror_q;
 
@@ -455,7 +432,7 @@ static void *engine_main(void *arg)
         /* idle: spin a little, then sleep until the next post */
         uint32_t seq = atomic_load(&e->post_seq);
         struct slot_wait sw = { e, s };
-        if (spin_until(engine_has_work, &sw, ENGINE_SPIN_NS, 0))
+        if (rcom_spin_until_yield(engine_has_work, &sw, ENGINE_SPIN_NS, 0))
             continue;
         atomic_store(&e->engine_sleeping, 1);
         if (!engine_has_work(&sw))
@@ -519,6 +496,44 @@ void dma_engine_free(struct dma_engine *e)
     free(e);
 }
 
+/* post_lock held: slot s, whose state is st, cannot take a new transfer
+ * (queued, running, held by a post_wait, or run inline and not yet stepped
+ * over by the engine). */
+static int slot_busy(struct slot *s, int st)
+{
+    return st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl);
+}
+
+/* post_lock held, slot i (state st) free: NEC's write-back of the status
+ * of the handle that had it (only if it still looks like that handle: a
+ * caller that let it go out of scope, its stack reused, must not get a
+ * word of it overwritten), *old_status, and the new transfer's fields. */
+static void slot_take(struct dma_engine *e, unsigned i, int st, uint64_t dst, uint64_t src,
+                      int64_t size, ve_dma_handle_t *owner, int hold, int *old_status)
+{
+    struct slot *s = &e->slot[i];
+    if (st == S_DONE && s->owner && s->owner->index == (int)i &&
+        __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
+        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
+    if (old_status)
+        *old_status = st == S_DONE ? s->exc : -1;
+    s->dst = dst;
+    s->src = src;
+    s->size = size;
+    /* The DMAATB exists while the engine runs (it is destroyed only after
+     * the engine stopped, and stopping takes post_lock). */
+    s->gen = dmaatb_generation(rashm_rt.atb);
+    s->owner = owner;
+    s->held = hold;
+    s->exc = 0;
+}
+
+static int stepped_over(void *arg)
+{
+    struct slot_wait *w = arg;
+    return !atomic_load(&w->s->inl) || atomic_load(&w->e->stop);
+}
+
 static int transfer_ok(uint64_t dst, uint64_t src, int64_t size)
 {
     return size > 0 && size < VE_DMA_MAX_SIZE && size % 4 == 0 && dst % 4 == 0 &&
@@ -551,43 +566,19 @@ int dma_post(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size,
          * inline behind it (a slot it had not reached would not be free for
          * dma_run_now), so all it has to do is step over slots, lock-free:
          * wake it and wait for that, bounded. */
-        struct timespec t0, t;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        struct slot_wait sw = {e, s};
         atomic_fetch_add(&e->post_seq, 1);
         futex_wake_all(&e->post_seq);
-        for (unsigned n = 1; atomic_load(&s->inl) && !atomic_load(&e->stop); n++) {
-            if (n % 64) {
-                cpu_relax();
-                continue;
-            }
-            sched_yield();
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 1000000000L)
-                break; /* an engine that cannot step over in 1 s: -EAGAIN below */
-        }
+        /* an engine that cannot step over in 1 s: -EAGAIN below */
+        rcom_spin_until_yield(stepped_over, &sw, 1000000000u, 64);
         st = atomic_load_explicit(&s->state, memory_order_acquire);
     }
-    if (st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl)) {
+    if (slot_busy(s, st)) {
         pthread_mutex_unlock(&e->post_lock);
         return -EAGAIN;
     }
-    /* NEC: the old handle learns its result when its slot is reused. Only if
-     * it still looks like that handle: a caller that let it go out of scope
-     * (its stack reused) must not get a word of it overwritten. */
-    if (st == S_DONE && s->owner && s->owner->index == (int)i &&
-        __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
-        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
-    if (old_status)
-        *old_status = st == S_DONE ? s->exc : -1;
-    s->dst = dst;
-    s->src = src;
-    s->size = size;
-    /* The DMAATB exists while the engine runs (it is destroyed only after
-     * the engine stopped, and stopping takes post_lock). */
-    s->gen = dmaatb_generation(rashm_rt.atb);
-    s->owner = record ? h : NULL;
-    s->held = hold;
-    s->exc = 0;
+    /* NEC: the old handle learns its result when its slot is reused */
+    slot_take(e, i, st, dst, src, size, record ? h : NULL, hold, old_status);
     if (h) {
         h->status = -1;
         h->index = (int)i;
@@ -656,7 +647,8 @@ int dma_slot_wait(struct dma_engine *e, int index, const void *handle)
     if (index < 0 || index >= VE_DMA_NDESC)
         return -EINVAL;
     uint64_t budget = WAITER_SPIN_NS + (uint64_t)e->slot[index].size / 4;
-    if (budget <= WAITER_SPIN_MAX_NS && spin_until(slot_finished, &pa, budget, 16))
+    if (budget <= WAITER_SPIN_MAX_NS &&
+        rcom_spin_until_yield(slot_finished, &pa, budget, WAITER_YIELD_EVERY))
         return poll_h(e, index, h);
     for (;;) {
         atomic_fetch_add(&e->waiters, 1);
@@ -706,7 +698,7 @@ int dma_run_now(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size, 
     i = e->wr;
     s = &e->slot[i];
     st = atomic_load_explicit(&s->state, memory_order_acquire);
-    if (st == S_POSTED || st == S_RUNNING || s->held || atomic_load(&s->inl)) {
+    if (slot_busy(s, st)) {
         pthread_mutex_unlock(&e->post_lock);
         return -EAGAIN;
     }
@@ -721,18 +713,7 @@ int dma_run_now(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size, 
             return -EAGAIN;
         }
     }
-    if (st == S_DONE && s->owner && s->owner->index == (int)i &&
-        __atomic_load_n(&s->owner->status, __ATOMIC_RELAXED) == -1)
-        __atomic_store_n(&s->owner->status, s->exc, __ATOMIC_RELEASE);
-    if (old_status)
-        *old_status = st == S_DONE ? s->exc : -1;
-    s->dst = dst;
-    s->src = src;
-    s->size = size;
-    s->gen = dmaatb_generation(rashm_rt.atb);
-    s->owner = NULL;
-    s->held = 0;
-    s->exc = 0;
+    slot_take(e, i, st, dst, src, size, NULL, 0, old_status);
     atomic_store(&s->inl, 1);
     atomic_store_explicit(&s->state, S_RUNNING, memory_order_release);
     mirror((int)i, S_RUNNING, 0);
@@ -769,7 +750,7 @@ int dma_post_wait(struct dma_engine *e, uint64_t dst, uint64_t src, int64_t size
         if (atomic_load(&e->stop))
             return -ESHUTDOWN;
         if (++spins < 1000) {
-            cpu_relax();
+            __builtin_ia32_pause();
             continue;
         }
         /* ring full: sleep until some DMA completes */

@@ -1,11 +1,13 @@
 /* What the VEO benchmarks share besides bench.h: a clock in nanoseconds,
  * the path of their VE libraries, and the ping-pong baselines between two
- * processes (the floor of any round trip between a VH thread and a VE
- * worker, measured in the same run as the figure it is compared with). */
+ * processes (the floors of a round trip between a VH thread and a VE
+ * worker, on two CPUs and on one, measured in the same run as the figure
+ * they are compared with). */
 #ifndef RASHM_BENCH_VEO_H
 #define RASHM_BENCH_VEO_H
 
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -41,30 +43,51 @@ static inline const char *bench_ve_lib(char *buf, size_t len, const char *name)
     return buf;
 }
 
+/* How the two sides of a ping-pong wait for each other. */
+enum bench_pp {
+    BENCH_PP_SPIN,       /* spin on the word */
+    BENCH_PP_FUTEX,      /* sleep on it (FUTEX_WAIT/FUTEX_WAKE) */
+    BENCH_PP_YIELD_1CPU, /* both pinned to one CPU, offering it (sched_yield)
+                            at every poll: the cheapest hand-off between two
+                            threads that share a CPU */
+};
+
 /* Round trips between this process and a child on one shared word, n of
- * them (after 100 unmeasured), each in samples[]; `use_futex` sleeps on the
- * word instead of spinning. Returns the median round trip in ns, -1 if the
- * child could not be made. */
-static inline double bench_pingpong(int n, int use_futex, double *samples)
+ * them (after 100 unmeasured), each in samples[]. Returns the median round
+ * trip in ns, -1 if the child could not be made. */
+static inline double bench_pingpong(int n, enum bench_pp mode, double *samples)
 {
     _Atomic uint32_t *w =
         mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cpu_set_t old;
+    int pinned = 0;
     if (w == MAP_FAILED)
         return -1;
     atomic_store(w, 0);
+    if (mode == BENCH_PP_YIELD_1CPU && sched_getaffinity(0, sizeof old, &old) == 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(sched_getcpu(), &one);
+        pinned = sched_setaffinity(0, sizeof one, &one) == 0; /* the child inherits it */
+    }
     pid_t p = fork();
     if (p < 0) {
         munmap((void *)w, 4096);
+        if (pinned)
+            sched_setaffinity(0, sizeof old, &old);
         return -1;
     }
     if (p == 0) {
         for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
             uint32_t want = 2 * i + 1;
-            while (atomic_load(w) != want)
-                if (use_futex)
+            while (atomic_load(w) != want) {
+                if (mode == BENCH_PP_FUTEX)
                     syscall(SYS_futex, w, FUTEX_WAIT, 2 * i, NULL, NULL, 0);
+                else if (mode == BENCH_PP_YIELD_1CPU)
+                    sched_yield();
+            }
             atomic_store(w, want + 1);
-            if (use_futex)
+            if (mode == BENCH_PP_FUTEX)
                 syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
         }
         _exit(0);
@@ -72,16 +95,21 @@ static inline double bench_pingpong(int n, int use_futex, double *samples)
     for (uint32_t i = 0; i < (uint32_t)n + 100; i++) {
         double t0 = bench_now_ns();
         atomic_store(w, 2 * i + 1);
-        if (use_futex)
+        if (mode == BENCH_PP_FUTEX)
             syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
-        while (atomic_load(w) != 2 * i + 2)
-            if (use_futex)
+        while (atomic_load(w) != 2 * i + 2) {
+            if (mode == BENCH_PP_FUTEX)
                 syscall(SYS_futex, w, FUTEX_WAIT, 2 * i + 1, NULL, NULL, 0);
+            else if (mode == BENCH_PP_YIELD_1CPU)
+                sched_yield();
+        }
         if (i >= 100)
             samples[i - 100] = bench_now_ns() - t0;
     }
     waitpid(p, NULL, 0);
     munmap((void *)w, 4096);
+    if (pinned)
+        sched_setaffinity(0, sizeof old, &old);
     return bench_median(samples, n);
 }
 

@@ -50,8 +50,8 @@ int main(int argc, char **argv)
         t[i] = bench_now_ns() - t0;
     }
     double direct = bench_median(t, n);
-    double spin = bench_pingpong(n, 0, t);
-    double fut = bench_pingpong(n / 4, 1, t);
+    double spin = bench_pingpong(n, BENCH_PP_SPIN, t);
+    double fut = bench_pingpong(n / 4, BENCH_PP_FUTEX, t);
 
     struct veo_proc_handle *h = veo_proc_create(0);
     if (!h) {

@@ -37,16 +37,31 @@ void rcom_wake(_Atomic uint32_t *word, int n, enum rcom_wait_scope scope)
     rcom_futex(word, scope == RCOM_WAIT_PRIVATE ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE, (uint32_t)n, NULL);
 }
 
-int rcom_spin_until_yield(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every)
+int32_t rcom_cpu(void)
+{
+    return (int32_t)sched_getcpu();
+}
+
+int rcom_spin_until_peer(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every,
+                         const _Atomic int32_t *peer_cpu)
 {
     uint64_t t0 = 0;
     unsigned since_yield = 0;
+    int32_t me = peer_cpu ? rcom_cpu() : -1;
     for (unsigned i = 0;; i++) {
         if (cond(arg))
             return 1;
-        if (yield_every && ++since_yield >= yield_every) {
+        if (me >= 0 && atomic_load_explicit(peer_cpu, memory_order_relaxed) == me) {
+            /* the peer shares our CPU: let it run now (we may come back
+             * on another CPU) */
             since_yield = 0;
             sched_yield();
+            me = rcom_cpu();
+        } else if (yield_every && ++since_yield >= yield_every) {
+            since_yield = 0;
+            sched_yield();
+            if (peer_cpu)
+                me = rcom_cpu();
         }
         if ((i & 63) == 63) {
             uint64_t t = rcom_now_ns();
@@ -57,6 +72,11 @@ int rcom_spin_until_yield(int (*cond)(void *), void *arg, uint64_t spin_ns, unsi
         }
         cpu_relax();
     }
+}
+
+int rcom_spin_until_yield(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every)
+{
+    return rcom_spin_until_peer(cond, arg, spin_ns, yield_every, NULL);
 }
 
 int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_ns)

@@ -47,6 +47,18 @@ RASHM_HIDDEN int rcom_spin_until(int (*cond)(void *), void *arg, uint64_t spin_n
  * engine on a 2-core machine) needs it sooner. 0 means never yield. */
 RASHM_HIDDEN int rcom_spin_until_yield(int (*cond)(void *), void *arg, uint64_t spin_ns, unsigned yield_every);
 
+/* The same, for a waiter that knows on which CPU the thread it waits for
+ * runs (*peer_cpu, published by that thread; -1: unknown or asleep): while
+ * that is this thread's CPU, spinning only keeps the peer from running, so
+ * each poll offers the CPU instead (sched_yield, which hands it to the
+ * peer when nothing else is runnable there). peer_cpu NULL: as
+ * rcom_spin_until_yield. */
+RASHM_HIDDEN int rcom_spin_until_peer(int (*cond)(void *), void *arg, uint64_t spin_ns,
+                                      unsigned yield_every, const _Atomic int32_t *peer_cpu);
+
+/* This thread's CPU (sched_getcpu), or -1. */
+RASHM_HIDDEN int32_t rcom_cpu(void);
+
 /* Wake up to n waiters of word (INT_MAX: all). */
 RASHM_HIDDEN void rcom_wake(_Atomic uint32_t *word, int n, enum rcom_wait_scope scope);
 

@@ -31,6 +31,9 @@
  *    otherwise: a worker that finds done_seq ahead of its count when
  *    submit_seq moves steps over to done_seq first. "Ahead" is a signed
  *    32-bit difference.
+ * Each side publishes the CPU it runs on while it spins or works (vh_cpu,
+ * worker_cpu; -1 while asleep): a spinning side whose peer shares its CPU
+ * offers the CPU at every poll instead of spinning it away.
  * Both sides use Dekker-style "publish, full fence, check the other side's
  * sleeping flag" so that no wake-up is lost.
  */
@@ -147,10 +150,12 @@ enum rve_ctx_state { RVE_CTX_FREE = 0, RVE_CTX_RUNNING = 1, RVE_CTX_EXIT = 4 };
 struct rve_ring {
     alignas(64) _Atomic uint32_t submit_seq; /* written by the VH */
     _Atomic uint32_t worker_sleeping;        /* written by the worker */
+    _Atomic int32_t vh_cpu;                  /* VH: CPU of a thread spinning on ev, or -1 */
     alignas(64) _Atomic uint32_t done_seq;   /* written by the worker */
     _Atomic uint32_t ev;                     /* futex VH waiters sleep on */
     _Atomic uint32_t vh_waiters;
     _Atomic uint32_t state;                  /* enum rve_ctx_state */
+    _Atomic int32_t worker_cpu;              /* worker: its CPU while it spins or runs, or -1 */
     alignas(64) _Atomic uint32_t stop;       /* VH asks the worker to exit */
     alignas(64) struct rve_slot slots[RVE_NSLOT];
 };

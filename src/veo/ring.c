@@ -40,6 +40,7 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
      * costs at most one needless FUTEX_WAKE. */
     c->next_id = c->harvested = 0;
     atomic_store(&c->ring->submit_seq, 0);
+    atomic_store(&c->ring->vh_cpu, -1); /* no VH thread spins yet */
     atomic_store(&c->ring->done_seq, 0);
     for (int i = 0; i < RVE_NSLOT; i++)
         atomic_store(&c->ring->slots[i].state, RVE_SLOT_IDLE);
@@ -246,8 +247,13 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
     /* The spin is the shared one; the sleep is not rcom_wait_change's: any
      * number of VH threads may wait on one ring, so they count themselves
      * in vh_waiters instead of setting a flag. */
-    if (rcom_spin_until_yield(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u, VEO_YIELD_EVERY))
+    atomic_store_explicit(&r->vh_cpu, rcom_cpu(), memory_order_relaxed);
+    /* the worker's CPU: the ring is VE code's to scribble over, but a
+     * wrong value only makes us yield more or less often */
+    if (rcom_spin_until_peer(ev_moved, &a, (uint64_t)c->proc->spin_us * 1000u, VEO_YIELD_EVERY,
+                             &r->worker_cpu))
         return;
+    atomic_store_explicit(&r->vh_cpu, -1, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->vh_waiters, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&r->ev, memory_order_seq_cst) == seen && !veo_i_dead(c->proc)) {
         /* The monitor wakes us if the helper dies; the timeout is a second

@@ -57,9 +57,13 @@ void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
                  _Atomic uint32_t *sleeping_flag)
 {
     struct spin_arg a = {r, word, val};
-    if (rcom_spin_until_yield(changed_or_stop, &a, (uint64_t)hdr->spin_us * 1000u,
-                                 WORKER_YIELD_EVERY))
+    /* where we are, for a VH thread that spins for our answer; where the
+     * VH thread is, so as not to spin on its CPU */
+    atomic_store_explicit(&r->worker_cpu, rcom_cpu(), memory_order_relaxed);
+    if (rcom_spin_until_peer(changed_or_stop, &a, (uint64_t)hdr->spin_us * 1000u,
+                             WORKER_YIELD_EVERY, &r->vh_cpu))
         return;
+    atomic_store_explicit(&r->worker_cpu, -1, memory_order_relaxed);
     struct rcom_wait w = {
         .spin_ns = 0, /* spun above */
         .scope = RCOM_WAIT_SHARED, /* the word lives in memory shared with the VH */
@@ -68,4 +72,5 @@ void wait_change(struct rve_ring *r, _Atomic uint32_t *word, uint32_t val,
         .sleeping = sleeping_flag,
     };
     rcom_wait_change(word, val, &w);
+    atomic_store_explicit(&r->worker_cpu, rcom_cpu(), memory_order_relaxed);
 }

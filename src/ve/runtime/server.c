@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "devq.h"
 #include "rt.h"
@@ -122,6 +123,11 @@ static int stop_requested(void *arg)
 static void *server_main(void *arg)
 {
     struct devq *q = arg;
+    int late_ms = rt_fault("server_late"); /* tests: a thread started late */
+    if (late_ms > 0) {
+        struct timespec ts = {late_ms / 1000, (long)(late_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     struct rcom_wait w = {
         .spin_ns = q->spin_ns,
         .scope = RCOM_WAIT_SHARED,

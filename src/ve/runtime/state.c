@@ -21,6 +21,9 @@ pthread_mutex_t rashm_rt_lock = PTHREAD_MUTEX_INITIALIZER;
  *   shmat_stat  the IPC_STAT after the attach (ECANCELED)
  *   ived        "VEOS not connected to IVED" (ENOTSUP)
  *   shmdt       releasing the DMAATB entry in vh_shmdt (ECANCELED)
+ *   server_late not an error: the device's request server thread waits
+ *               ERRNO (a number) milliseconds before its first look at the
+ *               request area, as a thread the scheduler starts late
  */
 #define MAX_FAULTS 8
 static struct fault {

@@ -187,6 +187,32 @@ RASHM_API int rashm_topo_partition(const rashm_topo_t *t, rashm_cpuset_t *cpus, 
 /* Nodes of a set of CPUs (hwloc cpuset -> nodeset: the nodes local to them). */
 RASHM_API void rashm_topo_cpus_to_nodes(const rashm_topo_t *t, const rashm_cpuset_t *cpus,
                                         rashm_nodeset_t *out);
+/* The partition of process `pid` (0: this process), as rashm_topo_partition
+ * describes it: the CPUs of its cpuset cgroup (/proc/PID/cpuset; the whole
+ * system without a cpuset controller) and the nodes of its
+ * Mems_allowed_list, each within the topology. 0, or -1 with errno ESRCH
+ * (no such process), EINVAL (t, cpus or nodes NULL). */
+RASHM_API int rashm_topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus,
+                                       rashm_nodeset_t *nodes);
+/* The sets hwloc calls allowed when the topology was loaded: what the
+ * machine lets anybody use (offline or reserved CPUs and nodes left out),
+ * not narrowed to this process's cgroup at the time of the call. */
+RASHM_API void rashm_topo_allowed(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes);
+/* The nodes process `pid` may allocate from now: Mems_allowed_list of
+ * /proc/PID/status; pid 0: the calling thread's, from
+ * get_mempolicy(MPOL_F_MEMS_ALLOWED) where NUMA calls work. 0, or -1 with errno ESRCH
+ * (no such process), ENOENT (no such line), EINVAL (out NULL). */
+RASHM_API int rashm_mems_allowed(pid_t pid, rashm_nodeset_t *out);
+/* Moves process `pid` into a partition of its own: a child cpuset cgroup
+ * (rashm-part-PID) of the cpuset it is in, or of the one above when it is
+ * in such a partition already, with exactly these CPUs and nodes. cpus and
+ * mems NULL: back into that parent. Empty partitions of processes that
+ * exited are removed by the next call under the same parent (docs/aix.md,
+ * rs_setpartition). Root only. 0, or -1 with errno: EINVAL (one of cpus
+ * and mems NULL), ESRCH (no such process), EPERM (not root, no cpuset
+ * hierarchy, a delegated cgroup, or CPUs/nodes outside the parent's),
+ * ENOMEM. */
+RASHM_API int rashm_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset_t *mems);
 
 /* Memory of a node on this machine, from sysfs (free memory, 2 MiB pages). */
 struct rashm_node_mem {
@@ -206,9 +232,12 @@ enum rashm_policy {
     RASHM_POLICY_DEFAULT = 0,      /* the configured default (RASHM_DEFAULT_POLICY) */
     RASHM_POLICY_FIRST_TOUCH = 1,  /* near the touching CPU, within the nodes */
     RASHM_POLICY_BALANCED = 2,     /* round-robin over the nodes */
+    RASHM_POLICY_PREFERRED = 3,    /* the nodes first, any node when they are full
+                                      (MPOL_PREFERRED for one node, else
+                                      MPOL_PREFERRED_MANY); no AIX equivalent */
 };
 /* Name of an enum rashm_policy value ("unknown" for another value). */
-RASHM_API const char *rashm_policy_name(int policy); /* "default", "first-touch", "balanced" */
+RASHM_API const char *rashm_policy_name(int policy); /* "default", "first-touch", "balanced", "preferred" */
 
 /* Where a range's node set came from. Kept in the registry so a face can
  * report the attachment the way it was made (ra_get_attachinfo). */
@@ -240,6 +269,22 @@ RASHM_API int rashm_config_default_policy(void);
 RASHM_API int rashm_config_enhanced_affinity(void);
 /* 1 when NUMA system calls work here (get_mempolicy does not say ENOSYS). */
 RASHM_API int rashm_numa_available(void);
+
+/* The memory policy of the calling thread (threads it creates later
+ * inherit it), for memory it allocates outside placed mappings:
+ *   RASHM_POLICY_BALANCED     interleave over `nodes`;
+ *   RASHM_POLICY_FIRST_TOUCH  the nearest node of `nodes` to the CPU that
+ *                             allocates (MPOL_PREFERRED_MANY; before Linux
+ *                             5.15 the first node, MPOL_PREFERRED);
+ *   RASHM_POLICY_PREFERRED    as rashm_range: one node MPOL_PREFERRED,
+ *                             several as first touch;
+ *   RASHM_POLICY_DEFAULT      what RASHM_DEFAULT_POLICY means.
+ * Never binding: a full node falls back to others. nodes NULL or empty:
+ * back to the kernel's default (local) policy, whatever `policy` says.
+ * A no-op returning 0 where NUMA calls are not available. 0, or -1 with
+ * errno EINVAL (bad policy, a node the topology does not have), ENOTSUP
+ * (the topology is not this machine's), set_mempolicy's errors. */
+RASHM_API int rashm_thread_policy(int policy, const rashm_nodeset_t *nodes);
 
 /* ---- segments ---------------------------------------------------------- */
 
@@ -331,6 +376,29 @@ RASHM_API int rashm_place_mapping(void *addr, uint64_t len, const struct rashm_r
 /* The policy of [addr, addr+len) back to the default (MPOL_DEFAULT). */
 RASHM_API int rashm_unplace_mapping(void *addr, uint64_t len);
 
+/* The mapping (VMA) of this process that holds addr, as the kernel shows
+ * it. page_size is the huge page size for hugetlb (whatever flags made
+ * it), else the base page size (transparent huge pages do not count). */
+struct rashm_mapping_info {
+    uint64_t start, length;        /* [start, start + length) */
+    uint64_t page_size;
+    int hugetlb;
+};
+/* 0, or -1 with errno ENOMEM (nothing mapped at addr), EINVAL (out NULL). */
+RASHM_API int rashm_mapping_info(const void *addr, struct rashm_mapping_info *out);
+/* The memory policy in force at addr of this process (get_mempolicy with
+ * MPOL_F_ADDR): *mode an MPOL_* mode (flags stripped), *nodes its mask
+ * (empty for MPOL_DEFAULT / MPOL_LOCAL). Cheap: reads no page. 0, or -1
+ * with errno EFAULT (nothing mapped at addr), ENOSYS (no NUMA calls),
+ * EINVAL (mode or nodes NULL). */
+RASHM_API int rashm_mapping_policy(const void *addr, int *mode, rashm_nodeset_t *nodes);
+/* Page size of a segment shmget would create with shmflg: the base page
+ * size without SHM_HUGETLB, else the size SHM_HUGE_* encodes or the
+ * default huge page size (Hugepagesize of /proc/meminfo). mmap's
+ * MAP_HUGE_* use the same encoding: pass SHM_HUGETLB | (flags &
+ * (SHM_HUGE_MASK << SHM_HUGE_SHIFT)) for an mmap with MAP_HUGETLB. */
+RASHM_API uint64_t rashm_shm_page_size(int shmflg);
+
 /* IPC_RMID plus removal of the registry entry. */
 RASHM_API int rashm_remove(int shmid);
 
@@ -375,6 +443,21 @@ struct rashm_placement {
  * caller may read; segments rashm did not place show one range, policy -1.
  * NULL with errno (shmctl/shmat errors, ENOMEM). */
 RASHM_API struct rashm_placement *rashm_query(int shmid);
+/* rashm_query_flags flags. */
+#define RASHM_QUERY_RANGES 0x1    /* the ranges only, as the registry entry records
+                                     them: no page is counted and nothing stays
+                                     attached; pages, resident and node_pages
+                                     are 0, counts_valid 0, mode and mode_nodes
+                                     as recorded (mode_from_kernel 0) */
+/* rashm_query with flags (0: the same as rashm_query). With
+ * RASHM_QUERY_RANGES it reads the registry entry alone, validated against
+ * the segment as rashm_query validates it (a temporary read-only attach
+ * checks the page size when the caller may attach): what a face needs to
+ * report the attachments (ra_get_attachinfo). page_size and hugetlb come
+ * from the validated entry, else from a temporary attach (0 when none is
+ * possible). NULL with errno: EINVAL (unknown flags), rashm_query's
+ * errors. */
+RASHM_API struct rashm_placement *rashm_query_flags(int shmid, unsigned flags);
 RASHM_API void rashm_placement_free(struct rashm_placement *p);
 
 /* ---- listing ------------------------------------------------------------ */
@@ -399,6 +482,20 @@ struct rashm_seg_info {
  * registry's view. Stale registry entries met on the way are pruned.
  * Sets *out (free with free()) and returns the count, or -1. */
 RASHM_API int rashm_list(struct rashm_seg_info **out);
+
+/* ---- the registry's directory ------------------------------------------ */
+
+/* The registry's top directory (RASHM_REGISTRY_DIR), opened with the
+ * checks placement entries get (its path walked from "/" without following
+ * links, every component and the top owned by root or the caller, writable
+ * by others only with the sticky bit), for the records a face keeps beside
+ * the entries (the AIX named rsets, in a root-only subdirectory the face
+ * verifies itself). With `create`, root (or the owner of the parent
+ * directory) makes it when missing. A read-only O_DIRECTORY descriptor
+ * (close-on-exec; the caller closes it), or -1 with errno ENOENT
+ * (missing), EPERM (refused: not to be trusted), EINVAL (a RASHM_* value
+ * is not accepted). */
+RASHM_API int rashm_registry_fd(int create);
 
 /* Error text for the CLI: strerror plus rashm-specific hints. */
 RASHM_API const char *rashm_strerror(int err);

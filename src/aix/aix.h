@@ -1,9 +1,25 @@
-/* Internal to the AIX face. */
+/* Internal to the AIX face. The face is a client of the core: it sees
+ * the public API (include/) and src/common only (docs/HACKING.md). */
 #ifndef RASHM_AIX_H
 #define RASHM_AIX_H
 
-#include "internal.h"
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ipc.h>
+#include <sys/types.h>
+
+#include "errors.h"   /* rashm_fail (src/common) */
+#include "export.h"   /* RASHM_HIDDEN (src/common) */
+#include "rashm.h"
 #include "sys/rset.h"
+
+/* rashm_topo() as 0 or -errno, for the face's internal functions. */
+static inline int aix_topo(const rashm_topo_t **t)
+{
+    *t = rashm_topo();
+    return *t ? 0 : -errno;
+}
 
 #define RSET_MAGIC 0x52534554u /* "RSET" */
 

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <numaif.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -230,11 +229,6 @@ static void cpus_and(rashm_cpuset_t *a, const rashm_cpuset_t *b)
 
 /* ---- memory policy of the calling thread --------------------------------- */
 
-static long sys_set_mempolicy(int mode, const unsigned long *mask, unsigned long maxnode)
-{
-    return syscall(SYS_set_mempolicy, mode, mask, maxnode);
-}
-
 /* The calling thread allocates from the nodes of `cpus` per policy:
  * P_BALANCED interleaves over them; P_DEFAULT / P_FIRST_TOUCH prefer them
  * (advisory, as AIX: other nodes when they are full). With every allowed
@@ -243,38 +237,28 @@ static int set_thread_policy(const rashm_topo_t *t, const rashm_cpuset_t *cpus, 
 {
     rashm_nodeset_t nodes, allowed, srads;
     rashm_topo_cpus_to_nodes(t, cpus, &nodes);
-    if (!rashm_topo_is_this_system(t) || !apply_numa_available())
+    if (!rashm_topo_is_this_system(t) || !rashm_numa_available())
         return 0;
-    if (apply_mems_allowed(&allowed) == 0)
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            nodes.bits[w] &= allowed.bits[w];
-    else
+    if (rashm_mems_allowed(0, &allowed))
         return 0;
+    rashm_nodeset_and(&nodes, &nodes, &allowed);
     if (rashm_nodeset_isempty(&nodes))
         return 0;   /* advisory: nothing to prefer */
     rashm_topo_srad_nodes(t, &srads);
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        srads.bits[w] &= allowed.bits[w];
-    unsigned long mask[RASHM_MAX_NODES / (8 * sizeof(unsigned long))];
-    memcpy(mask, nodes.bits, sizeof mask);
+    rashm_nodeset_and(&srads, &srads, &allowed);
+    int rc;
     if (policy == P_BALANCED)
-        return sys_set_mempolicy(MPOL_INTERLEAVE, mask, RASHM_MAX_NODES + 1) ? -errno : 0;
-    if (rashm_nodeset_equal(&nodes, &srads))
-        return sys_set_mempolicy(MPOL_DEFAULT, NULL, 0) ? -errno : 0;
-    if (sys_set_mempolicy(MPOL_PREFERRED_MANY, mask, RASHM_MAX_NODES + 1) == 0)
-        return 0;
-    /* before Linux 5.15: prefer the first node (still advisory) */
-    rashm_nodeset_t one;
-    rashm_nodeset_zero(&one);
-    rashm_nodeset_set(&one, rashm_nodeset_next(&nodes, -1));
-    memcpy(mask, one.bits, sizeof mask);
-    return sys_set_mempolicy(MPOL_PREFERRED, mask, RASHM_MAX_NODES + 1) ? -errno : 0;
+        rc = rashm_thread_policy(RASHM_POLICY_BALANCED, &nodes);
+    else if (rashm_nodeset_equal(&nodes, &srads))
+        rc = rashm_thread_policy(RASHM_POLICY_DEFAULT, NULL);
+    else
+        rc = rashm_thread_policy(RASHM_POLICY_FIRST_TOUCH, &nodes);
+    return rc ? -errno : 0;
 }
 
 static void clear_thread_policy(void)
 {
-    if (apply_numa_available())
-        (void)sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+    (void)rashm_thread_policy(RASHM_POLICY_DEFAULT, NULL);
 }
 
 /* ---- common checks -------------------------------------------------------- */
@@ -320,7 +304,7 @@ static int resolve(rstype_t type, rsid_t id, struct target *tg)
 /* The partition CPUs/nodes of the target's process. */
 static int partition_of(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *c, rashm_nodeset_t *n)
 {
-    return topo_partition_pid(t, pid == getpid() ? 0 : pid, c, n);
+    return rashm_topo_partition_pid(t, pid, c, n) ? -errno : 0;
 }
 
 /* ST rset (R_ATTACH_STRSET): one hardware thread per core whose hardware
@@ -464,7 +448,7 @@ int aix_attach_work(rstype_t type, rsid_t id, const struct rset *r, uint_t flags
     rashm_cpuset_t cpus;
     struct target tg;
     int rc;
-    if ((rc = topo_get(&t)) || (rc = usable_cpus(t, r, flags, &cpus)) || (rc = resolve(type, id, &tg)))
+    if ((rc = aix_topo(&t)) || (rc = usable_cpus(t, r, flags, &cpus)) || (rc = resolve(type, id, &tg)))
         return rc;
     pthread_mutex_lock(&att_lock);
     rc = attach_locked(t, &tg, &cpus, flags & R_MEMP_MASK);
@@ -494,7 +478,7 @@ int aix_detach_work(rstype_t type, rsid_t id, uint_t flags)
     const rashm_topo_t *t;
     struct target tg;
     int rc;
-    if ((rc = topo_get(&t)) || (rc = resolve(type, id, &tg)))
+    if ((rc = aix_topo(&t)) || (rc = resolve(type, id, &tg)))
         return rc;
     rashm_cpuset_t pc;
     rashm_nodeset_t pn;
@@ -553,7 +537,7 @@ int ra_getrset(rstype_t rstype, rsid_t rsid, uint_t flags, rsethandle_t rset)
         return rashm_fail(-EINVAL);
     const rashm_topo_t *t;
     struct target tg;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (!rc) {
         rc = resolve(rstype, rsid, &tg);
         if (rc == -EPERM)
@@ -655,7 +639,7 @@ int bindprocessor(int what, int who, cpu_t where)
     if (what != BINDPROCESS && what != BINDTHREAD)
         return rashm_fail(-EINVAL);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     struct rset sys;

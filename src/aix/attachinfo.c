@@ -3,13 +3,18 @@
  * any mbind), read back from the kernel. ra_get_attachinfo dispatches here
  * before its own R_SHM path. */
 #define _GNU_SOURCE
-#include <numaif.h>
+#include <linux/mempolicy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "aix.h"
+
+/* Linux 6.9; older kernel headers lack the name */
+#ifndef MPOL_WEIGHTED_INTERLEAVE
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#endif
 
 /* Memory policies live on VMAs (mbind splits them), so one query per piece
  * of each VMA that meets the range is enough. A piece with the default or
@@ -25,7 +30,7 @@ attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uin
         return (attachinfo_t *)-1;
     }
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc) {
         errno = -rc;
         return (attachinfo_t *)-1;
@@ -47,8 +52,10 @@ attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uin
         covered = b < hi ? b : hi;
         int mode;
         rashm_nodeset_t mask;
-        if ((rc = apply_get_policy((void *)(uintptr_t)s, &mode, &mask)))
+        if (rashm_mapping_policy((void *)(uintptr_t)s, &mode, &mask)) {
+            rc = -errno;
             break;
+        }
         if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL || rashm_nodeset_isempty(&mask))
             continue;
         attachinfo_t *ai = calloc(1, sizeof *ai);

@@ -114,9 +114,9 @@ static int sub_open(int parent, const char *name, int create)
 /* The name space directory, or -errno. */
 static int ns_open(const char *ns, int create)
 {
-    int top = reg_top_fd(create);
+    int top = rashm_registry_fd(create);
     if (top < 0)
-        return top == -EPERM ? -EPERM : -ENOENT;
+        return errno == EPERM ? -EPERM : -ENOENT;
     int rs = sub_open(top, "rsets", create);
     close(top);
     if (rs < 0)

@@ -200,7 +200,7 @@ long rs_info(void *out, long command, long arg1, long arg2)
     if (!rashm_config_enhanced_affinity())
         return rashm_fail(-ENOTSUP);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     if (arg1 < 0 || arg1 >= rashm_topo_nsrads(t))
@@ -309,7 +309,7 @@ int vmgetinfo(void *out, int command, int arg)
     if (!rashm_config_enhanced_affinity())
         return rashm_fail(-ENOTSUP);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     if (arg < 0 || arg >= rashm_topo_nsrads(t))
@@ -364,7 +364,7 @@ int rs_getassociativity(uint_t type, uint_t id, uint_t *arr, uint_t n)
     if (!arr)
         return rashm_fail(-EFAULT);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     rashm_cpuset_t all;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aix.h"
+#include "range.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -50,7 +51,7 @@ static int check_srad_supported(const struct att *a)
 {
     if (a->type != R_SRADID)
         return 0;
-    if (!rashm_config_enhanced_affinity() || !apply_numa_available())
+    if (!rashm_config_enhanced_affinity() || !rashm_numa_available())
         return -ENOTSUP;
     return 0;
 }
@@ -191,7 +192,7 @@ int ra_shmget(key_t key, size64_t size, int flags, rstype_t rstype, rsid_t rsid,
         rc = check_rset(&a);
     if (rc)
         return rashm_fail(rc);
-    if ((rc = topo_get(&t)) || (rc = check_resources(t, &a, 1)))
+    if ((rc = aix_topo(&t)) || (rc = check_resources(t, &a, 1)))
         return rashm_fail(rc);
     uint64_t off = 0, len = 0;   /* the whole segment */
     return shm_with_ranges(key, size, flags, &a, &off, &len, 1, t);
@@ -202,7 +203,7 @@ int ra_shmget(key_t key, size64_t size, int flags, rstype_t rstype, rsid_t rsid,
 static uint64_t aix_page_size(int flags)
 {
     unsigned c;
-    return shm_page_size(translate_flags(flags, &c));
+    return rashm_shm_page_size(translate_flags(flags, &c));
 }
 
 int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *rangevec)
@@ -227,7 +228,7 @@ int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *ra
         if ((rc = check_att_fields(&v[i])))
             break;
         if (s->su_rsoffset != 0 || s->su_rslength != 0 || s->su_offset < 0 ||
-            plan_check_range(size, page, (uint64_t)s->su_offset, s->su_length, &l)) {
+            rcom_range_check(size, page, (uint64_t)s->su_offset, s->su_length, &l)) {
             rc = -EINVAL;
             break;
         }
@@ -236,7 +237,7 @@ int ra_shmgetv(key_t key, size64_t size, int flags, int rangecnt, subrange_t *ra
         rc = check_rset(&v[i]);
     }
     if (!rc)
-        rc = topo_get(&t);
+        rc = aix_topo(&t);
     if (!rc)
         rc = check_resources(t, v, rangecnt);
     if (!rc) {
@@ -272,21 +273,22 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
     if (off < 0 || (uint64_t)off >= ds.shm_segsz || (len && len > ds.shm_segsz - (uint64_t)off))
         return fail_ai(-EINVAL);
     uint64_t lo = (uint64_t)off, hi = len ? lo + len : ds.shm_segsz;
-    struct reg_entry *e;
-    /* validated against the segment: ranges inside it, known origins */
-    int rc = seg_entry_load(rsid.at_shmid, NULL, NULL, 1, &e);
-    if (rc == -ENOENT)
-        return NULL;                 /* not attached to anything */
+    const rashm_topo_t *t;
+    int rc = aix_topo(&t);
     if (rc)
         return fail_ai(rc);
-    const rashm_topo_t *t;
-    if ((rc = topo_get(&t))) {
-        free(e);
-        return fail_ai(rc);
+    /* the ranges as recorded, validated against the segment (inside it,
+     * known origins), without counting a page */
+    struct rashm_placement *p = rashm_query_flags(rsid.at_shmid, RASHM_QUERY_RANGES);
+    if (!p)
+        return fail_ai(-errno);
+    if (!p->registered) {
+        rashm_placement_free(p);
+        return NULL;                 /* not attached to anything */
     }
     attachinfo_t *head = NULL, **tail = &head;
-    for (int i = 0; i < e->nranges; i++) {
-        struct reg_range *r = &e->r[i];
+    for (int i = 0; i < p->nranges; i++) {
+        const struct rashm_range_placement *r = &p->ranges[i];
         if (r->origin == RASHM_ORIGIN_GAP || r->offset >= hi || r->offset + r->length <= lo)
             continue;
         attachinfo_t *ai = calloc(1, sizeof *ai);
@@ -294,7 +296,9 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
             rc = -ENOMEM;
             break;
         }
-        ai->at_policy = (uint_t)r->policy;
+        /* the native API's preferred policy has no AIX name: it is first
+         * touch within the set as AIX would report it */
+        ai->at_policy = r->policy == RASHM_POLICY_PREFERRED ? P_FIRST_TOUCH : (uint_t)r->policy;
         if (r->origin == RASHM_ORIGIN_SRAD) {
             ai->at_rstype = R_SRADID;
             ai->at_rsid.at_sradid = (sradid_t)r->srad;
@@ -312,8 +316,7 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
                 struct rashm_node_info ni;
                 for (int k = 0; k < rashm_topo_nnodes(t); k++)
                     if (rashm_topo_node(t, k, &ni) == 0 && rashm_nodeset_isset(&r->nodes, ni.node))
-                        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                            s->cpus.bits[w] |= ni.cpus.bits[w];
+                        rashm_cpuset_or(&s->cpus, &s->cpus, &ni.cpus);
             }
             ai->at_rstype = R_RSET;
             ai->at_rsid.at_rset = s;
@@ -321,7 +324,7 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
         *tail = ai;
         tail = &ai->next_resource;
     }
-    free(e);
+    rashm_placement_free(p);
     if (rc) {
         if (head)
             ra_free_attachinfo(head);
@@ -332,12 +335,23 @@ attachinfo_t *ra_get_attachinfo(rstype_t rstype, rsid_t rsid, off64_t off, size6
 
 /* ---- ra_mmap / ra_mmapv ----------------------------------------------------- */
 
+/* Page size of a mapping mmap makes with these flags: MAP_HUGE_* encodes
+ * the huge page size as SHM_HUGE_* does (log2 in the same bits). */
 static uint64_t mmap_page_size(int flags)
 {
     if (!(flags & MAP_HUGETLB))
         return (uint64_t)sysconf(_SC_PAGESIZE);
-    unsigned log2 = ((unsigned)flags >> MAP_HUGE_SHIFT) & 0x3f;
-    return log2 ? UINT64_C(1) << log2 : sys_huge_page_size();
+    return rashm_shm_page_size(SHM_HUGETLB | (int)((unsigned)flags & (0x3fu << MAP_HUGE_SHIFT)));
+}
+
+/* Places [addr, addr+len) of a mapping, the end rounded up to the page
+ * size of the mapping at addr (mmap maps whole huge pages). */
+static int place_mapping(void *addr, uint64_t len, const struct rashm_range *r, int n, int move)
+{
+    struct rashm_mapping_info mi;
+    if (rashm_mapping_info(addr, &mi))
+        return -errno;
+    return rashm_place_mapping(addr, rcom_round_up(len, mi.page_size), r, n, move) ? -errno : 0;
 }
 
 static void *mmap_with(void *addr, size_t len, int prot, int flags, int fd, off64_t off, const struct att *v,
@@ -363,7 +377,7 @@ static void *mmap_with(void *addr, size_t len, int prot, int flags, int fd, off6
         errno = e;
         return MAP_FAILED;
     }
-    int rc = seg_place_mapping(p, len, mmap_page_size(flags), r, n, 0);
+    int rc = place_mapping(p, len, r, n, 0);
     free(r);
     if (rc) {
         munmap(p, len);
@@ -384,7 +398,7 @@ void *ra_mmap(void *addr, size_t len, int prot, int flags, int fd, off64_t off, 
     if (!rc)
         rc = check_rset(&a);
     if (!rc)
-        rc = topo_get(&t);
+        rc = aix_topo(&t);
     if (!rc)
         rc = check_resources(t, &a, 1);
     if (rc) {
@@ -417,7 +431,7 @@ void *ra_mmapv(void *addr, size_t len, int prot, int flags, int fd, off64_t off,
         if ((rc = check_att_fields(&v[i])))
             break;
         if (s->su_rsoffset || s->su_rslength || s->su_offset < 0 ||
-            plan_check_range(len, page, (uint64_t)s->su_offset, s->su_length, &rl[i])) {
+            rcom_range_check(len, page, (uint64_t)s->su_offset, s->su_length, &rl[i])) {
             rc = -EINVAL;
             break;
         }
@@ -425,7 +439,7 @@ void *ra_mmapv(void *addr, size_t len, int prot, int flags, int fd, off64_t off,
         rc = check_rset(&v[i]);
     }
     if (!rc)
-        rc = topo_get(&t);
+        rc = aix_topo(&t);
     if (!rc)
         rc = check_resources(t, v, rangecnt);
     if (!rc) {
@@ -462,7 +476,7 @@ int aix_resource_rset(rstype_t t1, rstype_t t2, rsid_t id2, uint_t flags, struct
         rc = check_rset(&a);
     const rashm_topo_t *t;
     if (!rc)
-        rc = topo_get(&t);
+        rc = aix_topo(&t);
     if (!rc)
         rc = check_srad_supported(&a);
     if (!rc)
@@ -538,19 +552,34 @@ struct migration {
 
 static void move_segment(int shmid, const struct seg_identity *was, const struct rashm_range *r)
 {
-    void *base = seg_shmat_raw(shmid, NULL, 0);
+    void *base = rashm_attach(shmid, NULL, 0);
     if (base == (void *)-1 && errno == EACCES)
-        base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+        base = rashm_attach(shmid, NULL, SHM_RDONLY);
     if (base == (void *)-1)
         return;
     /* checked with the attach held: the segment cannot go away under it */
     struct seg_identity now = {0};
-    struct seg_map_info mi;
+    struct rashm_mapping_info mi;
     if (seg_identity_of(shmid, &now) == 0 && now.cpid == was->cpid && now.ctime == was->ctime &&
-        now.segsz == was->segsz && seg_mapping_info(base, &mi) == 0 &&
+        now.segsz == was->segsz && rashm_mapping_info(base, &mi) == 0 &&
         mi.start == (uint64_t)(uintptr_t)base)
-        (void)seg_place_mapping(base, plan_end(now.segsz, mi.page_size), mi.page_size, r, 1, APPLY_MOVE);
-    seg_shmdt_raw(base);
+        (void)rashm_place_mapping(base, rcom_round_up(now.segsz, mi.page_size), r, 1, 1);
+    rashm_detach(base);
+}
+
+/* ra_attach(R_SUBRANGE): the subrange is placed as asked, in base pages
+ * (a hugetlb mapping refuses an end that splits a huge page). */
+static int place_subrange(void *addr, uint64_t len, const struct rashm_range *r, int move)
+{
+    struct rashm_mapping_info mi;
+    if (rashm_mapping_info(addr, &mi)) {
+        /* nothing mapped at the start: what mbind says of a hole (EFAULT),
+         * and nothing to say where there are no NUMA calls to make */
+        if (errno != ENOMEM)
+            return -errno;
+        return rashm_numa_available() ? -EFAULT : 0;
+    }
+    return rashm_place_mapping(addr, len, r, 1, move) ? -errno : 0;
 }
 
 static void *migrate_thread(void *arg)
@@ -561,7 +590,7 @@ static void *migrate_thread(void *arg)
         if (m->shmid >= 0)
             move_segment(m->shmid, &m->seg, &m->r);
         else
-            (void)seg_place_mapping(m->addr, m->len, (uint64_t)sysconf(_SC_PAGESIZE), &m->r, 1, APPLY_MOVE);
+            (void)place_subrange(m->addr, m->len, &m->r, 1);
     }
     pthread_mutex_unlock(&placement_lock);
     free(m);
@@ -665,7 +694,7 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
         rc = check_rset(&a);
     const rashm_topo_t *t;
     if (!rc)
-        rc = topo_get(&t);
+        rc = aix_topo(&t);
     if (!rc)
         rc = check_resources(t, &a, 1);
     if (rc)
@@ -682,8 +711,7 @@ int ra_attach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     } else {
         /* R_SUBRANGE: su_offset is the start address in this address
          * space; the policy comes from flags, not su_policy (as on AIX) */
-        rc = seg_place_mapping((void *)(uintptr_t)s->su_offset, s->su_length, (uint64_t)pg, &r, 1,
-                               move ? APPLY_MOVE : 0);
+        rc = place_subrange((void *)(uintptr_t)s->su_offset, s->su_length, &r, move);
         if (!rc && async)
             migrate_later(-1, (void *)(uintptr_t)s->su_offset, s->su_length, &r);
     }
@@ -709,7 +737,7 @@ int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
         if (rc)
             return rashm_fail(rc);
         placement_begin();
-        rc = seg_unplace_mapping(base, len);
+        rc = rashm_unplace_mapping(base, len) ? -errno : 0;
         placement_end();
         munmap(base, len);
         return rc ? rashm_fail(rc) : 0;
@@ -727,7 +755,7 @@ int ra_detach(rstype_t t1, rsid_t id1, rstype_t t2, rsid_t id2, uint_t flags)
     if (!s || s->su_length == 0 || s->su_offset <= 0 || s->su_offset % pg || s->su_length % (size64_t)pg)
         return rashm_fail(-EINVAL);
     placement_begin();
-    int rc = seg_unplace_mapping((void *)(uintptr_t)s->su_offset, s->su_length);
+    int rc = rashm_unplace_mapping((void *)(uintptr_t)s->su_offset, s->su_length) ? -errno : 0;
     placement_end();
     return rc ? rashm_fail(rc) : 0;
 }

@@ -45,7 +45,7 @@ int rset_fill(struct rset *r, unsigned flags)
     default:
         return -EINVAL;
     }
-    rc = topo_get(&t);
+    rc = aix_topo(&t);
     if (rc)
         return rc;
     if (flags == RS_PARTITION)
@@ -55,7 +55,7 @@ int rset_fill(struct rset *r, unsigned flags)
     if (flags == RS_SYSTEM) {
         /* available resources: what the machine lets anybody use (hwloc's
          * allowed sets); RS_ALL also has the disallowed ones */
-        topo_allowed(t, &r->cpus, &r->mems);
+        rashm_topo_allowed(t, &r->cpus, &r->mems);
     }
     return 0;
 }
@@ -159,7 +159,7 @@ int rs_getinfo(rsethandle_t h, rsinfo_t info, uint_t flags)
     const rashm_topo_t *t;
     if (flags)
         return rashm_fail(-EINVAL);
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     struct rset *r = rset_of(h);
@@ -220,7 +220,7 @@ static int cpus_intersect(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
 static int rads_meeting(const struct rset *r, uint_t sdl, int want, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
 {
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rc;
     if (sdl >= (uint_t)rashm_topo_nsdl(t))
@@ -429,7 +429,7 @@ int rs_getpartition(pid_t pid, rsethandle_t h)
     if (!r)
         return rashm_fail(-EINVAL);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     struct rset tmp = *r;
@@ -439,9 +439,8 @@ int rs_getpartition(pid_t pid, rsethandle_t h)
         pid = 0;
     if (pid < 0)
         return rashm_fail(-ESRCH);
-    rc = topo_partition_pid(t, pid, &tmp.cpus, &tmp.mems);
-    if (rc)
-        return rashm_fail(rc);
+    if (rashm_topo_partition_pid(t, pid, &tmp.cpus, &tmp.mems))
+        return -1;
     *r = tmp;
     rashm_cpuset_t allc;
     rashm_nodeset_t alln;
@@ -456,7 +455,7 @@ sradid_t rs_get_homesrad(void)
     if (!rashm_config_enhanced_affinity())
         return SRADID_ANY;
     const rashm_topo_t *t;
-    if (topo_get(&t))
+    if (aix_topo(&t))
         return SRADID_ANY;
     int cpu = sched_getcpu();
     if (cpu < 0)
@@ -479,7 +478,7 @@ int rs_setpartition(pid_t pid, rsethandle_t h, unsigned int flags)
     if (!remove && !r)
         return rashm_fail(-EFAULT);
     const rashm_topo_t *t;
-    int rc = topo_get(&t);
+    int rc = aix_topo(&t);
     if (rc)
         return rashm_fail(rc);
     rashm_cpuset_t cpus;
@@ -503,10 +502,8 @@ int rs_setpartition(pid_t pid, rsethandle_t h, unsigned int flags)
         return rashm_fail(-EPERM);
     if (r && rashm_nodeset_isempty(&mems)) {
         /* an rset of processors only: the nodes the process may use now */
-        rc = sys_mems_allowed(pid, &mems);
-        if (rc)
-            return rashm_fail(rc);
+        if (rashm_mems_allowed(pid, &mems))
+            return -1;
     }
-    rc = sys_set_partition(pid, r ? &cpus : NULL, r ? &mems : NULL);
-    return rc ? rashm_fail(rc) : 0;
+    return rashm_set_partition(pid, r ? &cpus : NULL, r ? &mems : NULL);
 }

@@ -2,6 +2,7 @@
 #ifndef RASHM_COMMON_H
 #define RASHM_COMMON_H
 #include "env.h"
+#include "errors.h"
 #include "export.h"
 #include "parse.h"
 #include "procfs.h"

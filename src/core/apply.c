@@ -158,3 +158,37 @@ free_buffers:
     free(status);
     return rc;
 }
+
+int apply_thread_policy(int mode, const rashm_nodeset_t *mask)
+{
+    const unsigned long *m = NULL;
+    unsigned long maxnode = 0;
+    if (mode != MPOL_DEFAULT && mode != MPOL_LOCAL) {
+        m = (const unsigned long *)mask->bits;
+        maxnode = MAXNODE;
+    }
+    long rc = syscall(SYS_set_mempolicy, mode, m, maxnode);
+    if (rc && errno == EINVAL && mode == MPOL_PREFERRED_MANY) {
+        /* kernels before 5.15: the first node of the set, still advisory */
+        rashm_nodeset_t one;
+        rashm_nodeset_zero(&one);
+        rashm_nodeset_set(&one, rashm_nodeset_next(mask, -1));
+        rc = syscall(SYS_set_mempolicy, MPOL_PREFERRED, (const unsigned long *)one.bits, (unsigned long)MAXNODE);
+    }
+    if (rc)
+        return -errno;
+    if (cfg_debug()) {
+        char buf[128];
+        rashm_nodeset_format(mask ? mask : &(rashm_nodeset_t){{0}}, buf, sizeof buf);
+        rashm_dbg("set_mempolicy(mode %d, nodes %s)", mode, m ? buf : "-");
+    }
+    return 0;
+}
+
+int rashm_mapping_policy(const void *addr, int *mode, rashm_nodeset_t *nodes)
+{
+    if (!mode || !nodes)
+        return rashm_fail(-EINVAL);
+    int rc = apply_get_policy((void *)(uintptr_t)addr, mode, nodes);
+    return rc ? rashm_fail(rc) : 0;
+}

@@ -108,6 +108,7 @@ const char *rashm_policy_name(int policy)
     case RASHM_POLICY_DEFAULT: return "default";
     case RASHM_POLICY_FIRST_TOUCH: return "first-touch";
     case RASHM_POLICY_BALANCED: return "balanced";
+    case RASHM_POLICY_PREFERRED: return "preferred";
     default: return "unknown";
     }
 }

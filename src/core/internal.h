@@ -12,7 +12,9 @@
 
 #include "rashm.h"
 
+#include "errors.h"   /* rashm_fail (src/common) */
 #include "export.h"   /* RASHM_API / RASHM_HIDDEN (src/common) */
+#include "range.h"    /* rcom_round_up, rcom_range_check (src/common) */
 
 /* Policy modes and flags by name: numaif.h (the header only; libnuma is
  * not linked), plus those not in every numaif.h. */
@@ -33,12 +35,6 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* -errno -> -1 with errno set (for int-returning public calls). */
-static inline int rashm_fail(int neg)
-{
-    errno = -neg;
-    return -1;
-}
 
 /* ---- configuration (config.c); read from the environment per call ------ */
 struct rashm_cfg {
@@ -116,7 +112,7 @@ RASHM_HIDDEN int plan_check_range(uint64_t size, uint64_t page_size, uint64_t of
 /* Rounded-up size of the segment in pages of page_size, in bytes. */
 static inline uint64_t plan_end(uint64_t size, uint64_t page_size)
 {
-    return (size + page_size - 1) / page_size * page_size;
+    return rcom_round_up(size, page_size);
 }
 
 /* ---- apply (apply.c): the only mbind / move_pages / get_mempolicy user -- */
@@ -134,6 +130,10 @@ RASHM_HIDDEN int apply_get_policy(void *addr, int *mode, rashm_nodeset_t *mask);
 RASHM_HIDDEN int apply_count_pages(void *addr, uint64_t len, uint64_t stride, int node_slots,
                                    uint64_t *node_pages, uint64_t *resident);
 RASHM_HIDDEN int apply_mems_allowed(rashm_nodeset_t *out);
+/* set_mempolicy of the calling thread (mask unused for MPOL_DEFAULT and
+ * MPOL_LOCAL); MPOL_PREFERRED_MANY falls back to MPOL_PREFERRED of the
+ * first node where the kernel lacks it. */
+RASHM_HIDDEN int apply_thread_policy(int mode, const rashm_nodeset_t *mask);
 RASHM_HIDDEN int apply_numa_available(void);
 
 /* ---- segments (segment.c) --------------------------------------------- */

@@ -373,3 +373,31 @@ int sys_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset
     close(pfd);
     return 0;
 }
+
+/* ---- public: mems_allowed and partitions of any process ---------------- */
+
+int rashm_mems_allowed(pid_t pid, rashm_nodeset_t *out)
+{
+    if (!out)
+        return rashm_fail(-EINVAL);
+    if (pid < 0)
+        return rashm_fail(-ESRCH);
+    /* 0: the kernel's answer for this thread; /proc where the NUMA calls
+     * are refused, and for a process named by its pid (this one too) */
+    if (pid == 0 && apply_mems_allowed(out) == 0)
+        return 0;
+    int rc = sys_mems_allowed(pid, out);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+int rashm_set_partition(pid_t pid, const rashm_cpuset_t *cpus, const rashm_nodeset_t *mems)
+{
+    if (!cpus != !mems)
+        return rashm_fail(-EINVAL);
+    if (pid < 0)
+        return rashm_fail(-ESRCH);
+    if (geteuid() != 0)
+        return rashm_fail(-EPERM);
+    int rc = sys_set_partition(pid ? pid : getpid(), cpus, mems);
+    return rc ? rashm_fail(rc) : 0;
+}

@@ -5,18 +5,12 @@
 #include <string.h>
 
 #include "internal.h"
+#include "range.h"
 
 int plan_check_range(uint64_t size, uint64_t page_size, uint64_t off, uint64_t len, uint64_t *len_out)
 {
-    uint64_t end = plan_end(size, page_size);
-    if (off % page_size || off >= end)
-        return -EINVAL;
-    if (len == 0)
-        len = end - off;            /* AIX: 0 means to the end of the object */
-    if (len % page_size || len > end - off)
-        return -EINVAL;
-    *len_out = len;
-    return 0;
+    /* shared with the faces' argument checks (src/common/range.h) */
+    return rcom_range_check(size, page_size, off, len, len_out);
 }
 
 static int nodes_subset(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
@@ -34,7 +28,17 @@ static void choose_mode(const struct plan_input *in, struct plan_entry *e)
 {
     rashm_nodeset_t all;
     rashm_topo_all_nodes(in->topo, &all);
-    if (e->eff_policy == RASHM_POLICY_FIRST_TOUCH) {
+    if (e->eff_policy == RASHM_POLICY_PREFERRED && rashm_nodeset_count(&e->nodes) == 1) {
+        /* one node first, any other when it is full (the VE helper's
+         * memory on its VE node's host node) */
+        e->mode = MPOL_PREFERRED;
+        e->mask = e->nodes;
+    } else if (e->eff_policy == RASHM_POLICY_PREFERRED) {
+        /* several: the nearest of them to the faulting CPU, as first touch
+         * within a set, but never plain "local" for the whole machine */
+        e->mode = MPOL_PREFERRED_MANY;
+        e->mask = e->nodes;
+    } else if (e->eff_policy == RASHM_POLICY_FIRST_TOUCH) {
         if (rashm_nodeset_equal(&e->nodes, &all)) {
             /* every node allowed: plain "local", the kernel's own first touch */
             e->mode = 4; /* MPOL_LOCAL */
@@ -128,7 +132,7 @@ int plan_build(const struct plan_input *in, const struct rashm_range *r, int n, 
         memset(&x, 0, sizeof x);
         int rc = plan_check_range(in->size, in->page_size, r[i].offset, r[i].length, &x.length);
         if (rc || (r[i].policy != RASHM_POLICY_DEFAULT && r[i].policy != RASHM_POLICY_FIRST_TOUCH &&
-                   r[i].policy != RASHM_POLICY_BALANCED) ||
+                   r[i].policy != RASHM_POLICY_BALANCED && r[i].policy != RASHM_POLICY_PREFERRED) ||
             r[i].origin < RASHM_ORIGIN_NODES || r[i].origin > RASHM_ORIGIN_SRAD ||
             (r[i].origin == RASHM_ORIGIN_SRAD && (r[i].srad < 0 || r[i].srad >= rashm_topo_nsrads(in->topo)))) {
             free(p);
@@ -153,7 +157,7 @@ int plan_build(const struct plan_input *in, const struct rashm_range *r, int n, 
     for (int i = 0; i < p->n; i++) {
         struct plan_entry *e = &p->e[i];
         e->eff_policy = e->policy == RASHM_POLICY_DEFAULT ? in->default_policy : e->policy;
-        if (e->eff_policy != RASHM_POLICY_FIRST_TOUCH)
+        if (e->eff_policy != RASHM_POLICY_FIRST_TOUCH && e->eff_policy != RASHM_POLICY_PREFERRED)
             e->eff_policy = RASHM_POLICY_BALANCED;
         choose_mode(in, e);
         int want_all = (in->flags & (RASHM_POPULATE | RASHM_LOCK)) != 0;

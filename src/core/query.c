@@ -346,3 +346,104 @@ int rashm_list(struct rashm_seg_info **out)
     return n;
 }
 
+
+/* ---- the ranges alone (rashm_query_flags RASHM_QUERY_RANGES) ------------- */
+
+/* The entry as seg_entry_load validates it, loaded before any attach of
+ * ours exists (so a creation whose creator died is still collected, as
+ * for every other reader of the registry), and no page counted: what a
+ * face reports back as the attachments. */
+static int query_ranges(int shmid, struct rashm_placement **out)
+{
+    const rashm_topo_t *t;
+    int rc = topo_get(&t);
+    if (rc)
+        return rc;
+    struct shmid_ds ds;
+    if (seg_shmctl_raw(shmid, IPC_STAT, &ds))
+        return -errno;
+    struct reg_entry *e = NULL;
+    rc = seg_entry_load(shmid, NULL, NULL, 1, &e);
+    if (rc && rc != -ENOENT)
+        return rc;
+    struct rashm_placement *p = calloc(1, sizeof *p);
+    if (!p) {
+        free(e);
+        return -ENOMEM;
+    }
+    p->shmid = shmid;
+    p->size = ds.shm_segsz;
+    if (e) {
+        /* checked against the page size of a mapping of the segment */
+        p->registered = 1;
+        p->page_size = e->page_size;
+        p->hugetlb = e->hugetlb;
+    } else {
+        void *base = seg_shmat_raw(shmid, NULL, SHM_RDONLY);
+        struct seg_map_info mi;
+        if (base != (void *)-1) {
+            if (seg_mapping_info(base, &mi) == 0) {
+                p->page_size = mi.page_size;
+                p->hugetlb = mi.hugetlb;
+            }
+            seg_shmdt_raw(base);
+        }
+    }
+    for (int i = 0; i < rashm_topo_nnodes(t); i++) {
+        struct rashm_node_info ni;
+        if (rashm_topo_node(t, i, &ni) == 0 && ni.node + 1 > p->node_slots)
+            p->node_slots = ni.node + 1;
+    }
+    p->nranges = e ? e->nranges : 1;
+    p->ranges = calloc((size_t)p->nranges, sizeof *p->ranges);
+    rc = p->ranges ? 0 : -ENOMEM;
+    for (int i = 0; i < p->nranges && !rc; i++) {
+        struct rashm_range_placement *q = &p->ranges[i];
+        q->node_pages = calloc((size_t)p->node_slots ? (size_t)p->node_slots : 1, sizeof *q->node_pages);
+        if (!q->node_pages) {
+            rc = -ENOMEM;
+            break;
+        }
+        if (e) {
+            const struct reg_range *r = &e->r[i];
+            q->offset = r->offset;
+            q->length = r->length;
+            q->policy = r->policy;
+            q->origin = r->origin;
+            q->srad = r->srad;
+            q->nodes = r->nodes;
+            q->cpus = r->cpus;
+            q->mode = r->mode;
+            q->mode_nodes = r->mask;
+        } else {
+            q->length = p->page_size ? plan_end(p->size, p->page_size) : p->size;
+            q->policy = -1;
+            q->origin = RASHM_ORIGIN_NODES;
+            q->srad = -1;
+        }
+    }
+    free(e);
+    if (rc) {
+        rashm_placement_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+struct rashm_placement *rashm_query_flags(int shmid, unsigned flags)
+{
+    if (flags & ~(unsigned)RASHM_QUERY_RANGES) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!(flags & RASHM_QUERY_RANGES))
+        return rashm_query(shmid);
+    struct rashm_placement *p = NULL;
+    int rc = query_ranges(shmid, &p);
+    if (rc) {
+        errno = -rc;
+        return NULL;
+    }
+    return p;
+}

@@ -62,12 +62,21 @@ static int is_bool(int32_t v)
 static int policy_ok(const struct reg_range *r)
 {
     if (r->policy != RASHM_POLICY_DEFAULT && r->policy != RASHM_POLICY_FIRST_TOUCH &&
-        r->policy != RASHM_POLICY_BALANCED)
+        r->policy != RASHM_POLICY_BALANCED && r->policy != RASHM_POLICY_PREFERRED)
         return 0;
-    if (r->eff_policy != RASHM_POLICY_FIRST_TOUCH && r->eff_policy != RASHM_POLICY_BALANCED)
+    /* RASHM_DEFAULT_POLICY resolves to first touch or balanced only */
+    if (r->eff_policy != RASHM_POLICY_FIRST_TOUCH && r->eff_policy != RASHM_POLICY_BALANCED &&
+        !(r->eff_policy == RASHM_POLICY_PREFERRED && r->policy == RASHM_POLICY_PREFERRED))
         return 0;
     if (r->policy != RASHM_POLICY_DEFAULT && r->eff_policy != r->policy)
         return 0;
+    if (r->eff_policy == RASHM_POLICY_PREFERRED) {
+        /* one node: MPOL_PREFERRED; several: MPOL_PREFERRED_MANY */
+        int count = 0;
+        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
+            count += __builtin_popcountll(r->nodes.bits[w]);
+        return r->mode == (count == 1 ? MPOL_PREFERRED : MPOL_PREFERRED_MANY) && nodes_eq(&r->mask, &r->nodes);
+    }
     if (r->eff_policy == RASHM_POLICY_FIRST_TOUCH) {
         if (r->mode == MPOL_LOCAL /* every node, no mask */)
             return nodes_empty(&r->mask);

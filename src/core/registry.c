@@ -1132,3 +1132,9 @@ void reg_prune(void)
     closedir(d);
     close(top);
 }
+
+int rashm_registry_fd(int create)
+{
+    int fd = reg_top_fd(create);
+    return fd < 0 ? rashm_fail(fd) : fd;
+}

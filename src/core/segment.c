@@ -377,7 +377,51 @@ int rashm_place_mapping(void *addr, uint64_t len, const struct rashm_range *rang
     int rc = seg_mapping_info(addr, &mi);
     if (rc)
         return rashm_fail(rc == -ENOENT ? -ENOMEM : rc);
+    /* a hugetlb mapping is placed in whole huge pages: mbind cannot split
+     * it elsewhere, and rounding len up would place more than was asked */
+    if (mi.hugetlb && (((uintptr_t)addr | len) & (mi.page_size - 1)))
+        return rashm_fail(-EINVAL);
     rc = seg_place_mapping(addr, len, mi.page_size, ranges, nranges, move ? APPLY_MOVE : 0);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+/* The calling thread's policy: the modes plan.c chooses for a range over
+ * the same nodes, except that the whole machine under first touch is the
+ * caller's to say (nodes NULL: MPOL_DEFAULT) and balanced is plain
+ * interleave (a thread's own allocations are not shared pages that every
+ * attacher must find in the same place). */
+int rashm_thread_policy(int policy, const rashm_nodeset_t *nodes)
+{
+    if (policy < RASHM_POLICY_DEFAULT || policy > RASHM_POLICY_PREFERRED)
+        return rashm_fail(-EINVAL);
+    if (!apply_numa_available())
+        return 0;
+    int rc;
+    if (!nodes || rashm_nodeset_isempty(nodes)) {
+        rc = apply_thread_policy(MPOL_DEFAULT, NULL);
+        return rc ? rashm_fail(rc) : 0;
+    }
+    struct rashm_cfg c;
+    const rashm_topo_t *t;
+    if ((rc = cfg_read(&c)) || (rc = topo_get(&t)))
+        return rashm_fail(rc);
+    if (!rashm_topo_is_this_system(t))
+        return rashm_fail(-ENOTSUP);
+    /* the nodes with memory and those with CPUs (a node may have CPUs and
+     * no memory; the kernel then allocates near it) */
+    rashm_nodeset_t known, srads;
+    rashm_topo_all_nodes(t, &known);
+    rashm_topo_srad_nodes(t, &srads);
+    rashm_nodeset_or(&known, &known, &srads);
+    if (!rashm_nodeset_issubset(nodes, &known))
+        return rashm_fail(-EINVAL);
+    int eff = policy == RASHM_POLICY_DEFAULT ? c.default_policy : policy;
+    int mode = MPOL_PREFERRED_MANY;
+    if (eff == RASHM_POLICY_BALANCED)
+        mode = MPOL_INTERLEAVE;
+    else if (eff == RASHM_POLICY_PREFERRED && rashm_nodeset_count(nodes) == 1)
+        mode = MPOL_PREFERRED;
+    rc = apply_thread_policy(mode, nodes);
     return rc ? rashm_fail(rc) : 0;
 }
 

@@ -136,3 +136,19 @@ int seg_shmctl_raw(int shmid, int cmd, struct shmid_ds *buf)
     return f(shmid, cmd, buf);
 }
 
+
+int rashm_mapping_info(const void *addr, struct rashm_mapping_info *out)
+{
+    if (!out)
+        return rashm_fail(-EINVAL);
+    struct seg_map_info mi;
+    int rc = seg_mapping_info(addr, &mi);
+    if (rc)
+        return rashm_fail(rc == -ENOENT ? -ENOMEM : rc);
+    memset(out, 0, sizeof *out);
+    out->start = mi.start;
+    out->length = mi.length;
+    out->page_size = mi.page_size;
+    out->hugetlb = mi.hugetlb;
+    return 0;
+}

@@ -703,3 +703,23 @@ int rashm_node_mem(int node, struct rashm_node_mem *out)
     *out = m;
     return 0;
 }
+
+/* ---- public: another process's partition, the allowed sets, page sizes -- */
+
+int rashm_topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
+{
+    if (!t || !cpus || !nodes || pid < 0)
+        return rashm_fail(pid < 0 ? -ESRCH : -EINVAL);
+    int rc = topo_partition_pid(t, pid == getpid() ? 0 : pid, cpus, nodes);
+    return rc ? rashm_fail(rc) : 0;
+}
+
+void rashm_topo_allowed(const rashm_topo_t *t, rashm_cpuset_t *cpus, rashm_nodeset_t *nodes)
+{
+    topo_allowed(t, cpus, nodes);
+}
+
+uint64_t rashm_shm_page_size(int shmflg)
+{
+    return shm_page_size(shmflg);
+}

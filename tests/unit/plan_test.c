@@ -174,6 +174,26 @@ static void model_pack2(void)
         free(p);
         p = NULL;
     }
+    /* preferred: one node is MPOL_PREFERRED, several MPOL_PREFERRED_MANY;
+     * weighted interleave and the default policy do not change it */
+    in.weighted = 1;
+    in.default_policy = RASHM_POLICY_FIRST_TOUCH;
+    r[0] = range(0, 32 * MiB, RASHM_POLICY_PREFERRED, "2");
+    r[1] = range(32 * MiB, 0, RASHM_POLICY_PREFERRED, "1,3");
+    CHECK_EQ(plan_build(&in, r, 2, &p), 0);
+    if (p) {
+        CHECK_EQ(p->n, 2);
+        CHECK_EQ(p->e[0].eff_policy, RASHM_POLICY_PREFERRED);
+        CHECK_EQ(p->e[0].mode, 1 /* MPOL_PREFERRED */);
+        CHECK_MASK(p->e[0].mask, "2");
+        CHECK_EQ(p->e[1].eff_policy, RASHM_POLICY_PREFERRED);
+        CHECK_EQ(p->e[1].mode, MPOL_PREFERRED_MANY);
+        CHECK_MASK(p->e[1].mask, "1,3");
+        free(p);
+        p = NULL;
+    }
+    in.default_policy = RASHM_POLICY_BALANCED;
+    in.weighted = 0;
     /* weighted interleave when configured */
     in.weighted = 1;
     r[0] = range(0, 0, RASHM_POLICY_BALANCED, "");
@@ -222,7 +242,7 @@ static void model_pack2(void)
     CHECK_EQ(plan_build(&in, &bad, 1, &p), -EINVAL);
     bad = range(62 * MiB, 4 * MiB, RASHM_POLICY_BALANCED, "");  /* runs past the end */
     CHECK_EQ(plan_build(&in, &bad, 1, &p), -EINVAL);
-    bad = range(0, 0, 3, "");                                   /* no such policy */
+    bad = range(0, 0, RASHM_POLICY_PREFERRED + 1, "");          /* no such policy */
     CHECK_EQ(plan_build(&in, &bad, 1, &p), -EINVAL);
     bad = range(0, 0, RASHM_POLICY_BALANCED, "5");              /* no such node */
     CHECK_EQ(plan_build(&in, &bad, 1, &p), -EINVAL);
@@ -431,6 +451,7 @@ static void config(void)
     CHECK(item("RASHM_BALANCED", &env) && item("RASHM_SHMAT", &env) && item("RASHM_DEBUG", &env) &&
           item("RASHM_TOPOLOGY_SYNTHETIC", &env) && item("RASHM_TOPOLOGY_XML", &env));
     CHECK(!strcmp(rashm_policy_name(RASHM_POLICY_DEFAULT), "default"));
+    CHECK(!strcmp(rashm_policy_name(RASHM_POLICY_PREFERRED), "preferred"));
     CHECK(!strcmp(rashm_policy_name(9), "unknown"));
 }
 

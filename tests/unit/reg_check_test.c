@@ -203,6 +203,53 @@ static void mutations(uint64_t page, int hugetlb)
     free(e);
 }
 
+/* The preferred policy (the native API's, not AIX's): one node is
+ * MPOL_PREFERRED, several MPOL_PREFERRED_MANY, nothing else; and no
+ * configured default resolves to it. */
+static void preferred(uint64_t page, int hugetlb)
+{
+    struct rashm_range r[2];
+    memset(r, 0, sizeof r);
+    r[0].offset = 0;
+    r[0].length = 2 * page;
+    r[0].policy = RASHM_POLICY_PREFERRED;
+    rashm_nodeset_set(&r[0].nodes, 2);
+    r[1].offset = 3 * page;
+    r[1].length = 0;
+    r[1].policy = RASHM_POLICY_PREFERRED;
+    rashm_nodeset_set(&r[1].nodes, 1);
+    rashm_nodeset_set(&r[1].nodes, 3);
+    uint64_t segsz = 6 * page;
+    struct plan_input in;
+    memset(&in, 0, sizeof in);
+    in.topo = topo;
+    in.size = segsz;
+    in.page_size = page;
+    in.hugetlb = hugetlb;
+    in.default_policy = RASHM_POLICY_BALANCED;
+    struct plan *p;
+    CHECK_EQ(plan_build(&in, r, 2, &p), 0);
+    if (!p)
+        return;
+    size_t size;
+    struct reg_entry *e = entry_of(p, 7, segsz, page, hugetlb, r, 2, &size);
+    free(p);
+    struct reg_facts f;
+    facts_for(&f, 7, segsz, page, hugetlb);
+    CHECK_EQ(reg_check_entry(e, size, &f), 0);
+    CHECK_EQ(e->nranges, 3);
+    CHECK_EQ(e->r[0].mode, 1 /* MPOL_PREFERRED */);
+    CHECK_EQ(e->r[2].mode, MPOL_PREFERRED_MANY);
+    MUT("preferred one node as many", m->r[0].mode = MPOL_PREFERRED_MANY);
+    MUT("preferred many as one node", m->r[2].mode = 1);
+    MUT("preferred as local", (m->r[0].mode = 4, rashm_nodeset_zero(&m->r[0].mask)));
+    MUT("preferred mask other than nodes", rashm_nodeset_set(&m->r[0].mask, 3));
+    MUT("default resolved to preferred", m->r[0].policy = RASHM_POLICY_DEFAULT);
+    MUT("gap as preferred", (m->r[1].eff_policy = RASHM_POLICY_PREFERRED));
+    MUT("preferred resolved to balanced", m->r[0].eff_policy = RASHM_POLICY_BALANCED);
+    free(e);
+}
+
 /* The reader could not map the segment: only a page size a mapping can
  * have is required, consistent with the hugetlb flag. */
 static void unknown_page(void)
@@ -281,6 +328,8 @@ int main(void)
         known.bits[w] |= srads.bits[w];
     mutations(4096, 0);
     mutations(2 * MiB, 1);
+    preferred(4096, 0);
+    preferred(2 * MiB, 1);
     unknown_page();
     random_bytes();
     rashm_topo_free(t);

@@ -14,15 +14,16 @@
  * processes (close-on-exec) for whoever must share VE memory further. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/mempolicy.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <rashm.h>
 
 #include "env.h"
 #include "helper.h"
@@ -101,16 +102,20 @@ int map_ve_memory(void)
     if (!rcom_env_flag(RCOM_ENV_VE_NO_THP))
         madvise(p, hdr->mem_size, MADV_HUGEPAGE);
     /* VE memory sits on its VE node's host NUMA node. Preferred, not bound:
-     * a full node must not turn into SIGBUS in VE code. */
+     * a full node must not turn into SIGBUS in VE code. Placed by librashm
+     * like any mapping (MPOL_PREFERRED on the one node); the helper's own
+     * threads prefer the node too. */
     if (hdr->numa_node >= 0) {
-        unsigned long mask[16] = {0};
         int nd = hdr->numa_node;
-        if (nd >= (int)(sizeof mask * 8))
+        if (nd >= RASHM_MAX_NODES)
             return -EINVAL;
-        mask[nd / (8 * sizeof(unsigned long))] |= 1ul << (nd % (8 * sizeof(unsigned long)));
-        if (syscall(SYS_mbind, p, hdr->mem_size, MPOL_PREFERRED, mask, sizeof mask * 8, 0) < 0)
+        struct rashm_range r;
+        memset(&r, 0, sizeof r);
+        r.policy = RASHM_POLICY_PREFERRED;
+        rashm_nodeset_set(&r.nodes, nd);
+        if (rashm_place_mapping(p, hdr->mem_size, &r, 1, 0))
             return -errno;
-        syscall(SYS_set_mempolicy, MPOL_PREFERRED, mask, sizeof mask * 8);
+        (void)rashm_thread_policy(RASHM_POLICY_PREFERRED, &r.nodes);
         if (read_cpulist(nd, &node_cpus) == 0)
             have_node_cpus = 1;
     }

@@ -169,3 +169,14 @@ VE_EXPORT uint64_t ve_hmem_load(void *p)
     memcpy(&v, veo_get_hmem_addr(p), 8);
     return v;
 }
+
+/* veo_prev_req_result from VE code: the result of the request offs places
+ * before this one on the calling context, or ~0 when there is none. */
+VE_EXPORT uint64_t ve_prev_result(int64_t offs);
+VE_EXPORT uint64_t ve_prev_result(int64_t offs)
+{
+    uint64_t r = 0;
+    if (veo_prev_req_result((int)offs, &r) != 0)
+        return ~0ull;
+    return r;
+}

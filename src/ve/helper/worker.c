@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "ve_runtime.h"
 
 struct worker {
     pthread_t thread;
@@ -69,6 +70,9 @@ static void *worker_main(void *arg)
             tl_slot = s;
             do_call(s);
             tl_slot = NULL;
+            /* only calls enter the history: a copy may run in the VH instead
+             * (process_vm_writev), where VE code never sees it */
+            rashm_ve_runtime_result(s->retval);
         } else if (s->kind == RVE_REQ_WRITE || s->kind == RVE_REQ_READ) {
             do_copy(s, s->kind == RVE_REQ_WRITE);
         } else if (s->kind == RVE_REQ_VH) {

@@ -161,6 +161,21 @@ void rashm_placement_free(struct rashm_placement *p)
     free(p);
 }
 
+/* A range's recorded placement, as the registry entry holds it. */
+static void range_from_entry(struct rashm_range_placement *q, const struct reg_range *r)
+{
+    q->offset = r->offset;
+    q->length = r->length;
+    q->policy = r->policy;
+    q->origin = r->origin;
+    q->srad = r->srad;
+    q->nodes = r->nodes;
+    q->cpus = r->cpus;
+    q->mode = r->mode;
+    q->mode_nodes = r->mask;
+}
+
+
 static int query(int shmid, struct rashm_placement **out)
 {
     const rashm_topo_t *t;
@@ -227,16 +242,7 @@ static int query(int shmid, struct rashm_placement **out)
             goto fail;
         }
         if (e) {
-            struct reg_range *r = &e->r[i];
-            q->offset = r->offset;
-            q->length = r->length;
-            q->policy = r->policy;
-            q->origin = r->origin;
-            q->srad = r->srad;
-            q->nodes = r->nodes;
-            q->cpus = r->cpus;
-            q->mode = r->mode;
-            q->mode_nodes = r->mask;
+            range_from_entry(q, &e->r[i]);
         } else {
             q->offset = 0;
             q->length = len;
@@ -405,16 +411,7 @@ static int query_ranges(int shmid, struct rashm_placement **out)
             break;
         }
         if (e) {
-            const struct reg_range *r = &e->r[i];
-            q->offset = r->offset;
-            q->length = r->length;
-            q->policy = r->policy;
-            q->origin = r->origin;
-            q->srad = r->srad;
-            q->nodes = r->nodes;
-            q->cpus = r->cpus;
-            q->mode = r->mode;
-            q->mode_nodes = r->mask;
+            range_from_entry(q, &e->r[i]);
         } else {
             q->length = p->page_size ? plan_end(p->size, p->page_size) : p->size;
             q->policy = -1;

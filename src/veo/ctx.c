@@ -88,10 +88,15 @@ VEO_API int veo_context_close(struct veo_thr_ctxt *c)
 {
     struct rve_msg m;
     struct rve_reply rep;
-    /* A context that veo_proc_destroy closed already (bindings finalize
-     * contexts and processes in any order) is not touched. */
-    if (!c || !veo_i_ctx_is_live(c))
+    /* A context that veo_proc_destroy (or an earlier close) closed already
+     * is not touched: bindings finalize contexts and processes in any
+     * order. It is closed, so this succeeds, as AVEO's close always does
+     * (py-veo raises at every interpreter exit otherwise). Its address is
+     * never reused (ring.c), so it cannot name a context made since. */
+    if (!c)
         return -1;
+    if (!veo_i_ctx_is_live(c))
+        return 0;
     struct veo_proc_handle *h = c->proc;
     if (c == h->ctx[0])
         return 0; /* as in AVEO: the main context lives as long as the process */

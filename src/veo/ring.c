@@ -11,14 +11,40 @@
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "veo_internal.h"
 #include "wait.h"
 
+/* A context record has pages of its own, and a freed record's address is
+ * never handed out again: its pages are replaced by a reservation with no
+ * memory behind it. veo_context_close gets a bare pointer, and language
+ * bindings finalize in any order, so they close contexts that
+ * veo_proc_destroy freed already, possibly after a new process was made.
+ * Were the address reused by a later context (or transfer ring), that
+ * stale close would close it; never reused, a stale pointer is simply not
+ * live (veo_i_ctx_is_live), and a stray use faults instead of corrupting
+ * another context. Costs 8 KiB of address space per context ever made. */
+#define CTX_BYTES ((sizeof(struct veo_thr_ctxt) + 4095) & ~(size_t)4095)
+
+static struct veo_thr_ctxt *ctx_record_new(void)
+{
+    void *p = mmap(NULL, CTX_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p; /* zero-filled */
+}
+
+static void ctx_record_retire(struct veo_thr_ctxt *c)
+{
+    /* never munmap: the address would be free for the next mmap */
+    if (mmap(c, CTX_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+             -1, 0) == MAP_FAILED)
+        madvise(c, CTX_BYTES, MADV_DONTNEED); /* out of VMAs: keep it mapped, empty */
+}
+
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
 {
-    struct veo_thr_ctxt *c = calloc(1, sizeof *c);
+    struct veo_thr_ctxt *c = ctx_record_new();
     if (!c)
         return NULL;
     c->proc = h;
@@ -27,7 +53,7 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
     pthread_mutex_init(&c->lock, NULL);
     if (veo_i_submit_lock_init(c) < 0 || veo_i_ctx_live_add(c) < 0) {
         pthread_mutex_destroy(&c->lock);
-        free(c);
+        ctx_record_retire(c);
         return NULL;
     }
     /* Start the ring from zero, so that request id n is ring sequence n.
@@ -62,7 +88,7 @@ void veo_i_ctx_free(struct veo_thr_ctxt *c)
     veo_i_ctx_live_del(c);
     pthread_mutex_destroy(&c->submit);
     pthread_mutex_destroy(&c->lock);
-    free(c);
+    ctx_record_retire(c);
 }
 
 /* Ring sequence numbers are 32-bit; the VH's ids are 64-bit. The ring's

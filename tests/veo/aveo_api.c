@@ -218,8 +218,9 @@ int main(void)
     veo_args_free(a);
 
     /* a context closed after its process was destroyed (bindings finalize
-     * in any order): refused, nothing touched (ASan builds check) */
+     * in any order): nothing touched (ASan builds check), and it succeeds,
+     * as in AVEO (veo.stale_ctx has the rest) */
     CHECK_EQ(veo_proc_destroy(h), 0);
-    CHECK_EQ(veo_context_close(c), -1);
+    CHECK_EQ(veo_context_close(c), 0);
     return check_end();
 }

@@ -26,6 +26,11 @@ $cc -shared -fPIC -o "$tmp/libvehello.so" "$src/libvehello.c" $($pkgc --cflags -
 $cc $extra -o "$tmp/hello_static" "$src/hello_static.c" $($pkgc --cflags --libs rashm-veo)
 # a static VE program, as NEC's mk_veorun_static makes one
 "$tmp/prefix/bin/rashm-mk-veorun-static" "$tmp/veorun_hello" "$src/libvehello.c"
+# the same through a link named and placed as NEC's command (py-veo's
+# VeBuild runs /opt/nec/ve/libexec/mk_veorun_static)
+mkdir -p "$tmp/nec/libexec"
+ln -s "$tmp/prefix/bin/rashm-mk-veorun-static" "$tmp/nec/libexec/mk_veorun_static"
+"$tmp/nec/libexec/mk_veorun_static" "$tmp/veorun_hello2" "$src/libvehello.c"
 cd "$tmp"
 # the helper must be found relative to the installed library
 # (<prefix>/libexec/rashm), not in the build tree
@@ -39,8 +44,11 @@ asan_order=""
 [ "$san" = ON ] && asan_order="verify_asan_link_order=0"
 ASAN_OPTIONS="${asan_order}${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     ./hello_static ./veorun_hello | tee out3
+ASAN_OPTIONS="${asan_order}${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    ./hello_static ./veorun_hello2 | tee out4
 set +x
 grep -q "static hello returned 42 (rc 0)" out3
+grep -q "static hello returned 42 (rc 0)" out4
 grep -q "Hello, world from the VE (20 + 22)" out1
 grep -q "hello returned 42" out2
 grep -q "VE memory round trip: software VE" out2

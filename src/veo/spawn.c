@@ -48,8 +48,12 @@ int veo_i_find_helper(char *out, size_t len)
         return 0;
     }
     if (dladdr((void *)&veo_i_find_helper, &info) && info.dli_fname) {
+        /* the library's own directory, links resolved: a program built
+         * against NEC's libveo reaches this library through a link named
+         * libveo.so.1, possibly in another directory (where NEC's was) */
         char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", info.dli_fname);
+        if (!realpath(info.dli_fname, dir))
+            snprintf(dir, sizeof dir, "%s", info.dli_fname);
         char *slash = strrchr(dir, '/');
         if (slash) {
             *slash = 0;

@@ -31,7 +31,26 @@ $cc $extra -o "$tmp/hello_static" "$src/hello_static.c" $($pkgc --cflags --libs 
 mkdir -p "$tmp/nec/libexec"
 ln -s "$tmp/prefix/bin/rashm-mk-veorun-static" "$tmp/nec/libexec/mk_veorun_static"
 "$tmp/nec/libexec/mk_veorun_static" "$tmp/veorun_hello2" "$src/libvehello.c"
+# A program built against NEC's libveo records its SONAME, libveo.so.1, and
+# references its symbols at version VERSION_1. Made here against a
+# link-time stand-in with that SONAME and version node (empty functions of
+# the names the ABI list holds), it must run on the installed library
+# unchanged: through the installed libveo.so.1, and through a link in
+# another directory (where NEC's library would be), the helper being found
+# from the library's real place.
+mkdir -p "$tmp/stand-in" "$tmp/nec/lib64"
+abi=$src/../../abi/librashm-veo.syms
+grep -v '^#' "$abi" | sed -n 's/^\(veo_[a-z0-9_]*\)$/void \1(void) {}/p' > "$tmp/stand-in/veo.c"
+{ echo 'VERSION_1 { global:'; grep -v '^#' "$abi" | sed -n 's/^\(veo_[a-z0-9_]*\)$/\1;/p'; echo 'local: *; };'; } > "$tmp/stand-in/veo.map"
+$cc -shared -fPIC -o "$tmp/stand-in/libveo.so.1" -Wl,-soname=libveo.so.1 \
+    -Wl,--version-script="$tmp/stand-in/veo.map" "$tmp/stand-in/veo.c"
+ln -s libveo.so.1 "$tmp/stand-in/libveo.so"
+$cc $extra -o "$tmp/hello-nec" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$tmp/stand-in" -lveo
+ln -s "$libdir/libveo.so.1" "$tmp/nec/lib64/libveo.so.1"
 cd "$tmp"
+readelf -d ./hello-nec | grep -q 'NEEDED.*\[libveo\.so\.1\]'
+LD_LIBRARY_PATH="$libdir" ./hello-nec ./libvehello.so | tee out5
+LD_LIBRARY_PATH="$tmp/nec/lib64" ./hello-nec ./libvehello.so | tee out6
 # the helper must be found relative to the installed library
 # (<prefix>/libexec/rashm), not in the build tree
 ldd ./hello | grep -q "librashm-veo.so.0 => $libdir/"
@@ -51,5 +70,7 @@ grep -q "static hello returned 42 (rc 0)" out3
 grep -q "static hello returned 42 (rc 0)" out4
 grep -q "Hello, world from the VE (20 + 22)" out1
 grep -q "hello returned 42" out2
+grep -q "Hello, world from the VE (20 + 22)" out5
+grep -q "Hello, world from the VE (20 + 22)" out6
 grep -q "VE memory round trip: software VE" out2
 echo "install test: OK"

@@ -49,7 +49,7 @@ $cc $extra -o "$tmp/hello-nec" "$src/hello.c" -I"$tmp/prefix/include/rashm" -L"$
 ln -s "$libdir/libveo.so.1" "$tmp/nec/lib64/libveo.so.1"
 cd "$tmp"
 readelf -d ./hello-nec | grep -q 'NEEDED.*\[libveo\.so\.1\]'
-LD_LIBRARY_PATH="$libdir" ./hello-nec ./libvehello.so | tee out5
+LD_LIBRARY_PATH="$libdir" ./hello-nec ./libvehello.so 2> err5 | tee out5
 LD_LIBRARY_PATH="$tmp/nec/lib64" ./hello-nec ./libvehello.so | tee out6
 # the helper must be found relative to the installed library
 # (<prefix>/libexec/rashm), not in the build tree
@@ -71,6 +71,8 @@ grep -q "static hello returned 42 (rc 0)" out4
 grep -q "Hello, world from the VE (20 + 22)" out1
 grep -q "hello returned 42" out2
 grep -q "Hello, world from the VE (20 + 22)" out5
+# the installed library defines the VERSION_1 node the program asks for
+! grep -q "no version information" err5
 grep -q "Hello, world from the VE (20 + 22)" out6
 grep -q "VE memory round trip: software VE" out2
 echo "install test: OK"

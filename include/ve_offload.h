@@ -140,7 +140,7 @@ int veo_get_thr_ctxt_stacksize(struct veo_thr_ctxt_attr *attr, size_t *size);
  * veo_args_set_stack: the callee receives a pointer to a copy of buf[0..len)
  * in VE memory; for INOUT/OUT, buf must stay valid until the result has been
  * collected, when the copy is written back.
- * veo_args_set_hmem: the argument is the VE address of an hmem pointer.
+ * veo_args_set_hmem: the pointer as it is (hmem or VH), as AVEO passes it.
  * veo_args_clear: forget every argument; veo_args_free: free the object
  * (a submitted call keeps its own copy, so both are allowed right after a
  * veo_call_async). */
@@ -209,9 +209,10 @@ const char *veo_version_string(void);
 int veo_api_version(void); /* VEO_API_VERSION */
 
 /* ---- heterogeneous memory (hmem) -----------------------------------------
- * An hmem pointer names VE memory in a VH pointer: bit 63 set, the VE
- * process identifier (0..15) in bits 62:59, the VE address below. It must
- * never be dereferenced on the VH.
+ * An hmem pointer names VE memory of one VE process in a VH pointer: on
+ * AVEO the VE address tagged in bits 63:59, here the VE memory's second
+ * address in a reserved window (docs/veo.md); test it with veo_is_ve_addr,
+ * never by its bits. It must never be dereferenced on the VH; VE code may.
  * veo_alloc_hmem: 0 and *addr = hmem pointer; -1 on failure. With h NULL
  * it allocates VH memory (a plain pointer), as AVEO does.
  * veo_free_hmem: 0, or -1; a plain VH pointer is freed with free(). veo_hmemcpy(dst, src, size): copies between any

@@ -7,13 +7,13 @@
 extern "C" {
 #endif
 
-/* At most this many VE processes exist at once in one VH process: the
- * identifier lives in 4 bits (62:59) of an hmem pointer. */
+/* At most this many VE processes exist at once in one VH process (AVEO
+ * keeps the identifier in 4 bits of an hmem pointer). */
 #define VEO_MAX_HMEM_PROCS 16
 
-/* 1 if addr is an hmem pointer (bit 63 set), else 0. */
+/* 1 if addr is an hmem pointer, else 0 (a plain VE address is none). */
 int veo_is_ve_addr(const void *addr);
-/* The VE address inside an hmem pointer (identifier bits cleared). */
+/* The VE address an hmem pointer names; any other value as it is. */
 void *veo_get_hmem_addr(void *addr);
 /* The VE process identifier in an hmem pointer, or -1 if it is none. */
 int veo_get_proc_identifier_from_hmem(const void *addr);

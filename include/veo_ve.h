@@ -16,9 +16,9 @@ extern "C" {
  * history yet: -1, *result = 0 (docs/veo.md). */
 int veo_prev_req_result(int offs, uint64_t *result);
 
-/* hmem pointers handed over by veo_args_set_hmem: 1 when addr carries the
- * hmem tag of VE memory; veo_get_hmem_addr strips the tag (a plain address
- * is returned as it is). */
+/* hmem pointers handed over by veo_args_set_hmem: 1 when addr is one;
+ * veo_get_hmem_addr gives the VE address it names (any other value as it
+ * is). VE code may also dereference an hmem pointer directly. */
 int veo_is_ve_addr(const void *addr);
 void *veo_get_hmem_addr(void *addr);
 

@@ -49,7 +49,7 @@ static const struct rcom_env_var table[RCOM_ENV_COUNT] = {
     [RCOM_ENV_VE_NODES] = {"RASHM_VE_NODES", RCOM_ENV_INT, RCOM_ENV_VE, "1", "number of software VE nodes",
         "an integer 1..16", 1, 16, NULL},
     [RCOM_ENV_VE_MEM_SIZE] = {"RASHM_VE_MEM_SIZE", RCOM_ENV_SIZELIST, RCOM_ENV_VE, "8G",
-        "VE memory per node (lazily backed), or a comma list per node",
+        "VE memory per node (lazily backed, at most 128G), or a comma list per node",
         "a size (64M, 2G, 0x...; K/M/G/T binary multiples) or a comma list of sizes", 0, 0, NULL},
     [RCOM_ENV_VE_NUMA_NODE] = {"RASHM_VE_NUMA_NODE", RCOM_ENV_INTLIST, RCOM_ENV_VE, "-1",
         "host NUMA node of each VE node (its memory and threads are placed there); -1: not tied",

@@ -51,7 +51,7 @@
 enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 };
 
 #define RVE_MAGIC 0x72617368766530ULL /* "rashmve0" */
-#define RVE_PROTO_VERSION 2
+#define RVE_PROTO_VERSION 4
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4
@@ -77,8 +77,58 @@ enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 }
  * AddressSanitizer's shadow (below 0x10007fff8000) and its allocator
  * (0x600000000000), so sanitizer builds can map it too. */
 #define RVE_MEM_BASE 0x200000000000ULL
-#define RVE_MEM_STRIDE 0x10000000000ULL /* 1 TiB per VE node */
+#define RVE_MEM_STRIDE 0x2000000000ULL /* 128 GiB per VE node (a card has 48 or 96) */
 #define RVE_MAX_NODES 16
+
+/* hmem pointers (AVEO's <veo_hmem.h>): VE memory named so that the VH can
+ * tell it from its own pointers and knows the VE process. AVEO tags the VE
+ * address (bit 63, identifier in bits 62:59), and VE code may store through
+ * the tagged pointer, because the card's MMU ignores those bits; on x86-64
+ * such an address is non-canonical and faults. So an hmem pointer here is a
+ * second address of the same VE memory: process ident's VE memory appears
+ * again at RVE_HMEM_BASE + ident * RVE_HMEM_STRIDE + (VE address -
+ * RVE_MEM_BASE), where the VE process maps the same memfd pages a second
+ * time (src/ve/helper/memory.c), and the VH keeps the whole window
+ * reserved PROT_NONE, so no VH pointer ever falls in it. Converting is pure
+ * arithmetic on both sides, and a plain VE address (veo_alloc_mem) stays
+ * distinct from the hmem pointer of the same memory, as in AVEO. The window
+ * (16 x 2 TiB, 0x300000000000-0x500000000000) lies between the VE address
+ * range and the PIE area, clear of the sanitizers' ranges above. */
+#define RVE_HMEM_BASE 0x300000000000ULL
+#define RVE_HMEM_STRIDE ((uint64_t)RVE_MAX_NODES * RVE_MEM_STRIDE) /* 2 TiB */
+#define RVE_HMEM_PROCS 16 /* AVEO's 4 identifier bits */
+#define RVE_HMEM_END (RVE_HMEM_BASE + (uint64_t)RVE_HMEM_PROCS * RVE_HMEM_STRIDE)
+
+static inline int rve_hmem_is(uint64_t a)
+{
+    return a >= RVE_HMEM_BASE && a < RVE_HMEM_END;
+}
+
+static inline int rve_hmem_ident(uint64_t a)
+{
+    return (int)((a - RVE_HMEM_BASE) / RVE_HMEM_STRIDE);
+}
+
+/* the VE address an hmem pointer names */
+static inline uint64_t rve_hmem_to_ve(uint64_t a)
+{
+    return RVE_MEM_BASE + (a - RVE_HMEM_BASE) % RVE_HMEM_STRIDE;
+}
+
+/* the hmem pointer of process ident for a VE address or another process's
+ * hmem pointer (same offset); an address in neither keeps its low bits, as
+ * AVEO's tagging keeps a value it does not understand */
+static inline uint64_t rve_hmem_of(uint64_t a, int ident)
+{
+    uint64_t off;
+    if (rve_hmem_is(a))
+        off = (a - RVE_HMEM_BASE) % RVE_HMEM_STRIDE;
+    else if (a >= RVE_MEM_BASE && a < RVE_MEM_BASE + RVE_HMEM_STRIDE)
+        off = a - RVE_MEM_BASE;
+    else
+        off = a % RVE_HMEM_STRIDE;
+    return RVE_HMEM_BASE + (uint64_t)ident * RVE_HMEM_STRIDE + off;
+}
 
 enum rve_argtype {
     RVE_ARG_NONE = 0, /* index never set: a gap */
@@ -168,6 +218,7 @@ struct rve_header {
     uint32_t spin_us;   /* how long sleepers spin first */
     uint64_t mem_base;  /* VE memory: [mem_base, mem_base + mem_size) */
     uint64_t mem_size;
+    uint64_t hmem_base; /* the same memory as hmem: [hmem_base, + mem_size) */
     int32_t vh_pid;
     _Atomic int32_t exception_sig; /* signal that killed VE code, or 0 */
     alignas(64) char pad[64];
@@ -322,12 +373,13 @@ RVE_RPC_LIST(RVE_X_)
  *              object in this process, *off_out = the object offset of vemva
  * VESHM_ATTACH maps `size` bytes at object offset `off` of fd `src & 0xffffffff`
  *              of process `src >> 32` at addr (replacing this process's own
- *              VE memory there; read-only if ro); 0
+ *              VE memory there; read-only if ro), and at hmem, addr's hmem
+ *              pointer, where that is addr's second mapping; 0
  * VESHM_DETACH gives addr its own VE memory back; 0 */
 #define RVE_VECALL_LIST(X)                                                                    \
     X(VESHM_OPEN, veshm_open, 2, 1, (uint64_t vemva, uint64_t size, uint64_t *off_out))       \
-    X(VESHM_ATTACH, veshm_attach, 5, 0,                                                       \
-      (uint64_t src, uint64_t off, uint64_t addr, uint64_t size, int64_t ro))                 \
+    X(VESHM_ATTACH, veshm_attach, 6, 0,                                                       \
+      (uint64_t src, uint64_t off, uint64_t addr, uint64_t size, int64_t ro, uint64_t hmem))  \
     X(VESHM_DETACH, veshm_detach, 1, 0, (uint64_t addr))
 
 enum rve_vecall {

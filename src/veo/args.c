@@ -79,8 +79,8 @@ VEO_API int veo_args_set_stack(struct veo_args *a, enum veo_args_intent inout, i
 
 VEO_API int veo_args_set_hmem(struct veo_args *a, int n, void *hmem)
 {
-    /* AVEO hands the pointer over as it is: an hmem pointer keeps its tag
-     * (VE code strips it with veo_get_hmem_addr, <veo_ve.h>), a plain VH
-     * pointer is passed too */
+    /* AVEO hands the pointer over as it is: VE code dereferences an hmem
+     * pointer directly or converts it with veo_get_hmem_addr (<veo_ve.h>);
+     * a plain VH pointer is passed too */
     return set(a, n, RVE_ARG_U64, (uint64_t)(uintptr_t)hmem);
 }

@@ -47,7 +47,7 @@ static int read_config(int venode, struct ve_config *c)
         return -EINVAL;
     }
     c->mem = (c->mem + (2ull << 20) - 1) & ~((2ull << 20) - 1);
-    if (c->mem > RVE_MEM_STRIDE) { /* 1 TiB of VE address space per node */
+    if (c->mem > RVE_MEM_STRIDE) { /* 128 GiB of VE address space per node */
         rcom_env_report(RCOM_ENV_VE_MEM_SIZE, rcom_env_raw(RCOM_ENV_VE_MEM_SIZE));
         return -EINVAL;
     }

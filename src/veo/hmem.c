@@ -1,31 +1,30 @@
-/* hmem: VE memory named by a VH pointer. Bit 63 marks it, bits 62:59 hold
- * the VE process identifier (so at most 16 VE processes), the rest is the VE
- * address (VE memory lives below 2^47, see veo_proto.h). */
+/* hmem: VE memory named by a VH pointer, the same memory's second address
+ * in the VE process (the address map and why: src/proto/rve_proto.h). The
+ * identifier (0..15) is the window the pointer lies in. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "veo_internal.h"
 
-#define HMEM_FLAG 0x8000000000000000ull
-#define HMEM_IDENT_SHIFT 59
-#define HMEM_IDENT_MASK 0x7800000000000000ull
-
 VEO_API int veo_is_ve_addr(const void *addr)
 {
-    return ((uint64_t)(uintptr_t)addr & HMEM_FLAG) ? 1 : 0;
+    return rve_hmem_is((uint64_t)(uintptr_t)addr);
 }
 
+/* AVEO strips the tag bits of any value; here only an hmem pointer changes,
+ * anything else (a VH pointer, a plain VE address) is returned as it is. */
 VEO_API void *veo_get_hmem_addr(void *addr)
 {
-    return (void *)(uintptr_t)((uint64_t)(uintptr_t)addr & ~(HMEM_FLAG | HMEM_IDENT_MASK));
+    uint64_t a = (uint64_t)(uintptr_t)addr;
+    return rve_hmem_is(a) ? (void *)(uintptr_t)rve_hmem_to_ve(a) : addr;
 }
 
 VEO_API int veo_get_proc_identifier_from_hmem(const void *addr)
 {
     if (!veo_is_ve_addr(addr))
         return -1;
-    return (int)(((uint64_t)(uintptr_t)addr & HMEM_IDENT_MASK) >> HMEM_IDENT_SHIFT);
+    return rve_hmem_ident((uint64_t)(uintptr_t)addr);
 }
 
 VEO_API int veo_get_max_proc_identifier(void)
@@ -41,8 +40,7 @@ VEO_API void *veo_set_proc_identifier(void *addr, int ident)
 {
     if (ident < 0 || ident >= VEO_MAX_HMEM_PROCS)
         return NULL;
-    uint64_t a = (uint64_t)(uintptr_t)addr & ~(HMEM_FLAG | HMEM_IDENT_MASK);
-    return (void *)(uintptr_t)(a | HMEM_FLAG | ((uint64_t)ident << HMEM_IDENT_SHIFT));
+    return (void *)(uintptr_t)rve_hmem_of((uint64_t)(uintptr_t)addr, ident);
 }
 
 VEO_API struct veo_proc_handle *veo_get_proc_handle_from_hmem(const void *addr)

@@ -34,6 +34,31 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct veo_proc_handle *procs[VEO_MAX_HMEM_PROCS];
 static int node_refs[RVE_MAX_NODES];
 static uint64_t node_reserved[RVE_MAX_NODES]; /* size reserved at the node's base */
+static int hmem_window_reserved;
+
+/* The hmem window (src/proto/rve_proto.h) must hold no VH memory: there
+ * veo_is_ve_addr tells hmem pointers from VH pointers by their value alone.
+ * Reserved PROT_NONE before the first hmem pointer exists and kept for the
+ * process's life (one mapping without pages costs nothing; a later malloc or
+ * mmap can then never land there). If something already lives there, no VE
+ * process is made: its hmem pointers could not be told from VH memory. */
+static int reserve_hmem_window(void)
+{
+    if (hmem_window_reserved)
+        return 0;
+    void *want = (void *)(uintptr_t)RVE_HMEM_BASE;
+    size_t len = (size_t)(RVE_HMEM_END - RVE_HMEM_BASE);
+    void *p = mmap(want, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return -ENOMEM;
+    if (p != want) { /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+        munmap(p, len);
+        return -ENOMEM;
+    }
+    hmem_window_reserved = 1;
+    return 0;
+}
 
 struct veo_proc_handle *veo_i_proc_by_ident(int ident)
 {
@@ -172,6 +197,10 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     h->pidfd = h->stop_efd = h->chan = h->devsock = -1;
 
     pthread_mutex_lock(&table_lock);
+    if ((rc = reserve_hmem_window()) < 0) {
+        pthread_mutex_unlock(&table_lock);
+        goto out_free;
+    }
     for (int i = 0; i < VEO_MAX_HMEM_PROCS; i++)
         if (!procs[i]) {
             ident = i;
@@ -210,6 +239,7 @@ static struct veo_proc_handle *proc_create(int venode, const char *helper)
     h->hdr->spin_us = cfg.spin_us;
     h->hdr->mem_base = RVE_MEM_BASE + (uint64_t)venode * RVE_MEM_STRIDE;
     h->hdr->mem_size = cfg.mem;
+    h->hdr->hmem_base = rve_hmem_of(h->hdr->mem_base, ident);
     h->hdr->vh_pid = getpid();
     if ((rc = ve_alloc_init(&h->mem, h->hdr->mem_base, cfg.mem)) < 0)
         goto out_unmap;

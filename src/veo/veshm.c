@@ -348,8 +348,8 @@ VEO_API void *veo_shared_mem_attach(struct veo_proc_handle *h, pid_t pid, void *
             rc = -ENOMEM;
             free(t);
         } else {
-            int64_t args[5] = {(int64_t)a->src, (int64_t)a->off, (int64_t)addr, (int64_t)size,
-                               (mode_flag & VE_SHM_RO) != 0};
+            int64_t args[6] = {(int64_t)a->src, (int64_t)a->off, (int64_t)addr, (int64_t)size,
+                               (mode_flag & VE_SHM_RO) != 0, (int64_t)rve_hmem_of(addr, h->ident)};
             /* counted before the mapping exists: no process_vm_* copy may
              * then target the attacher's own pages at addr */
             atomic_fetch_add(&h->veshm_attached, 1);

@@ -131,6 +131,26 @@ int main(void)
     uint64_t first8;
     memcpy(&first8, src, 8);
     CHECK_EQ(r, first8);
+    /* ... or uses it as it is, as AVEO's VE code may on the card: a load, a
+     * store seen by the VH, and the same memory under its VE address */
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_hmem_load_direct"), a, &r), VEO_COMMAND_OK);
+    CHECK_EQ(r, first8);
+    veo_args_set_u64(a, 1, 0x5a5a0123456789a5ull);
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_hmem_store_direct"), a, &r), VEO_COMMAND_OK);
+    uint64_t back8 = 0;
+    CHECK_EQ(veo_read_mem(h, &back8, hve, 8), 0);
+    CHECK_EQ(back8, 0x5a5a0123456789a5ull);
+    CHECK_EQ(veo_write_mem(h, hve, src, 8), 0);
+    /* a plain VE address is no hmem pointer, on either side (AVEO: untagged) */
+    CHECK(!veo_is_ve_addr((void *)(uintptr_t)hve));
+    veo_args_clear(a);
+    veo_args_set_u64(a, 0, hve);
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_is_hmem"), a, &r), VEO_COMMAND_OK);
+    CHECK_EQ(r, 0);
+    veo_args_set_u64(a, 0, (uint64_t)(uintptr_t)hm);
+    CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_is_hmem"), a, &r), VEO_COMMAND_OK);
+    CHECK_EQ(r, 1);
+    veo_args_clear(a);
     /* a plain VH pointer is passed as it is and is no VE address there */
     CHECK_EQ(veo_args_set_hmem(a, 0, src), 0);
     CHECK_EQ(veo_call_sync(h, sym(h, lib, "ve_hmem_load"), a, &r), VEO_COMMAND_OK);

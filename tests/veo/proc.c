@@ -74,6 +74,14 @@ int main(void)
     }
     setenv("RASHM_VE_MEM_SIZE", "bogus", 1);
     CHECK_ERRNO(veo_proc_create(0), NULL, EINVAL);
+    /* beyond a node's 128 GiB of VE addresses (and of its hmem window) */
+    setenv("RASHM_VE_MEM_SIZE", "129G", 1);
+    CHECK_ERRNO(veo_proc_create(0), NULL, EINVAL);
+    setenv("RASHM_VE_MEM_SIZE", "128G", 1);
+    h = veo_proc_create(0);
+    CHECK(h != NULL);
+    if (h)
+        veo_proc_destroy(h);
     unsetenv("RASHM_VE_MEM_SIZE");
     setenv("RASHM_VE_HELPER", "/nonexistent/rashm-ve", 1);
     CHECK_ERRNO(veo_proc_create(0), NULL, ENOENT);
@@ -113,7 +121,7 @@ int main(void)
         CHECK_EQ(veo_alloc_mem(n0, &x0, 100u << 20), 0);
         CHECK_ERRNO(veo_alloc_mem(n1, &big, 100u << 20), -1, ENOMEM);
         CHECK_EQ(veo_alloc_mem(n1, &x1, 60u << 20), 0);
-        CHECK_EQ(x1 - x0, 1ull << 40); /* 1 TiB apart */
+        CHECK_EQ(x1 - x0, 1ull << 37); /* 128 GiB apart */
         uint64_t v = 77, w = 0;
         CHECK_EQ(veo_write_mem(n1, x1 + (60u << 20) - 8, &v, 8), 0);
         CHECK_EQ(veo_read_mem(n1, &w, x1 + (60u << 20) - 8, 8), 0);

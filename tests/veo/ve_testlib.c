@@ -170,6 +170,28 @@ VE_EXPORT uint64_t ve_hmem_load(void *p)
     return v;
 }
 
+/* What AVEO's VE code does with an hmem pointer on the card: load and store
+ * through it as it is, without veo_get_hmem_addr. */
+VE_EXPORT uint64_t ve_hmem_load_direct(uint64_t *p);
+VE_EXPORT uint64_t ve_hmem_load_direct(uint64_t *p)
+{
+    return *p;
+}
+
+VE_EXPORT uint64_t ve_hmem_store_direct(uint64_t *p, uint64_t v);
+VE_EXPORT uint64_t ve_hmem_store_direct(uint64_t *p, uint64_t v)
+{
+    *p = v;
+    return 0;
+}
+
+/* veo_is_ve_addr as VE code sees a value */
+VE_EXPORT uint64_t ve_is_hmem(uint64_t p);
+VE_EXPORT uint64_t ve_is_hmem(uint64_t p)
+{
+    return (uint64_t)veo_is_ve_addr((void *)(uintptr_t)p);
+}
+
 /* veo_prev_req_result from VE code: the result of the request offs places
  * before this one on the calling context, or ~0 when there is none. */
 VE_EXPORT uint64_t ve_prev_result(int64_t offs);

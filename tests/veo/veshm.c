@@ -127,6 +127,13 @@ int main(void)
     /* VE code of the owner stores, VE code of the attacher loads */
     call(&o, "vs_store", va + 8, 0x1111222233334444ull, NULL);
     CHECK_EQ(call(&u, "vs_load", ua + 8, 0, NULL), 0x1111222233334444ull);
+    /* VE code may also use the hmem pointers themselves, as on the card:
+     * the attacher's reaches the owner's pages too */
+    CHECK_EQ(call(&u, "vs_load", (uint64_t)(uintptr_t)at + 8, 0, NULL), 0x1111222233334444ull);
+    call(&o, "vs_store", (uint64_t)(uintptr_t)area + 24, 0x2424242424242424ull, NULL);
+    CHECK_EQ(call(&u, "vs_load", (uint64_t)(uintptr_t)at + 24, 0, NULL), 0x2424242424242424ull);
+    call(&u, "vs_store", (uint64_t)(uintptr_t)at + 24, 0, NULL);
+    CHECK_EQ(call(&o, "vs_load", va + 24, 0, NULL), 0);
     /* and the other way, at the far end of the area */
     call(&u, "vs_store", ua + 32 * MB - 8, 0x5555666677778888ull, NULL);
     CHECK_EQ(call(&o, "vs_load", va + 32 * MB - 8, 0, NULL), 0x5555666677778888ull);
@@ -182,6 +189,7 @@ int main(void)
     /* the last detach gives the attacher its own (untouched) memory back */
     CHECK_EQ(veo_shared_mem_detach(u.h, at, VEMVA), 0);
     CHECK_EQ(call(&u, "vs_load", ua + 16, 0, NULL), 0);
+    CHECK_EQ(call(&u, "vs_load", (uint64_t)(uintptr_t)at + 16, 0, NULL), 0); /* its hmem address too */
     CHECK_EQ(call(&o, "vs_load", va + 16, 0, NULL), 77);
     CHECK_ERRNO(veo_shared_mem_detach(u.h, at, VEMVA), -1, EINVAL);
 

@@ -35,6 +35,7 @@ extern int have_node_cpus;
 /* memory.c: maps the VE memory (a memfd, kept open as ve_mem_fd) at
  * hdr->mem_base; 0 or -errno */
 extern int ve_mem_fd;
+int map_hmem_window(void); /* VE process: VE memory again at hdr->hmem_base */
 int map_ve_memory(void);
 
 /* device.c: splits off the VE process. Returns 0 in the VE process (with

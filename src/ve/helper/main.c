@@ -89,6 +89,8 @@ int main(int argc, char **argv)
      * link drop it, and the hooks silently never ran). */
     if (rc == 0)
         rc = device_split(ppfd);
+    if (rc == 0)
+        rc = map_hmem_window();
     if (rc == 0 && have_node_cpus)
         sched_setaffinity(0, sizeof node_cpus, &node_cpus);
     if (rc == 0)

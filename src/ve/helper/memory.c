@@ -121,3 +121,27 @@ int map_ve_memory(void)
     }
     return 0;
 }
+
+/* The VE memory's second address, for hmem pointers (the address map and
+ * why: src/proto/rve_proto.h): the same memfd pages again, in this
+ * process's window. Only the VE process needs it (VE code runs there); the
+ * device process reaches VE memory by VE address. */
+int map_hmem_window(void)
+{
+    uint64_t base = hdr->hmem_base, size = hdr->mem_size;
+    if (!rve_hmem_is(base) || rve_hmem_to_ve(base) != hdr->mem_base || size > RVE_MEM_STRIDE ||
+        !rve_hmem_is(base + size - 1))
+        return -EINVAL;
+    void *want = (void *)(uintptr_t)base;
+    void *p = mmap(want, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+                   ve_mem_fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    if (p != want) {
+        munmap(p, size);
+        return -EEXIST;
+    }
+    if (!rcom_env_flag(RCOM_ENV_VE_NO_THP))
+        madvise(p, size, MADV_HUGEPAGE);
+    return 0;
+}

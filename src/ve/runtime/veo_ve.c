@@ -1,23 +1,25 @@
-/* The VE side of AVEO's calls for VE code (<veo_ve.h>): hmem tags, and the
- * results of the previous requests of the calling context. The tag layout is
- * the VH's (src/veo/hmem.c): bit 63 marks VE memory, bits 62:59 hold the
- * process identifier. */
+/* The VE side of AVEO's calls for VE code (<veo_ve.h>): hmem pointers, and
+ * the results of the previous requests of the calling context. hmem
+ * pointers are the VE memory's second address in the hmem window, which
+ * this process maps (src/ve/helper/memory.c); the arithmetic is the VH's
+ * (src/proto/rve_proto.h). */
 #include <stdint.h>
 
+#include "rve_proto.h"
 #include "ve_runtime.h"
 #include "veo_ve.h"
 
 #define RT_API __attribute__((visibility("default")))
-#define HMEM_TAG_BITS 0xf800000000000000ull
 
 RT_API int veo_is_ve_addr(const void *addr)
 {
-    return ((uint64_t)(uintptr_t)addr >> 63) ? 1 : 0;
+    return rve_hmem_is((uint64_t)(uintptr_t)addr);
 }
 
 RT_API void *veo_get_hmem_addr(void *addr)
 {
-    return (void *)(uintptr_t)((uint64_t)(uintptr_t)addr & ~HMEM_TAG_BITS);
+    uint64_t a = (uint64_t)(uintptr_t)addr;
+    return rve_hmem_is(a) ? (void *)(uintptr_t)rve_hmem_to_ve(a) : addr;
 }
 
 /* Each context is one worker thread of the helper, so a thread-local history

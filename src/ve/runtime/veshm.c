@@ -121,6 +121,7 @@ RASHM_VE_API int64_t rashm_ve_call_veshm_open(uint64_t vemva, uint64_t size, uin
 /* ---- attachments of this process ----------------------------------------- */
 struct att {
     uint64_t addr, size;
+    uint64_t hmem;    /* the same range in the hmem window, or 0 */
     int own_fd;       /* the own VE memory's object, to map back at detach */
     uint64_t own_off;
 };
@@ -134,14 +135,27 @@ static int map_back(const struct att *a)
 {
     void *p = mmap((void *)(uintptr_t)a->addr, a->size, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, a->own_fd, (off_t)a->own_off);
-    return p == MAP_FAILED ? -errno : 0;
+    if (p == MAP_FAILED)
+        return -errno;
+    if (a->hmem) {
+        p = mmap((void *)(uintptr_t)a->hmem, a->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                 a->own_fd, (off_t)a->own_off);
+        if (p == MAP_FAILED)
+            return -errno;
+    }
+    return 0;
 }
 
+/* The attached range appears at addr and, so that VE code may use the hmem
+ * pointer it is handed (src/proto/rve_proto.h), at hmem too. The VH names
+ * hmem; it is used only where it holds the same pages of this process's own
+ * VE memory as addr (its second mapping), so a wrong value cannot make us
+ * map over anything else. */
 RASHM_VE_API int64_t rashm_ve_call_veshm_attach(uint64_t src, uint64_t off, uint64_t addr,
-                                                uint64_t size, int64_t ro)
+                                                uint64_t size, int64_t ro, uint64_t hmem)
 {
     char path[64];
-    struct att a = {addr, size, -1, 0};
+    struct att a = {addr, size, 0, -1, 0};
     struct stat st;
     dev_t dev;
     ino_t ino;
@@ -173,6 +187,14 @@ RASHM_VE_API int64_t rashm_ve_call_veshm_attach(uint64_t src, uint64_t off, uint
         rc = -errno;
         goto out;
     }
+    if (hmem && rve_hmem_is(hmem) && rve_hmem_to_ve(hmem) == addr && hmem + size > hmem) {
+        dev_t hdev;
+        ino_t hino;
+        uint64_t hoff;
+        if (range_object(hmem, hmem + size, &hdev, &hino, &hoff) == 0 && hdev == dev && hino == ino &&
+            hoff == a.own_off)
+            a.hmem = hmem;
+    }
     snprintf(path, sizeof path, "/proc/%u/fd/%u", (unsigned)(src >> 32),
              (unsigned)(src & 0xffffffffu));
     fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -187,6 +209,9 @@ RASHM_VE_API int64_t rashm_ve_call_veshm_attach(uint64_t src, uint64_t off, uint
     }
     void *p = mmap((void *)(uintptr_t)addr, size, ro ? PROT_READ : PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, fd, (off_t)off);
+    if (p != MAP_FAILED && a.hmem)
+        p = mmap((void *)(uintptr_t)a.hmem, size, ro ? PROT_READ : PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_FIXED, fd, (off_t)off);
     if (p == MAP_FAILED) {
         rc = -ENOMEM;
         map_back(&a); /* a failed MAP_FIXED may have left a hole */

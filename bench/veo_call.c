@@ -53,6 +53,8 @@ int main(int argc, char **argv)
     double spin = bench_pingpong(n, BENCH_PP_SPIN, t);
     double fut = bench_pingpong(n / 4, BENCH_PP_FUTEX, t);
 
+    /* the second context below needs it, as on AVEO (docs/veo.md) */
+    setenv("VE_OMP_NUM_THREADS", "1", 1);
     struct veo_proc_handle *h = veo_proc_create(0);
     if (!h) {
         perror("veo_proc_create");

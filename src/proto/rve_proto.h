@@ -51,7 +51,7 @@
 enum rve_cmd_status { RVE_CMD_OK = 0, RVE_CMD_EXCEPTION = 1, RVE_CMD_ERROR = 2 };
 
 #define RVE_MAGIC 0x72617368766530ULL /* "rashmve0" */
-#define RVE_PROTO_VERSION 4
+#define RVE_PROTO_VERSION 5
 
 #define RVE_CHAN_FD 3 /* inherited fd numbers in the helper */
 #define RVE_SHM_FD 4
@@ -164,7 +164,51 @@ enum rve_kind {
     RVE_REQ_VH,       /* a VH-side request: wait for the VH to finish it */
     RVE_REQ_WRITE,    /* copy len = reserved[0] bytes from the slot's payload to addr */
     RVE_REQ_READ,     /* copy len bytes from addr into the slot's payload */
+    RVE_REQ_NOTE,     /* nothing to do: the VH did it already; only counts
+                       * (its request id) and leaves its history entry */
 };
+
+/* The result history of a context (veo_prev_req_result in VE code).
+ * AVEO's VE side reads back the messages it sent to the VH on the context's
+ * channel, so every request that reached the VE is in it, in queue order,
+ * implicit ones included (the main context's veo_load_library, veo_get_sym,
+ * veo_alloc_mem, veo_read_mem... of the VH), plus two messages that are no
+ * request: the stack pointer a new context reports when it starts, and the
+ * main context's answer to a second context's creation. Here many of those
+ * requests run in the VH without reaching the worker, so the history lives
+ * in the ring, where whoever finishes a request writes its entry: the worker
+ * for what it executes (after the VH-kind ones a VH thread ran for it), the
+ * VH for what it counts as finished itself while the context is idle (see
+ * the ring protocol above). Both never write at the same time: the VH writes
+ * only while done_seq equals its own count (the worker has nothing to do and
+ * has published everything it wrote), and publishes a request only after
+ * its writes. VE code reads it only from the context's worker thread.
+ * The values are VE code's to scribble over: the VH writes at count %
+ * RVE_HIST and never reads an entry. */
+enum rve_hist_mode {
+    RVE_HIST_NONE = 0, /* leaves nothing (VH-only requests: AVEO's VH commands) */
+    RVE_HIST_RETVAL,   /* the request's result (slot.retval) */
+    RVE_HIST_VALUE,    /* slot.hist_val */
+    RVE_HIST_EMPTY,    /* an entry without a value (AVEO's empty acknowledgement):
+                        * veo_prev_req_result fails on it */
+};
+#define RVE_HIST 256 /* AVEO keeps 256 messages per channel */
+struct rve_hist_ent {
+    uint64_t val;
+    uint64_t empty; /* 1: RVE_HIST_EMPTY */
+};
+struct rve_hist {
+    _Atomic uint64_t count; /* entries written so far */
+    struct rve_hist_ent ent[RVE_HIST];
+};
+
+static inline void rve_hist_push(struct rve_hist *h, uint64_t val, int empty)
+{
+    uint64_t n = atomic_load_explicit(&h->count, memory_order_relaxed);
+    h->ent[n % RVE_HIST].val = val;
+    h->ent[n % RVE_HIST].empty = empty ? 1 : 0;
+    atomic_store_explicit(&h->count, n + 1, memory_order_release);
+}
 
 /* Small veo_read_mem/veo_write_mem go through a ring reserved for them, with
  * the data inline in the slot (the args area): one shared-memory round trip
@@ -190,7 +234,9 @@ struct rve_slot {
     uint32_t status;  /* RVE_CMD_* once done */
     uint64_t addr;
     uint64_t retval;
-    uint64_t reserved[4];
+    uint64_t reserved[2];
+    uint64_t hist;     /* enum rve_hist_mode: what the request leaves in the history */
+    uint64_t hist_val; /* the entry's value for RVE_HIST_VALUE */
     struct rve_arg args[RVE_MAX_ARGS];
     alignas(64) unsigned char payload[RVE_PAYLOAD];
 };
@@ -207,6 +253,7 @@ struct rve_ring {
     _Atomic uint32_t state;                  /* enum rve_ctx_state */
     _Atomic int32_t worker_cpu;              /* worker: its CPU while it spins or runs, or -1 */
     alignas(64) _Atomic uint32_t stop;       /* VH asks the worker to exit */
+    alignas(64) struct rve_hist hist;        /* the context's result history */
     alignas(64) struct rve_slot slots[RVE_NSLOT];
 };
 

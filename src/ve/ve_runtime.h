@@ -49,10 +49,12 @@ void rashm_ve_runtime_shutdown(void);
  * treats the fault as an exception of VE code. */
 void rashm_ve_runtime_on_fault(int sig);
 
-/* The helper's worker thread tells the runtime the result of each request it
- * finished on its context, so that VE code can ask for the results of the
+/* The helper's worker thread tells the runtime where its context's result
+ * history is (struct rve_hist of src/proto/rve_proto.h, in the request
+ * ring), so that VE code running on it can ask for the results of the
  * requests before its own (veo_prev_req_result). */
-void rashm_ve_runtime_result(uint64_t value);
+struct rve_hist;
+void rashm_ve_runtime_history(struct rve_hist *h);
 
 /* ---- the split software VE (src/ve/helper/device.c) ----------------------
  * The helper calls rashm_ve_device_prepare() once before it forks the VE

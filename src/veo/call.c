@@ -34,28 +34,42 @@ static void run_vh_op(struct veo_thr_ctxt *c, struct vh_req *q, struct rve_slot 
     struct veo_proc_handle *h = c->proc;
     uint64_t val = 0;
     int status = VEO_COMMAND_OK;
+    /* The history entry AVEO's VE side leaves for the same request (the
+     * worker, or whoever finishes it, writes it): a copy's last piece (see
+     * veo_i_copy_ids; the earlier pieces went before it as implicit
+     * requests), an allocation's address, a free's empty acknowledgement;
+     * a VH function and an empty copy never reach AVEO's VE: none. */
+    uint64_t hist = RVE_HIST_NONE, hval = 0;
     switch (q->op) {
     case VH_OP_FUNC:
         val = q->fn(q->arg);
         break;
     case VH_OP_WRITE:
         val = veo_i_rw(h, 1, q->hptr, q->ve, q->size) < 0 ? (uint64_t)-1 : 0;
+        hist = q->size ? RVE_HIST_EMPTY : RVE_HIST_NONE;
         break;
     case VH_OP_READ:
         val = veo_i_rw(h, 0, q->hptr, q->ve, q->size) < 0 ? (uint64_t)-1 : 0;
+        hist = q->size ? RVE_HIST_VALUE : RVE_HIST_NONE;
+        hval = q->hist_val;
         break;
     case VH_OP_ALLOC:
         if (ve_alloc_get(&h->mem, q->size, &val) < 0)
             val = 0;
+        hist = RVE_HIST_VALUE;
+        hval = val;
         break;
     case VH_OP_FREE:
         val = ve_alloc_put(&h->mem, q->ve) < 0 ? (uint64_t)-1 : 0;
+        hist = RVE_HIST_EMPTY;
         break;
     default:
         status = VEO_COMMAND_ERROR;
     }
     s->status = (uint32_t)status;
     s->retval = val;
+    s->hist = hist;
+    s->hist_val = hval;
 }
 
 uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args *args)
@@ -131,6 +145,7 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
     q->copies = copies;
     q->ncopies = ncopies;
     s->kind = RVE_REQ_CALL;
+    s->hist = RVE_HIST_RETVAL;
     s->addr = addr;
     s->nargs = (uint32_t)nargs;
     s->status = VEO_COMMAND_ERROR;
@@ -169,7 +184,9 @@ VEO_API uint64_t veo_call_async_by_name(struct veo_thr_ctxt *c, uint64_t libhdl,
     if (!c)
         return VEO_REQUEST_ID_INVALID;
     uint64_t addr;
-    if (veo_i_get_sym(c->proc, libhdl, symname, &addr) < 0)
+    /* as veo_get_sym: an implicit request of the main context when the
+     * symbol is not known yet (AVEO's test_prev_res counts on it) */
+    if (veo_i_get_sym_cached(c->proc, libhdl, symname, &addr) < 0)
         return VEO_REQUEST_ID_INVALID;
     return veo_i_call_async(c, addr, args);
 }
@@ -219,6 +236,10 @@ static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t
         s->kind = (uint32_t)q->kind;
         s->addr = t->ve;
         s->reserved[0] = t->size;
+        /* AVEO's entry for the (last) piece: a read's VH address, a
+         * write's empty acknowledgement; an empty copy leaves none */
+        s->hist = !t->size ? RVE_HIST_NONE : write ? RVE_HIST_EMPTY : RVE_HIST_VALUE;
+        s->hist_val = t->hist_val;
         s->status = VEO_COMMAND_ERROR;
         s->retval = 0;
         if (write && t->size)
@@ -229,25 +250,44 @@ static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t
     return id;
 }
 
+/* A queued copy is AVEO's pieces (veo_i_copy_ids): all but the last are
+ * implicit requests before it (their ids consumed, their history entries
+ * left; the copy itself is done at once by the request that carries the
+ * last id, which the caller gets, as from AVEO). Small copies are one
+ * piece. The pieces and the request go together (a request block). */
+static uint64_t submit_copy(struct veo_thr_ctxt *c, struct vh_req *t, int write)
+{
+    uint64_t step, n = veo_i_copy_ids(c, t->size, write, &step), id;
+    t->hist_val = (uint64_t)(uintptr_t)t->hptr + (n - 1) * step;
+    if (n > 1)
+        veo_i_block_begin(c);
+    if (n > 1 && veo_i_note(c, n - 1, write ? RVE_HIST_EMPTY : RVE_HIST_VALUE,
+                            (uint64_t)(uintptr_t)t->hptr, step) == VEO_REQUEST_ID_INVALID)
+        id = VEO_REQUEST_ID_INVALID;
+    else if (t->size <= RVE_INLINE_MAX)
+        id = submit_small_copy(c, t, write);
+    else
+        id = veo_i_submit_vh(c, t);
+    if (n > 1)
+        veo_i_block_end(c);
+    return id;
+}
+
 VEO_API uint64_t veo_async_read_mem(struct veo_thr_ctxt *c, void *dst, uint64_t src, size_t size)
 {
-    if (!dst && size)
+    if (!c || (!dst && size))
         return VEO_REQUEST_ID_INVALID;
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_READ, .hptr = dst, .ve = src, .size = size};
-    if (size <= RVE_INLINE_MAX)
-        return submit_small_copy(c, &t, 0);
-    return veo_i_submit_vh(c, &t);
+    return submit_copy(c, &t, 0);
 }
 
 VEO_API uint64_t veo_async_write_mem(struct veo_thr_ctxt *c, uint64_t dst, const void *src,
                                      size_t size)
 {
-    if (!src && size)
+    if (!c || (!src && size))
         return VEO_REQUEST_ID_INVALID;
     struct vh_req t = {.run = run_vh_op, .op = VH_OP_WRITE, .hptr = (void *)(uintptr_t)src, .ve = dst, .size = size};
-    if (size <= RVE_INLINE_MAX)
-        return submit_small_copy(c, &t, 1);
-    return veo_i_submit_vh(c, &t);
+    return submit_copy(c, &t, 1);
 }
 
 VEO_API uint64_t veo_alloc_mem_async(struct veo_thr_ctxt *c, const size_t size)
@@ -284,8 +324,11 @@ VEO_API int veo_call_wait_result(struct veo_thr_ctxt *c, uint64_t reqid, uint64_
 
 VEO_API void veo_context_sync(struct veo_thr_ctxt *c)
 {
-    if (c)
+    /* AVEO queues a VH command and waits for it: one id, no history entry */
+    if (c) {
+        veo_i_note(c, 1, RVE_HIST_NONE, 0, 0);
         veo_i_ctx_drain(c);
+    }
 }
 
 VEO_API int veo_call_sync(struct veo_proc_handle *h, uint64_t addr, struct veo_args *ca,

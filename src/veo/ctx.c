@@ -1,13 +1,50 @@
 /* Opening and closing contexts (one worker thread and one request ring in
  * the helper each), the context list of a process, context attributes. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "veo_internal.h"
 
 /* ---- opening and closing --------------------------------------------- */
+
+/* AVEO's rule for every context after the first (the first open hands out
+ * the main context and is not checked): the VH's VE_OMP_NUM_THREADS must
+ * read as the integer 1. AVEO parses it the way C++'s stoi does: leading
+ * blanks and a sign are accepted, digits after them are the number,
+ * whatever follows is ignored ("1x" is 1); a value without digits makes
+ * stoi throw an exception AVEO does not catch (the program aborts), which is
+ * taken here as "not 1". On the card the rule keeps every context's VE
+ * thread on a core of its own (the new context goes to the core after the
+ * previous context's, when VE_CORE_NUMBER placed the first); the software
+ * VE has no VE cores to assign, but applies the rule so that a program that
+ * forgets it fails here as it would on the card. The variable is the
+ * vendor's, read with getenv as AVEO does (it reaches the VE process too,
+ * as OMP_NUM_THREADS: venv.c). */
+static bool omp_threads_is_one(void)
+{
+    const char *e = getenv("VE_OMP_NUM_THREADS");
+    if (!e)
+        return false;
+    while (isspace((unsigned char)*e))
+        e++;
+    bool neg = false;
+    if (*e == '+' || *e == '-')
+        neg = *e++ == '-';
+    if (!isdigit((unsigned char)*e))
+        return false;
+    unsigned long long v = 0;
+    for (; isdigit((unsigned char)*e); e++) {
+        v = v * 10 + (unsigned)(*e - '0');
+        if (v > INT_MAX)
+            return false; /* out of stoi's range: AVEO aborts */
+    }
+    return !neg && v == 1;
+}
 
 static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize)
 {
@@ -29,11 +66,25 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
     for (int i = 0; i < h->nopen; i++)
         if (h->open[i] == h->ctx[0])
             main_open = true;
+    /* Every open first synchronizes the main context in AVEO: a VH command
+     * there, one request id without a history entry (veo_i_note). A second
+     * context's creation is answered on the main context's channel, which
+     * leaves an entry (0, or the VE's error) right after it: the same note
+     * carries it then. */
     if (!main_open) { /* the first open hands out the main context */
         c = h->ctx[0];
         h->open[h->nopen++] = c;
         pthread_mutex_unlock(&h->lock);
+        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         return c;
+    }
+    if (!omp_threads_is_one()) {
+        pthread_mutex_unlock(&h->lock);
+        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
+        fprintf(stderr, "veo_context_open: VE_OMP_NUM_THREADS must be 1 to open more than one "
+                        "context on a VE process\n");
+        errno = EINVAL;
+        return NULL;
     }
     for (int i = 1; i < RVE_XFER_CTX; i++)
         if (!h->ctx[i]) {
@@ -42,12 +93,14 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
         }
     if (idx < 0) {
         pthread_mutex_unlock(&h->lock);
+        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         errno = EAGAIN;
         return NULL;
     }
     c = veo_i_ctx_new(h, idx);
     if (!c) {
         pthread_mutex_unlock(&h->lock);
+        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         errno = ENOMEM;
         return NULL;
     }
@@ -59,6 +112,8 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
     m.ctx = idx;
     m.a = stacksize;
     rc = veo_i_control(h, &m, &rep);
+    if (rc != -ESRCH)
+        veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, (uint64_t)(int64_t)-rc, 0);
 
     pthread_mutex_lock(&h->lock);
     if (rc < 0) {

@@ -122,10 +122,22 @@ VEO_API int veo_hmemcpy(void *dst, const void *src, size_t size)
         return -1;
     uint64_t da = (uint64_t)(uintptr_t)veo_get_hmem_addr(dst);
     uint64_t sa = (uint64_t)(uintptr_t)veo_get_hmem_addr((void *)(uintptr_t)src);
-    if (dve && !sve)
-        return veo_i_rw(dh, 1, (void *)(uintptr_t)src, da, size) < 0 ? -1 : 0;
-    if (!dve && sve)
-        return veo_i_rw(sh, 0, dst, sa, size) < 0 ? -1 : 0;
+    /* AVEO's requests: veo_write_mem/veo_read_mem, or one copy request of
+     * the process's main context within one VE process (veo_i_note) */
+    if (dve && !sve) {
+        int wrc = veo_i_rw(dh, 1, (void *)(uintptr_t)src, da, size);
+        if (wrc != -ESRCH)
+            veo_i_note_copy(dh, 1, src, size);
+        return wrc < 0 ? -1 : 0;
+    }
+    if (!dve && sve) {
+        int rrc = veo_i_rw(sh, 0, dst, sa, size);
+        if (rrc != -ESRCH)
+            veo_i_note_copy(sh, 0, dst, size);
+        return rrc < 0 ? -1 : 0;
+    }
+    if (dh == sh)
+        veo_i_note(sh->ctx[0], 1, RVE_HIST_EMPTY, 0, 0);
     size_t chunk = size < (4u << 20) ? size : (4u << 20);
     char *buf = malloc(chunk);
     if (!buf)

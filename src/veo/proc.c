@@ -389,6 +389,7 @@ VEO_API int veo_proc_destroy(struct veo_proc_handle *h)
         if (h->ctx[i])
             veo_i_ctx_free(h->ctx[i]);
     veo_i_ctx_free(h->xfer);
+    veo_i_sym_cache_free(h);
     ve_alloc_fini(&h->mem);
     munmap(h->shm, RVE_SHM_SIZE);
     pthread_mutex_lock(&table_lock);

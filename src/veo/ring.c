@@ -42,6 +42,16 @@ static void ctx_record_retire(struct veo_thr_ctxt *c)
         madvise(c, CTX_BYTES, MADV_DONTNEED); /* out of VMAs: keep it mapped, empty */
 }
 
+/* AVEO's largest piece of a copy on a context made now (xfer.c) */
+uint64_t veo_i_aveo_frag(void)
+{
+    const char *e = getenv("VE_OMP_NUM_THREADS");
+    /* AVEO's channel buffer: 4 MiB per VE_OMP_NUM_THREADS (atoi), 16 MiB
+     * without it; pieces shrink when it holds less than two of them */
+    long n = e ? atol(e) : -1;
+    return n >= 0 && n <= 2 ? (1ull << 20) : (4ull << 20);
+}
+
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
 {
     struct veo_thr_ctxt *c = ctx_record_new();
@@ -50,6 +60,7 @@ struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx)
     c->proc = h;
     c->idx = idx;
     c->ring = rve_ring_at(h->shm, idx);
+    c->aveo_frag = veo_i_aveo_frag();
     pthread_mutex_init(&c->lock, NULL);
     if (veo_i_submit_lock_init(c) < 0 || veo_i_ctx_live_add(c) < 0) {
         pthread_mutex_destroy(&c->lock);
@@ -204,11 +215,13 @@ static int harvest(struct veo_thr_ctxt *c, uint64_t want, int *wstatus, uint64_t
         q->done = NULL;
         q->run = NULL;
         q->fail_as_value = false;
-        if (id == want) {
+        bool discard = q->discard;
+        q->discard = false;
+        if (id == want && !discard) {
             *wstatus = status;
             *wval = val;
             got = 1;
-        } else {
+        } else if (!discard) {
             add_result(c, id, status, val);
         }
         c->harvested++;
@@ -343,6 +356,24 @@ static bool run_now(struct veo_thr_ctxt *c, const struct vh_req *q, uint64_t id)
     return atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id);
 }
 
+/* Writes the history entries of n requests that the worker will never see
+ * (the caller counts them as finished itself, with the context idle, so
+ * the history is the VH's to write: rve_proto.h). Entry i has the value
+ * val + i * step (the fragments of a copy); mode is enum rve_hist_mode. */
+static void hist_push(struct veo_thr_ctxt *c, int mode, uint64_t val, uint64_t step, uint64_t n)
+{
+    struct rve_hist *h = &c->ring->hist;
+    if (mode == RVE_HIST_NONE || !n)
+        return;
+    /* only the last RVE_HIST entries can ever be read: count the others */
+    uint64_t skip = n > RVE_HIST ? n - RVE_HIST : 0;
+    if (skip)
+        atomic_store_explicit(&h->count, atomic_load_explicit(&h->count, memory_order_relaxed) + skip,
+                              memory_order_relaxed);
+    for (uint64_t i = skip; i < n; i++)
+        rve_hist_push(h, val + i * step, mode == RVE_HIST_EMPTY);
+}
+
 /* The request c->next_id, run at submission (lock held, every earlier
  * request finished: done_seq == submit_seq == its sequence number, and the
  * worker has nothing to do), is counted as finished here. submit_seq is
@@ -372,6 +403,8 @@ static void fill_vh(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tm
     *q = *tmpl;
     q->kind = RVE_REQ_VH;
     s->kind = RVE_REQ_VH;
+    s->hist = RVE_HIST_NONE; /* the run hook may set it */
+    s->hist_val = 0;
     s->nargs = 0;
     s->status = RVE_CMD_ERROR;
     s->retval = 0;
@@ -388,6 +421,9 @@ bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req 
     struct rve_slot *s = &c->ring->slots[id % RVE_NSLOT];
     c->req[id % RVE_NSLOT].run(c, &c->req[id % RVE_NSLOT], s);
     atomic_store_explicit(&s->state, RVE_SLOT_VH_DONE, memory_order_relaxed);
+    /* the worker never sees it: its history entry is ours to write (the
+     * context is idle) */
+    hist_push(c, (int)s->hist, s->hist == RVE_HIST_RETVAL ? s->retval : s->hist_val, 0, 1);
     finish_at_submission(c);
     return true;
 }
@@ -436,6 +472,61 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
     }
     veo_i_submit_end(c, held);
     return id;
+}
+
+/* Implicit requests: n request ids of this context standing for work the
+ * VH did already (AVEO sends it to the VE as requests of the context), each
+ * leaving its entry in the history (mode: enum rve_hist_mode; entry i has
+ * the value val + i * step), in queue order. This is the cheapest way that
+ * keeps AVEO's ids and order without making the work itself a request:
+ * while the context is idle (the common case: the main context between
+ * calls) nothing crosses to the worker; the ids are counted as finished
+ * here, as a request run at submission is, and their entries are written
+ * straight into the ring's history: a lock, a few stores, no wake-up, no
+ * result kept (nobody collects an implicit request). Behind requests still
+ * in flight, each id becomes a NOTE slot that the worker passes in order,
+ * writing its entry; its result is dropped at harvest. Returns the last id,
+ * or VEO_REQUEST_ID_INVALID if the context or its process is gone. */
+uint64_t veo_i_note(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step)
+{
+    bool held;
+    if (!c || !n)
+        return VEO_REQUEST_ID_INVALID;
+    uint64_t id = veo_i_submit_begin(c, &held), last = VEO_REQUEST_ID_INVALID;
+    for (uint64_t i = 0; i < n && id != VEO_REQUEST_ID_INVALID; i++) {
+        if (i)
+            id = veo_i_reserve(c); /* harvests what finished */
+        if (id == VEO_REQUEST_ID_INVALID)
+            break;
+        if (c->harvested == c->next_id &&
+            atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id)) {
+            /* idle: the rest at once. harvested moves with next_id, so
+             * these ids never reach harvest (nothing of their slots is
+             * read) and no result of theirs is kept. */
+            uint64_t k = n - i;
+            hist_push(c, mode, val + i * step, step, k);
+            c->next_id += k - 1;
+            c->harvested = c->next_id + 1;
+            finish_at_submission(c);
+            last = c->next_id - 1;
+            break;
+        }
+        struct rve_slot *s = veo_i_slot(c, id);
+        struct vh_req *q = veo_i_req(c, id);
+        memset(q, 0, sizeof *q);
+        q->kind = RVE_REQ_NOTE;
+        q->discard = true;
+        s->kind = RVE_REQ_NOTE;
+        s->nargs = 0;
+        s->status = RVE_CMD_ERROR;
+        s->retval = 0;
+        s->hist = (uint64_t)mode;
+        s->hist_val = val + i * step;
+        veo_i_publish(c);
+        last = id;
+    }
+    veo_i_submit_end(c, held);
+    return last;
 }
 
 /* Common to peek (block = 0) and wait (block = 1). */

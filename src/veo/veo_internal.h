@@ -105,6 +105,7 @@ struct stack_copy {
 
 struct veo_thr_ctxt;
 struct vh_req;
+struct veo_symcache;
 /* Called by the ring when the request finished (context lock held): may
  * change *status, must not block on this context. */
 typedef void vh_done_fn(struct veo_thr_ctxt *c, struct vh_req *q, const struct rve_slot *s,
@@ -125,6 +126,8 @@ struct vh_req {
     struct stack_copy *copies; /* owned: freed when the request is harvested */
     int ncopies;
     bool fail_as_value; /* result is VEO_COMMAND_OK with 0, or -1 on failure */
+    bool discard;       /* an implicit request (veo_i_note): no result is kept */
+    uint64_t hist_val;  /* a queued read's history entry (its last piece's VH address) */
 };
 
 struct veo_result {
@@ -154,6 +157,10 @@ struct veo_thr_ctxt {
      * hooked asynchronous allocation and its hook's request): while none
      * is, a single submission takes only `lock` (veo_i_submit_begin) */
     _Atomic int blocks;
+    /* AVEO's largest piece of a copy on this context (its channel's buffer
+     * follows VE_OMP_NUM_THREADS when the context is made): what the
+     * request ids of a copy are counted in (veo_i_copy_ids) */
+    uint64_t aveo_frag;
 };
 
 struct veo_thr_ctxt_attr {
@@ -191,6 +198,8 @@ struct veo_proc_handle {
      * mapping), not process_vm_* into the process the VH started */
     _Atomic int veshm_attached;
     struct rashm_dev *dev; /* the process as a device of src/dev (dev_ve.c) */
+    /* the symbols found so far (lib.c), made on first use */
+    _Atomic(struct veo_symcache *) syms;
     /* the device process's RPC socket (RVE_DEV_FD there; rpc.c) */
     int devsock;
     /* the VE process (the device process's child, which runs VE code): the
@@ -228,6 +237,8 @@ static inline bool veo_i_dead(struct veo_proc_handle *h)
 
 /* ring.c (every function but ctx_new/free/drain is called with c->lock held) */
 struct veo_thr_ctxt *veo_i_ctx_new(struct veo_proc_handle *h, int idx);
+/* AVEO's largest piece of a copy on a context made now (VE_OMP_NUM_THREADS) */
+uint64_t veo_i_aveo_frag(void);
 void veo_i_ctx_free(struct veo_thr_ctxt *c);
 /* the next request id, or VEO_REQUEST_ID_INVALID if the context or the
  * helper is gone; may drop and retake the lock while the ring is full */
@@ -249,6 +260,10 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl);
  * memory operations (it is then finished: no worker involved). Returns
  * false, with nothing done, otherwise. */
 bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tmpl);
+/* n implicit requests: ids of c for work the VH did already, each leaving
+ * its entry (enum rve_hist_mode, value val + i * step) in c's history, in
+ * queue order (see ring.c). The last id, or VEO_REQUEST_ID_INVALID. */
+uint64_t veo_i_note(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step);
 /* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
 int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
 /* waits until everything submitted finished; 0 or -ESRCH */
@@ -280,9 +295,21 @@ struct veo_proc_handle *veo_i_proc_by_ident(int ident);
 /* lib.c */
 int veo_i_get_sym(struct veo_proc_handle *h, uint64_t libhdl, const char *name, uint64_t *addr);
 int veo_i_load_library(struct veo_proc_handle *h, const char *name, uint64_t *handle);
+/* veo_get_sym's way: through the process's symbol cache, and an implicit
+ * request of the main context when the helper is asked */
+int veo_i_get_sym_cached(struct veo_proc_handle *h, uint64_t libhdl, const char *name,
+                         uint64_t *addr);
+/* drops the symbol cache of a process (at its end) */
+void veo_i_sym_cache_free(struct veo_proc_handle *h);
 
 /* xfer.c: 0 or -errno */
 int veo_i_rw(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, size_t size);
+/* xfer.c: how many request ids AVEO spends on a copy of size bytes on c (its
+ * pieces: at least 1), and the size of each piece but the last (*step) */
+uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, uint64_t *step);
+/* the implicit requests of a synchronous copy on h's main context: ids and
+ * history entries as AVEO's (a read leaves the VH address of each piece) */
+void veo_i_note_copy(struct veo_proc_handle *h, int write, const void *vh, size_t size);
 
 /* call.c */
 uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args *args);

@@ -4,6 +4,7 @@
  * calls are refused. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
@@ -77,6 +78,7 @@ static int xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, siz
         s->kind = (uint32_t)q->kind;
         s->addr = ve + off;
         s->reserved[0] = len;
+        s->hist = RVE_HIST_NONE; /* the transfer ring is no context of VE code's */
         s->status = VEO_COMMAND_ERROR;
         if (write)
             memcpy(s->args, (char *)vh + off, len);
@@ -156,6 +158,71 @@ ring:
     return 0;
 }
 
+/* ---- AVEO's request ids of a copy --------------------------------------
+ * AVEO cuts a copy into pieces, each one request of the context (the
+ * synchronous veo_read_mem/veo_write_mem on the main context): a client
+ * counting ids sees them, and VE code sees each piece's reply in its
+ * history (a read's reply leads with the VH address the piece goes to, a
+ * write's is an empty acknowledgement). The pieces do not change how rashm
+ * copies; only their number is counted, by AVEO's rule: pieces of at most
+ * 4 MiB (1 MiB when the context's channel buffer is smaller than two of
+ * those, i.e. VE_OMP_NUM_THREADS was 0, 1 or 2 when it was made); a copy of
+ * less than five pieces is cut more evenly: above 2 MiB in 5 (read) or 4
+ * (write) pieces, above 1 MiB in 4 or 3, above a third of 2 MiB in 2, else
+ * one; sizes rounded up to 8 bytes. VEO_RECVFRAG/VEO_SENDFRAG (piece) and
+ * VEO_RECVCUT/VEO_SENDCUT (the 2 MiB) change this in AVEO, which reads them
+ * at every copy; they are read once here. An empty copy is one request
+ * that stays in the VH (no history entry). The piece size of a context is
+ * set when it is made (veo_i_aveo_frag, ring.c). */
+#define AVEO_PIECE (4ull << 20)
+#define AVEO_CUT (2ull << 20)
+
+static uint64_t env_size(const char *name)
+{
+    const char *e = getenv(name);
+    long v = e ? atol(e) : 0;
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, uint64_t *step)
+{
+    static _Atomic uint64_t knobs[4]; /* recvfrag, sendfrag, recvcut, sendcut; +1 once read */
+    static _Atomic int knobs_read;
+    if (!atomic_load_explicit(&knobs_read, memory_order_acquire)) {
+        atomic_store(&knobs[0], env_size("VEO_RECVFRAG"));
+        atomic_store(&knobs[1], env_size("VEO_SENDFRAG"));
+        atomic_store(&knobs[2], env_size("VEO_RECVCUT"));
+        atomic_store(&knobs[3], env_size("VEO_SENDCUT"));
+        atomic_store_explicit(&knobs_read, 1, memory_order_release);
+    }
+    *step = 0;
+    if (size == 0)
+        return 1;
+    uint64_t piece = atomic_load_explicit(&knobs[write ? 1 : 0], memory_order_relaxed);
+    uint64_t cut = atomic_load_explicit(&knobs[write ? 3 : 2], memory_order_relaxed);
+    if (!piece)
+        piece = c && c->aveo_frag ? c->aveo_frag : AVEO_PIECE;
+    if (!cut)
+        cut = AVEO_CUT;
+    if (size < 5 * piece) {
+        uint64_t parts = size > cut ? (write ? 4 : 5) : size > cut / 2 ? (write ? 3 : 4)
+                       : size > cut / 3 ? 2 : 1;
+        piece = ((uint64_t)size / parts + 7) & ~7ull;
+        if (parts == 1)
+            piece = ((uint64_t)size + 7) & ~7ull;
+    }
+    *step = piece;
+    return ((uint64_t)size + piece - 1) / piece;
+}
+
+void veo_i_note_copy(struct veo_proc_handle *h, int write, const void *vh, size_t size)
+{
+    struct veo_thr_ctxt *c = h->ctx[0];
+    uint64_t step, n = veo_i_copy_ids(c, size, write, &step);
+    int mode = size == 0 ? RVE_HIST_NONE : write ? RVE_HIST_EMPTY : RVE_HIST_VALUE;
+    veo_i_note(c, n, mode, (uint64_t)(uintptr_t)vh, step);
+}
+
 VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, size_t size)
 {
     if (!h || (!dst && size)) {
@@ -163,6 +230,8 @@ VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, siz
         return -1;
     }
     int rc = veo_i_rw(h, 0, dst, src, size);
+    if (rc != -ESRCH)
+        veo_i_note_copy(h, 0, dst, size);
     if (rc < 0) {
         errno = -rc;
         return -1;
@@ -177,6 +246,8 @@ VEO_API int veo_write_mem(struct veo_proc_handle *h, uint64_t dst, const void *s
         return -1;
     }
     int rc = veo_i_rw(h, 1, (void *)(uintptr_t)src, dst, size);
+    if (rc != -ESRCH)
+        veo_i_note_copy(h, 1, src, size);
     if (rc < 0) {
         errno = -rc;
         return -1;

@@ -1,7 +1,8 @@
 /* veo_prev_req_result: VE code reads the results of the requests that ran
- * before it on its own context (0 = the one just before); queued copies do
- * not count; a second context has its own history; offsets beyond what
- * ran fail. */
+ * before it on its own context (0 = the one just before); a queued write
+ * leaves an entry without a value; a second context has its own history;
+ * offsets beyond what ran fail. (The implicit requests of the VH's calls:
+ * implreq.c.) */
 #include "veo_test.h"
 
 static uint64_t call1(struct veo_thr_ctxt *c, uint64_t f, struct veo_args *a)
@@ -53,8 +54,10 @@ int main(void)
     veo_args_set_i64(a, 0, -1);
     CHECK_EQ(call1(c, f_prev, a), ~0ull);
 
-    /* a queued write is not in the history (it may run in the VH): the
-     * previous result stays the call before it */
+    /* a queued write leaves an entry without a value (AVEO's empty
+     * acknowledgement): offset 0 fails, offset 1 is the call before it and
+     * offset 2 the allocation (an implicit request of this, the main,
+     * context) */
     uint64_t cell;
     CHECK_EQ(veo_alloc_mem(h, &cell, 64), 0);
     uint64_t v = 5, r;
@@ -66,13 +69,22 @@ int main(void)
     CHECK_EQ(veo_call_wait_result(c, w, &r), VEO_COMMAND_OK);
     veo_args_clear(a);
     veo_args_set_i64(a, 0, 0);
+    CHECK_EQ(call1(c, f_prev, a), ~0ull);
+    veo_args_set_i64(a, 0, 2);
     CHECK_EQ(call1(c, f_prev, a), 77);
+    veo_args_set_i64(a, 0, 4);
+    CHECK_EQ(call1(c, f_prev, a), cell);
 
-    /* a second context starts with its own (empty) history */
+    /* a second context has its own history, which starts with what AVEO's
+     * VE side sends first on a new context: its stack pointer (here the
+     * top of the worker thread's stack), and nothing before it */
     struct veo_thr_ctxt *c2 = veo_context_open(h);
     CHECK(c2 != NULL);
     if (c2) {
         veo_args_set_i64(a, 0, 0);
+        uint64_t sp = call1(c2, f_prev, a);
+        CHECK(sp != ~0ull && sp != 0 && sp != 0xdeadull);
+        veo_args_set_i64(a, 0, 2);
         CHECK_EQ(call1(c2, f_prev, a), ~0ull);
         veo_args_set_i64(a, 0, 4321);
         veo_args_set_i64(a, 1, 0);

@@ -202,3 +202,16 @@ VE_EXPORT uint64_t ve_prev_result(int64_t offs)
         return ~0ull;
     return r;
 }
+
+/* The calling context's history as VE code sees it: out[i] = the result
+ * i places back, or ~0 where veo_prev_req_result fails (an entry without a
+ * value, or none). Returns n. */
+VE_EXPORT uint64_t ve_prev_dump(uint64_t *out, int64_t n);
+VE_EXPORT uint64_t ve_prev_dump(uint64_t *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r = 0;
+        out[i] = veo_prev_req_result((int)i, &r) == 0 ? r : ~0ull;
+    }
+    return (uint64_t)n;
+}

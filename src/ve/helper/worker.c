@@ -43,6 +43,7 @@ static void *worker_main(void *arg)
     if (have_node_cpus)
         pthread_setaffinity_np(pthread_self(), sizeof node_cpus, &node_cpus);
     tl_ring = r;
+    rashm_ve_runtime_history(&r->hist);
 
     for (;;) {
         /* Counters wrap: "ahead" is a signed difference. Our count may be
@@ -70,11 +71,10 @@ static void *worker_main(void *arg)
             tl_slot = s;
             do_call(s);
             tl_slot = NULL;
-            /* only calls enter the history: a copy may run in the VH instead
-             * (process_vm_writev), where VE code never sees it */
-            rashm_ve_runtime_result(s->retval);
         } else if (s->kind == RVE_REQ_WRITE || s->kind == RVE_REQ_READ) {
             do_copy(s, s->kind == RVE_REQ_WRITE);
+        } else if (s->kind == RVE_REQ_NOTE) {
+            s->status = RVE_CMD_OK; /* the VH did the work */
         } else if (s->kind == RVE_REQ_VH) {
             /* The VH does this one; we only keep the queue order. A VH
              * thread that submitted it when it was next in order has run it
@@ -97,6 +97,15 @@ static void *worker_main(void *arg)
             atomic_store_explicit(&s->state, RVE_SLOT_IDLE, memory_order_relaxed);
         } else {
             s->status = RVE_CMD_ERROR;
+        }
+        /* the request's entry in the context's history, as the VH asked
+         * (rve_proto.h), before it counts as done: the VH writes entries
+         * itself only once it sees everything done */
+        switch (s->hist) {
+        case RVE_HIST_RETVAL: rve_hist_push(&r->hist, s->retval, 0); break;
+        case RVE_HIST_VALUE: rve_hist_push(&r->hist, s->hist_val, 0); break;
+        case RVE_HIST_EMPTY: rve_hist_push(&r->hist, 0, 1); break;
+        default: break;
         }
         seq++;
         publish_done(r, seq);
@@ -125,12 +134,28 @@ int ctx_open(int idx, size_t stacksize)
         pthread_attr_destroy(&attr);
         return -rc;
     }
+    /* A new context's history starts empty (the index may have served a
+     * closed context) but for what AVEO's VE side sends first on a new
+     * channel: its stack pointer, here the top of the worker's stack. No
+     * request can reach the worker before the VH hears of this open, so
+     * the history is ours to write until then. */
+    atomic_store(&w->ring->hist.count, 0);
     rc = pthread_create(&w->thread, &attr, worker_main, w);
     pthread_attr_destroy(&attr);
     if (rc) {
         atomic_store(&w->ring->state, RVE_CTX_FREE);
         return -rc;
     }
+    uint64_t sp = 0;
+    pthread_attr_t got;
+    if (pthread_getattr_np(w->thread, &got) == 0) {
+        void *base = NULL;
+        size_t size = 0;
+        if (pthread_attr_getstack(&got, &base, &size) == 0)
+            sp = (uint64_t)(uintptr_t)base + size;
+        pthread_attr_destroy(&got);
+    }
+    rve_hist_push(&w->ring->hist, sp, 0);
     w->running = 1;
     return 0;
 }

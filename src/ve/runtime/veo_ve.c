@@ -22,24 +22,32 @@ RT_API void *veo_get_hmem_addr(void *addr)
     return rve_hmem_is(a) ? (void *)(uintptr_t)rve_hmem_to_ve(a) : addr;
 }
 
-/* Each context is one worker thread of the helper, so a thread-local history
- * is the context's history. AVEO reads the result back from the context's
- * send buffer, which holds a bounded number of past results; a short ring
- * gives the same "recent results only" reach. */
-#define PREV_HIST 64
-static __thread uint64_t prev_hist[PREV_HIST];
-static __thread uint64_t prev_count;
+/* Each context is one worker thread of the helper; the worker tells us where
+ * its context's history is (in the request ring, rve_proto.h: the VH writes
+ * the entries of the requests it finished itself, the worker the others).
+ * Other threads of VE code (OpenMP threads of a call, say) have none, as in
+ * AVEO, where the history belongs to the context thread's channel. */
+static __thread struct rve_hist *tl_hist;
 
-RT_API void rashm_ve_runtime_result(uint64_t value)
+RT_API void rashm_ve_runtime_history(struct rve_hist *h)
 {
-    prev_hist[prev_count % PREV_HIST] = value;
-    prev_count++;
+    tl_hist = h;
 }
 
+/* AVEO's answer for an entry without a value (an acknowledgement) or beyond
+ * what was kept is -1, with whatever its buffer held in *result; here
+ * *result is left alone then. */
 RT_API int veo_prev_req_result(int offs, uint64_t *result)
 {
-    if (offs < 0 || (uint64_t)offs >= prev_count || offs >= PREV_HIST || !result)
+    struct rve_hist *h = tl_hist;
+    if (!h || offs < 0 || offs >= RVE_HIST || !result)
         return -1;
-    *result = prev_hist[(prev_count - 1 - (uint64_t)offs) % PREV_HIST];
+    uint64_t n = atomic_load_explicit(&h->count, memory_order_acquire);
+    if ((uint64_t)offs >= n)
+        return -1;
+    const struct rve_hist_ent *e = &h->ent[(n - 1 - (uint64_t)offs) % RVE_HIST];
+    if (e->empty)
+        return -1;
+    *result = e->val;
     return 0;
 }

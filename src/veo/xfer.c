@@ -220,7 +220,7 @@ void veo_i_note_copy(struct veo_proc_handle *h, int write, const void *vh, size_
     struct veo_thr_ctxt *c = h->ctx[0];
     uint64_t step, n = veo_i_copy_ids(c, size, write, &step);
     int mode = size == 0 ? RVE_HIST_NONE : write ? RVE_HIST_EMPTY : RVE_HIST_VALUE;
-    veo_i_note(c, n, mode, (uint64_t)(uintptr_t)vh, step);
+    veo_i_implicit(c, n, mode, (uint64_t)(uintptr_t)vh, step);
 }
 
 VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, size_t size)

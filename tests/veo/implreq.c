@@ -10,6 +10,7 @@
  * history back, entry by entry, for each of them, on an idle main context,
  * behind a call still running, and on a second context. */
 #include <errno.h>
+#include <pthread.h>
 
 #include "veo_test.h"
 
@@ -53,6 +54,24 @@ static int same(const uint64_t *out, const uint64_t *want, int n, const char *wh
             ok = 0;
         }
     return ok;
+}
+
+/* ---- many threads: every implicit request gets exactly one id ---- */
+#define STRESS_THREADS 4
+#define STRESS_N 5000
+struct stress {
+    struct veo_proc_handle *h;
+    uint64_t ve;
+    int bad;
+};
+
+static void *stress_writer(void *p)
+{
+    struct stress *st = p;
+    uint64_t v = 7;
+    for (int i = 0; i < STRESS_N; i++)
+        st->bad |= veo_write_mem(st->h, st->ve, &v, sizeof v) != 0;
+    return NULL;
 }
 
 int main(void)
@@ -204,6 +223,34 @@ int main(void)
             CHECK_EQ(out[9], NONE);
         }
         CHECK_EQ(veo_context_close(c2), 0);
+    }
+
+    /* ---- writers on several threads, calls on the main context at the
+     * same time: the ids of the calls only grow, and the next id after
+     * all of them counts every write once (queues of recorded requests
+     * fill up and are folded by the writers themselves, or by the calls) */
+    {
+        struct stress st = {h, buf, 0};
+        pthread_t th[STRESS_THREADS];
+        uint64_t f_add = veo_get_sym(h, lib, "ve_add"); /* 34 */
+        uint64_t prev = 34, calls = 0;
+        for (int i = 0; i < STRESS_THREADS; i++)
+            pthread_create(&th[i], NULL, stress_writer, &st);
+        veo_args_clear(a);
+        veo_args_set_i64(a, 0, 1);
+        veo_args_set_i64(a, 1, 2);
+        for (int i = 0; i < 300; i++) {
+            uint64_t cid = veo_call_async(m, f_add, a);
+            CHECK(cid != VEO_REQUEST_ID_INVALID && cid > prev);
+            CHECK_EQ(veo_call_wait_result(m, cid, &r), VEO_COMMAND_OK);
+            prev = cid;
+            calls++;
+        }
+        for (int i = 0; i < STRESS_THREADS; i++)
+            pthread_join(th[i], NULL);
+        CHECK_EQ(st.bad, 0);
+        CHECK(dump(m, 35 + calls + (uint64_t)STRESS_THREADS * STRESS_N, out));
+        CHECK(out[0] == NONE || out[0] == 3); /* a write, or the last call */
     }
 
     free(bigbuf);

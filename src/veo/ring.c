@@ -279,7 +279,12 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
 
 static int fold(struct veo_thr_ctxt *c, uint64_t limit);
 
-uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
+/* The next id with a slot free; recorded implicit requests take theirs
+ * first (all of them when `force`, else only outside request blocks: one
+ * recorded during another thread's block waits until it ends, as AVEO's
+ * would wait for the block; the block's holder folded its own earlier ones
+ * when the block began, veo_i_fold_pending). */
+static uint64_t reserve(struct veo_thr_ctxt *c, bool force)
 {
     for (;;) {
         if (c->closed || veo_i_dead(c->proc) ||
@@ -287,8 +292,9 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
             return VEO_REQUEST_ID_INVALID;
         uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
         harvest(c, NO_WANT, NULL, NULL);
-        /* implicit requests recorded before this one take their ids first */
-        if (fold(c, UINT64_MAX) == 0 && c->next_id - c->harvested < RVE_NSLOT)
+        int full = (force || !atomic_load_explicit(&c->blocks, memory_order_relaxed)) &&
+                   fold(c, UINT64_MAX);
+        if (!full && c->next_id - c->harvested < RVE_NSLOT)
             return c->next_id;
         if (progress_vh(c))
             continue;
@@ -296,6 +302,18 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
         wait_event(c, seen);
         pthread_mutex_lock(&c->lock);
     }
+}
+
+uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
+{
+    return reserve(c, false);
+}
+
+void veo_i_fold_pending(struct veo_thr_ctxt *c)
+{
+    pthread_mutex_lock(&c->lock);
+    reserve(c, true);
+    pthread_mutex_unlock(&c->lock);
 }
 
 struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id)
@@ -543,6 +561,13 @@ void veo_i_implicit(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, 
 {
     if (!c || !n)
         return;
+    /* Inside a request block (ours: it goes in order with the block's
+     * requests; another thread's: it waits for the block's end, as in
+     * AVEO) the ids are taken at once, under the submission lock. */
+    if (atomic_load_explicit(&c->blocks, memory_order_relaxed)) {
+        veo_i_note(c, n, mode, val, step);
+        return;
+    }
     uint64_t t = atomic_fetch_add_explicit(&c->imp_tail, 1, memory_order_acq_rel);
     /* The queue is full only when nobody took an id of the context for
      * VEO_IMPQ implicit requests: fold it here then, but never wait for
@@ -552,7 +577,8 @@ void veo_i_implicit(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, 
     while (t - atomic_load_explicit(&c->imp_head, memory_order_acquire) >= VEO_IMPQ) {
         if (c->closed || veo_i_dead(c->proc))
             return;
-        if (pthread_mutex_trylock(&c->lock) == 0) {
+        if (!atomic_load_explicit(&c->blocks, memory_order_relaxed) &&
+            pthread_mutex_trylock(&c->lock) == 0) {
             harvest(c, NO_WANT, NULL, NULL);
             fold(c, t); /* not our own record: we have not written it */
             pthread_mutex_unlock(&c->lock);

@@ -280,6 +280,9 @@ bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req 
  * at once and returns the last id, or VEO_REQUEST_ID_INVALID. */
 void veo_i_implicit(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step);
 uint64_t veo_i_note(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step);
+/* gives the recorded implicit requests of c their ids now (takes the lock):
+ * at the start of a request block, whose requests fold none */
+void veo_i_fold_pending(struct veo_thr_ctxt *c);
 /* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
 int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
 /* waits until everything submitted finished; 0 or -ESRCH */

@@ -186,7 +186,7 @@ static uint64_t env_size(const char *name)
 
 uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, uint64_t *step)
 {
-    static _Atomic uint64_t knobs[4]; /* recvfrag, sendfrag, recvcut, sendcut; +1 once read */
+    static _Atomic uint64_t knobs[4]; /* recvfrag, sendfrag, recvcut, sendcut (0: AVEO's default) */
     static _Atomic int knobs_read;
     if (!atomic_load_explicit(&knobs_read, memory_order_acquire)) {
         atomic_store(&knobs[0], env_size("VEO_RECVFRAG"));
@@ -208,8 +208,10 @@ uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, ui
         uint64_t parts = size > cut ? (write ? 4 : 5) : size > cut / 2 ? (write ? 3 : 4)
                        : size > cut / 3 ? 2 : 1;
         piece = ((uint64_t)size / parts + 7) & ~7ull;
-        if (parts == 1)
-            piece = ((uint64_t)size + 7) & ~7ull;
+        if (parts == 1) { /* the common case: no division below */
+            *step = piece;
+            return 1;
+        }
     }
     *step = piece;
     return ((uint64_t)size + piece - 1) / piece;

@@ -259,8 +259,10 @@ static uint64_t submit_copy(struct veo_thr_ctxt *c, struct vh_req *t, int write)
 {
     uint64_t step, n = veo_i_copy_ids(c, t->size, write, &step), id;
     t->hist_val = (uint64_t)(uintptr_t)t->hptr + (n - 1) * step;
-    if (n > 1)
+    if (n > 1) {
         veo_i_block_begin(c);
+        veo_i_fold_pending(c); /* what this thread did before goes first */
+    }
     if (n > 1 && veo_i_note(c, n - 1, write ? RVE_HIST_EMPTY : RVE_HIST_VALUE,
                             (uint64_t)(uintptr_t)t->hptr, step) == VEO_REQUEST_ID_INVALID)
         id = VEO_REQUEST_ID_INVALID;
@@ -296,6 +298,7 @@ VEO_API uint64_t veo_alloc_mem_async(struct veo_thr_ctxt *c, const size_t size)
     if (!c)
         return VEO_REQUEST_ID_INVALID;
     veo_i_block_begin(c); /* the hook's request follows at once */
+    veo_i_fold_pending(c);
     uint64_t id = veo_i_async_hooked(c, (void *)veo_alloc_mem_async, true, veo_i_submit_vh(c, &t), size);
     veo_i_block_end(c);
     return id;
@@ -307,6 +310,7 @@ VEO_API uint64_t veo_free_mem_async(struct veo_thr_ctxt *c, uint64_t addr)
     if (!c)
         return VEO_REQUEST_ID_INVALID;
     veo_i_block_begin(c);
+    veo_i_fold_pending(c);
     uint64_t id = veo_i_async_hooked(c, (void *)veo_free_mem_async, false, veo_i_submit_vh(c, &t), addr);
     veo_i_block_end(c);
     return id;

@@ -67,7 +67,7 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
         if (h->open[i] == h->ctx[0])
             main_open = true;
     /* Every open first synchronizes the main context in AVEO: a VH command
-     * there, one request id without a history entry (veo_i_note). A second
+     * there, one request id without a history entry (veo_i_implicit). A second
      * context's creation is answered on the main context's channel, which
      * leaves an entry (0, or the VE's error) right after it: the same note
      * carries it then. */
@@ -75,12 +75,12 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
         c = h->ctx[0];
         h->open[h->nopen++] = c;
         pthread_mutex_unlock(&h->lock);
-        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         return c;
     }
     if (!omp_threads_is_one()) {
         pthread_mutex_unlock(&h->lock);
-        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         fprintf(stderr, "veo_context_open: VE_OMP_NUM_THREADS must be 1 to open more than one "
                         "context on a VE process\n");
         errno = EINVAL;
@@ -93,14 +93,14 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
         }
     if (idx < 0) {
         pthread_mutex_unlock(&h->lock);
-        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         errno = EAGAIN;
         return NULL;
     }
     c = veo_i_ctx_new(h, idx);
     if (!c) {
         pthread_mutex_unlock(&h->lock);
-        veo_i_note(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_NONE, 0, 0);
         errno = ENOMEM;
         return NULL;
     }
@@ -113,7 +113,7 @@ static struct veo_thr_ctxt *ctx_open(struct veo_proc_handle *h, size_t stacksize
     m.a = stacksize;
     rc = veo_i_control(h, &m, &rep);
     if (rc != -ESRCH)
-        veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, (uint64_t)(int64_t)-rc, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_VALUE, (uint64_t)(int64_t)-rc, 0);
 
     pthread_mutex_lock(&h->lock);
     if (rc < 0) {

@@ -137,7 +137,7 @@ VEO_API int veo_hmemcpy(void *dst, const void *src, size_t size)
         return rrc < 0 ? -1 : 0;
     }
     if (dh == sh)
-        veo_i_note(sh->ctx[0], 1, RVE_HIST_EMPTY, 0, 0);
+        veo_i_implicit(sh->ctx[0], 1, RVE_HIST_EMPTY, 0, 0);
     size_t chunk = size < (4u << 20) ? size : (4u << 20);
     char *buf = malloc(chunk);
     if (!buf)

@@ -87,8 +87,10 @@ VEO_API void veo_unregister_hmem_hook_functions(void)
  * consecutive ids and reach the VE together. */
 VEO_API void veo_req_block_begin(struct veo_thr_ctxt *c)
 {
-    if (c)
+    if (c) {
         veo_i_block_begin(c);
+        veo_i_fold_pending(c); /* what this thread did before goes first */
+    }
 }
 
 VEO_API void veo_req_block_end(struct veo_thr_ctxt *c)

@@ -162,7 +162,7 @@ void veo_i_sym_cache_free(struct veo_proc_handle *h)
 /* ---- the public calls ----------------------------------------------------
  * Each is, in AVEO, a request of the process's main context whose reply
  * VE code can read back (veo_prev_req_result): here the work is a control
- * request (or none) and the main context only counts it (veo_i_note), with
+ * request (or none) and the main context only counts it (veo_i_implicit), with
  * AVEO's entry: the library handle, the symbol address, dlclose's result,
  * 0 where the VE side found nothing. Arguments refused before AVEO would
  * send anything (a name too long), or a process that is gone, count
@@ -181,7 +181,7 @@ int veo_i_get_sym_cached(struct veo_proc_handle *h, uint64_t libhdl, const char 
     int rc = veo_i_get_sym(h, libhdl, symname, addr);
     if (rc == -ESRCH || rc == -EINVAL)
         return rc;
-    veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : *addr, 0);
+    veo_i_implicit(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : *addr, 0);
     if (rc == 0 && *addr && sc)
         sym_add(sc, libhdl, symname, *addr);
     return rc;
@@ -192,7 +192,7 @@ VEO_API uint64_t veo_load_library(struct veo_proc_handle *h, const char *libname
     uint64_t handle = 0;
     int rc = veo_i_load_library(h, libname, &handle);
     if (rc != -ESRCH && rc != -EINVAL)
-        veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : handle, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : handle, 0);
     if (rc < 0) {
         errno = -rc;
         return 0;
@@ -215,7 +215,7 @@ VEO_API int veo_unload_library(struct veo_proc_handle *h, const uint64_t libhdl)
     int rc = veo_i_control(h, &m, &rep);
     /* AVEO's entry is dlclose's result: 0, or -1 */
     if (rc != -ESRCH)
-        veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? (uint64_t)-1 : 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? (uint64_t)-1 : 0, 0);
     return rc < 0 ? -1 : 0;
 }
 

@@ -158,13 +158,13 @@ int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr)
  * code can read back (veo_prev_req_result): the address allocated (0 when
  * the VE found no memory), an empty acknowledgement for a free. Here the
  * allocator is the VH's own; the main context only counts the request
- * (veo_i_note), unless the call was refused before AVEO would have sent
+ * (veo_i_implicit), unless the call was refused before AVEO would have sent
  * anything or the process is gone. */
 VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_t size)
 {
     int rc = addr ? veo_i_alloc_mem(h, size, addr) : -EINVAL;
     if (h && addr && rc != -ESRCH) /* a size AVEO's VE malloc takes (0) counts too */
-        veo_i_note(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : *addr, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_VALUE, rc < 0 ? 0 : *addr, 0);
     if (rc < 0) {
         errno = -rc;
         return rc == -ESRCH ? -2 : -1;
@@ -180,7 +180,7 @@ VEO_API int veo_free_mem(struct veo_proc_handle *h, uint64_t addr)
 {
     int rc = veo_i_free_mem(h, addr);
     if (h && rc != -ESRCH)
-        veo_i_note(h->ctx[0], 1, RVE_HIST_EMPTY, 0, 0);
+        veo_i_implicit(h->ctx[0], 1, RVE_HIST_EMPTY, 0, 0);
     if (rc < 0) {
         errno = -rc;
         return rc == -ESRCH ? -2 : -1;

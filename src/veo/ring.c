@@ -303,7 +303,14 @@ static void wait_event(struct veo_thr_ctxt *c, uint32_t seen)
     atomic_fetch_sub_explicit(&r->vh_waiters, 1, memory_order_relaxed);
 }
 
-uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
+static int fold(struct veo_thr_ctxt *c, uint64_t limit);
+
+/* The next id with a slot free; recorded implicit requests take theirs
+ * first (all of them when `force`, else only outside request blocks: one
+ * recorded during another thread's block waits until it ends, as AVEO's
+ * would wait for the block; the block's holder folded its own earlier ones
+ * when the block began, veo_i_fold_pending). */
+static uint64_t reserve(struct veo_thr_ctxt *c, bool force)
 {
     for (;;) {
         if (c->closed || veo_i_dead(c->proc) ||
@@ -311,7 +318,9 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
             return VEO_REQUEST_ID_INVALID;
         uint32_t seen = atomic_load_explicit(&c->ring->ev, memory_order_acquire);
         harvest(c, NO_WANT, NULL, NULL);
-        if (c->next_id - c->harvested < RVE_NSLOT)
+        int full = (force || !atomic_load_explicit(&c->blocks, memory_order_relaxed)) &&
+                   fold(c, UINT64_MAX);
+        if (!full && c->next_id - c->harvested < RVE_NSLOT)
             return c->next_id;
         if (progress_vh(c))
             continue;
@@ -319,6 +328,18 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
         wait_event(c, seen);
         pthread_mutex_lock(&c->lock);
     }
+}
+
+uint64_t veo_i_reserve(struct veo_thr_ctxt *c)
+{
+    return reserve(c, false);
+}
+
+void veo_i_fold_pending(struct veo_thr_ctxt *c)
+{
+    pthread_mutex_lock(&c->lock);
+    reserve(c, true);
+    pthread_mutex_unlock(&c->lock);
 }
 
 struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id)
@@ -474,55 +495,153 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl)
     return id;
 }
 
-/* Implicit requests: n request ids of this context standing for work the
- * VH did already (AVEO sends it to the VE as requests of the context), each
- * leaving its entry in the history (mode: enum rve_hist_mode; entry i has
- * the value val + i * step), in queue order. This is the cheapest way that
- * keeps AVEO's ids and order without making the work itself a request:
- * while the context is idle (the common case: the main context between
- * calls) nothing crosses to the worker; the ids are counted as finished
- * here, as a request run at submission is, and their entries are written
- * straight into the ring's history: a lock, a few stores, no wake-up, no
- * result kept (nobody collects an implicit request). Behind requests still
- * in flight, each id becomes a NOTE slot that the worker passes in order,
- * writing its entry; its result is dropped at harvest. Returns the last id,
- * or VEO_REQUEST_ID_INVALID if the context or its process is gone. */
+/* ---- implicit requests ----------------------------------------------
+ * AVEO runs what the VH asks of a VE process outside any context (loading a
+ * library, looking a symbol up, allocating, copying...) as requests of the
+ * process's main context: they take its request ids and leave their
+ * replies in the history VE code reads (rve_proto.h). Here that work is
+ * done in the VH without a request; only its ids and entries are kept, at
+ * the cheapest place: the caller records it in a small queue with one
+ * atomic increment (no lock, nothing crosses to the helper), and whoever
+ * next takes an id of the context (veo_i_reserve, under the lock) first
+ * folds the queue into it, in order: so every request submitted after an
+ * implicit one returned gets a later id, and its VE code finds the entry
+ * before its own. Folding an idle context (the common case) counts the ids
+ * as finished at once, as a request run at submission is, and writes the
+ * entries straight into the ring's history; behind requests still in
+ * flight each id becomes a NOTE slot that the worker passes in order,
+ * writing the entry. No result is kept for them (nobody collects an
+ * implicit request, in AVEO neither). Entry i of a record of n has the
+ * value val + i * step (the pieces of a copy). */
+
+/* the context is idle: everything submitted has finished and was harvested */
+static bool ctx_idle(struct veo_thr_ctxt *c)
+{
+    return c->harvested == c->next_id &&
+           atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, c->next_id);
+}
+
+/* n ids of an idle context, finished at once with their entries (lock held) */
+static void implicit_now(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step)
+{
+    hist_push(c, mode, val, step, n);
+    /* harvested moves with next_id: these ids never reach harvest (none of
+     * their slots is read) */
+    c->next_id += n - 1;
+    c->harvested = c->next_id + 1;
+    finish_at_submission(c);
+}
+
+/* one id as a NOTE slot behind the requests in flight (lock held, a slot
+ * reserved: c->next_id - c->harvested < RVE_NSLOT) */
+static void implicit_slot(struct veo_thr_ctxt *c, int mode, uint64_t val)
+{
+    uint64_t id = c->next_id;
+    struct rve_slot *s = veo_i_slot(c, id);
+    struct vh_req *q = veo_i_req(c, id);
+    memset(q, 0, sizeof *q);
+    q->kind = RVE_REQ_NOTE;
+    q->discard = true;
+    s->kind = RVE_REQ_NOTE;
+    s->nargs = 0;
+    s->status = RVE_CMD_ERROR;
+    s->retval = 0;
+    s->hist = (uint64_t)mode;
+    s->hist_val = val;
+    veo_i_publish(c);
+}
+
+/* Folds the recorded implicit requests before ticket `limit` into ids and
+ * history (lock held, finished requests harvested). Returns 0 when none is
+ * left, 1 when the ring is full behind requests in flight (the caller waits
+ * for one to finish and calls again). */
+static int fold(struct veo_thr_ctxt *c, uint64_t limit)
+{
+    for (;;) {
+        uint64_t h = atomic_load_explicit(&c->imp_head, memory_order_relaxed);
+        if (h == atomic_load_explicit(&c->imp_tail, memory_order_acquire) || h == limit)
+            return 0;
+        struct veo_implicit *e = &c->impq[h % VEO_IMPQ];
+        /* its recorder took the ticket and is writing it: a few stores,
+         * unless it was preempted; it never waits for this lock */
+        for (unsigned spin = 0; atomic_load_explicit(&e->seq, memory_order_acquire) != h + 1; spin++)
+            if (spin > 100)
+                sched_yield();
+        uint64_t done = c->imp_done;
+        if (ctx_idle(c)) {
+            implicit_now(c, e->n - done, e->mode, e->val + done * e->step, e->step);
+        } else {
+            for (; done < e->n && c->next_id - c->harvested < RVE_NSLOT; done++)
+                implicit_slot(c, e->mode, e->val + done * e->step);
+            if (done < e->n) {
+                c->imp_done = done;
+                return 1;
+            }
+        }
+        c->imp_done = 0;
+        atomic_store_explicit(&c->imp_head, h + 1, memory_order_release);
+    }
+}
+
+void veo_i_implicit(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step)
+{
+    if (!c || !n)
+        return;
+    /* Inside a request block (ours: it goes in order with the block's
+     * requests; another thread's: it waits for the block's end, as in
+     * AVEO) the ids are taken at once, under the submission lock. */
+    if (atomic_load_explicit(&c->blocks, memory_order_relaxed)) {
+        veo_i_note(c, n, mode, val, step);
+        return;
+    }
+    uint64_t t = atomic_fetch_add_explicit(&c->imp_tail, 1, memory_order_acq_rel);
+    /* The queue is full only when nobody took an id of the context for
+     * VEO_IMPQ implicit requests: fold it here then, but never wait for
+     * the lock (a folder holding it may be waiting for an earlier record
+     * whose recorder is here too). A gone context or process folds
+     * nothing any more: the record is dropped. */
+    while (t - atomic_load_explicit(&c->imp_head, memory_order_acquire) >= VEO_IMPQ) {
+        if (c->closed || veo_i_dead(c->proc))
+            return;
+        if (!atomic_load_explicit(&c->blocks, memory_order_relaxed) &&
+            pthread_mutex_trylock(&c->lock) == 0) {
+            harvest(c, NO_WANT, NULL, NULL);
+            fold(c, t); /* not our own record: we have not written it */
+            pthread_mutex_unlock(&c->lock);
+        } else {
+            sched_yield();
+        }
+    }
+    struct veo_implicit *e = &c->impq[t % VEO_IMPQ];
+    e->n = n;
+    e->mode = mode;
+    e->val = val;
+    e->step = step;
+    atomic_store_explicit(&e->seq, t + 1, memory_order_release);
+}
+
+/* The same, for callers that need the ids (the pieces of a queued copy go
+ * before the copy's own request, under the caller's request block): taken
+ * at once, under the lock. Returns the last id, or VEO_REQUEST_ID_INVALID
+ * if the context or its process is gone. */
 uint64_t veo_i_note(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step)
 {
     bool held;
+    uint64_t last = VEO_REQUEST_ID_INVALID;
     if (!c || !n)
-        return VEO_REQUEST_ID_INVALID;
-    uint64_t id = veo_i_submit_begin(c, &held), last = VEO_REQUEST_ID_INVALID;
+        return last;
+    uint64_t id = veo_i_submit_begin(c, &held); /* folds what was recorded */
     for (uint64_t i = 0; i < n && id != VEO_REQUEST_ID_INVALID; i++) {
         if (i)
-            id = veo_i_reserve(c); /* harvests what finished */
+            id = veo_i_reserve(c);
         if (id == VEO_REQUEST_ID_INVALID)
             break;
-        if (c->harvested == c->next_id &&
-            atomic_load_explicit(&c->ring->done_seq, memory_order_acquire) == seq_of(c, id)) {
-            /* idle: the rest at once. harvested moves with next_id, so
-             * these ids never reach harvest (nothing of their slots is
-             * read) and no result of theirs is kept. */
-            uint64_t k = n - i;
-            hist_push(c, mode, val + i * step, step, k);
-            c->next_id += k - 1;
-            c->harvested = c->next_id + 1;
-            finish_at_submission(c);
+        if (ctx_idle(c)) {
+            implicit_now(c, n - i, mode, val + i * step, step);
             last = c->next_id - 1;
             break;
         }
-        struct rve_slot *s = veo_i_slot(c, id);
-        struct vh_req *q = veo_i_req(c, id);
-        memset(q, 0, sizeof *q);
-        q->kind = RVE_REQ_NOTE;
-        q->discard = true;
-        s->kind = RVE_REQ_NOTE;
-        s->nargs = 0;
-        s->status = RVE_CMD_ERROR;
-        s->retval = 0;
-        s->hist = (uint64_t)mode;
-        s->hist_val = val + i * step;
-        veo_i_publish(c);
+        implicit_slot(c, mode, val + i * step);
         last = id;
     }
     veo_i_submit_end(c, held);

@@ -137,6 +137,14 @@ struct veo_result {
     int used;
 };
 
+/* an implicit request recorded (ring.c, veo_i_implicit) */
+#define VEO_IMPQ 64
+struct veo_implicit {
+    _Atomic uint64_t seq; /* ticket + 1 once written */
+    uint64_t n, val, step;
+    int mode;
+};
+
 struct veo_thr_ctxt {
     struct veo_proc_handle *proc;
     int idx; /* ring index in the helper */
@@ -161,6 +169,11 @@ struct veo_thr_ctxt {
      * follows VE_OMP_NUM_THREADS when the context is made): what the
      * request ids of a copy are counted in (veo_i_copy_ids) */
     uint64_t aveo_frag;
+    /* implicit requests recorded, not yet given ids (ring.c): tickets
+     * [imp_head, imp_tail); imp_head and imp_done change under `lock` */
+    _Atomic uint64_t imp_tail, imp_head;
+    uint64_t imp_done; /* ids already given of the record at imp_head */
+    struct veo_implicit impq[VEO_IMPQ];
 };
 
 struct veo_thr_ctxt_attr {
@@ -262,8 +275,14 @@ uint64_t veo_i_submit_vh(struct veo_thr_ctxt *c, const struct vh_req *tmpl);
 bool veo_i_try_run_now(struct veo_thr_ctxt *c, uint64_t id, const struct vh_req *tmpl);
 /* n implicit requests: ids of c for work the VH did already, each leaving
  * its entry (enum rve_hist_mode, value val + i * step) in c's history, in
- * queue order (see ring.c). The last id, or VEO_REQUEST_ID_INVALID. */
+ * queue order (see ring.c). veo_i_implicit records them without a lock;
+ * they take their ids before the next request of c. veo_i_note takes them
+ * at once and returns the last id, or VEO_REQUEST_ID_INVALID. */
+void veo_i_implicit(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step);
 uint64_t veo_i_note(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t val, uint64_t step);
+/* gives the recorded implicit requests of c their ids now (takes the lock):
+ * at the start of a request block, whose requests fold none */
+void veo_i_fold_pending(struct veo_thr_ctxt *c);
 /* VEO_COMMAND_* of request id (takes the lock); block = 0: peek */
 int veo_i_collect(struct veo_thr_ctxt *c, uint64_t id, uint64_t *retp, int block);
 /* waits until everything submitted finished; 0 or -ESRCH */

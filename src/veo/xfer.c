@@ -186,7 +186,7 @@ static uint64_t env_size(const char *name)
 
 uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, uint64_t *step)
 {
-    static _Atomic uint64_t knobs[4]; /* recvfrag, sendfrag, recvcut, sendcut; +1 once read */
+    static _Atomic uint64_t knobs[4]; /* recvfrag, sendfrag, recvcut, sendcut (0: AVEO's default) */
     static _Atomic int knobs_read;
     if (!atomic_load_explicit(&knobs_read, memory_order_acquire)) {
         atomic_store(&knobs[0], env_size("VEO_RECVFRAG"));
@@ -208,8 +208,10 @@ uint64_t veo_i_copy_ids(const struct veo_thr_ctxt *c, size_t size, int write, ui
         uint64_t parts = size > cut ? (write ? 4 : 5) : size > cut / 2 ? (write ? 3 : 4)
                        : size > cut / 3 ? 2 : 1;
         piece = ((uint64_t)size / parts + 7) & ~7ull;
-        if (parts == 1)
-            piece = ((uint64_t)size + 7) & ~7ull;
+        if (parts == 1) { /* the common case: no division below */
+            *step = piece;
+            return 1;
+        }
     }
     *step = piece;
     return ((uint64_t)size + piece - 1) / piece;
@@ -220,7 +222,7 @@ void veo_i_note_copy(struct veo_proc_handle *h, int write, const void *vh, size_
     struct veo_thr_ctxt *c = h->ctx[0];
     uint64_t step, n = veo_i_copy_ids(c, size, write, &step);
     int mode = size == 0 ? RVE_HIST_NONE : write ? RVE_HIST_EMPTY : RVE_HIST_VALUE;
-    veo_i_note(c, n, mode, (uint64_t)(uintptr_t)vh, step);
+    veo_i_implicit(c, n, mode, (uint64_t)(uintptr_t)vh, step);
 }
 
 VEO_API int veo_read_mem(struct veo_proc_handle *h, void *dst, uint64_t src, size_t size)

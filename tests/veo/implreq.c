@@ -10,6 +10,7 @@
  * history back, entry by entry, for each of them, on an idle main context,
  * behind a call still running, and on a second context. */
 #include <errno.h>
+#include <pthread.h>
 
 #include "veo_test.h"
 
@@ -53,6 +54,32 @@ static int same(const uint64_t *out, const uint64_t *want, int n, const char *wh
             ok = 0;
         }
     return ok;
+}
+
+/* ---- many threads: every implicit request gets exactly one id ---- */
+#define STRESS_THREADS 4
+#define STRESS_N 5000
+struct stress {
+    struct veo_proc_handle *h;
+    uint64_t ve;
+    int bad;
+};
+
+static void *stress_writer(void *p)
+{
+    struct stress *st = p;
+    uint64_t v = 7;
+    for (int i = 0; i < STRESS_N; i++)
+        st->bad |= veo_write_mem(st->h, st->ve, &v, sizeof v) != 0;
+    return NULL;
+}
+
+static void *block_writer(void *p)
+{
+    struct stress *st = p;
+    uint64_t v = 9;
+    st->bad |= veo_write_mem(st->h, st->ve, &v, sizeof v) != 0;
+    return NULL;
 }
 
 int main(void)
@@ -204,6 +231,69 @@ int main(void)
             CHECK_EQ(out[9], NONE);
         }
         CHECK_EQ(veo_context_close(c2), 0);
+    }
+
+    /* ---- writers on several threads, calls on the main context at the
+     * same time: the ids of the calls only grow, and the next id after
+     * all of them counts every write once (queues of recorded requests
+     * fill up and are folded by the writers themselves, or by the calls) */
+    {
+        struct stress st = {h, buf, 0};
+        pthread_t th[STRESS_THREADS];
+        uint64_t f_add = veo_get_sym(h, lib, "ve_add"); /* 34 */
+        uint64_t prev = 34, calls = 0;
+        for (int i = 0; i < STRESS_THREADS; i++)
+            pthread_create(&th[i], NULL, stress_writer, &st);
+        veo_args_clear(a);
+        veo_args_set_i64(a, 0, 1);
+        veo_args_set_i64(a, 1, 2);
+        for (int i = 0; i < 300; i++) {
+            uint64_t cid = veo_call_async(m, f_add, a);
+            CHECK(cid != VEO_REQUEST_ID_INVALID && cid > prev);
+            CHECK_EQ(veo_call_wait_result(m, cid, &r), VEO_COMMAND_OK);
+            prev = cid;
+            calls++;
+        }
+        for (int i = 0; i < STRESS_THREADS; i++)
+            pthread_join(th[i], NULL);
+        CHECK_EQ(st.bad, 0);
+        CHECK(dump(m, 35 + calls + (uint64_t)STRESS_THREADS * STRESS_N, out));
+        CHECK(out[0] == NONE || out[0] == 3); /* a write, or the last call */
+    }
+
+    /* ---- a request block keeps its requests together: another thread's
+     * implicit request during it goes after the block (as AVEO's waits for
+     * the block); the block holder's own earlier one goes before it */
+    {
+        struct stress st = {h, buf, 0};
+        pthread_t th;
+        uint64_t f_add = veo_get_sym(h, lib, "ve_add"); /* known: no id */
+        uint64_t w = 5;
+        CHECK_EQ(veo_write_mem(h, buf, &w, sizeof w), 0); /* ours, recorded */
+        veo_req_block_begin(m);
+        CHECK_EQ(pthread_create(&th, NULL, block_writer, &st), 0);
+        usleep(50 * 1000); /* the writer has copied and waits for the block */
+        veo_args_clear(a);
+        veo_args_set_i64(a, 0, 40);
+        veo_args_set_i64(a, 1, 2);
+        uint64_t cid = veo_call_async(m, f_add, a);
+        uint64_t dout[NDUMP];
+        struct veo_args *da = veo_args_alloc();
+        veo_args_set_stack(da, VEO_INTENT_OUT, 0, (char *)dout, sizeof dout);
+        veo_args_set_i64(da, 1, NDUMP);
+        uint64_t did = veo_call_async(m, f_dump, da);
+        veo_req_block_end(m);
+        CHECK_EQ(veo_call_wait_result(m, cid, &r), VEO_COMMAND_OK);
+        CHECK_EQ(veo_call_wait_result(m, did, &r), VEO_COMMAND_OK);
+        CHECK_EQ(did, cid + 1);
+        CHECK_EQ(dout[0], 42);   /* the block's call, nothing between */
+        CHECK_EQ(dout[1], NONE); /* our write before the block */
+        pthread_join(th, NULL);
+        CHECK_EQ(st.bad, 0);
+        CHECK(dump(m, did + 2, out)); /* the other thread's write: did + 1 */
+        CHECK_EQ(out[0], NONE);
+        CHECK_EQ(out[1], NDUMP);
+        veo_args_free(da);
     }
 
     free(bigbuf);

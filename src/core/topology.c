@@ -57,19 +57,6 @@ static void from_hwloc_cpus(hwloc_const_bitmap_t b, rashm_cpuset_t *out)
     hwloc_bitmap_foreach_end();
 }
 
-static int cpus_intersect(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->bits[w] & b->bits[w])
-            return 1;
-    return 0;
-}
-
-static int cpus_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    return memcmp(a, b, sizeof *a) == 0;
-}
-
 static int node_index(const rashm_topo_t *t, int node)
 {
     for (int i = 0; i < t->nnodes; i++)
@@ -156,7 +143,7 @@ static void rad_nodes(const rashm_topo_t *t, const rashm_cpuset_t *cpus, rashm_n
 {
     rashm_nodeset_zero(out);
     for (int i = 0; i < t->nnodes; i++)
-        if (cpus_intersect(&t->nodes[i].cpus, cpus))
+        if (rashm_cpuset_intersects(&t->nodes[i].cpus, cpus))
             rashm_nodeset_set(out, t->nodes[i].node);
 }
 
@@ -165,7 +152,7 @@ static int levels_identical(const struct sdl_level *a, const struct sdl_level *b
     if (a->nrads != b->nrads)
         return 0;
     for (int i = 0; i < a->nrads; i++)
-        if (!cpus_equal(&a->cpus[i], &b->cpus[i]))
+        if (!rashm_cpuset_equal(&a->cpus[i], &b->cpus[i]))
             return 0;
     return 1;
 }
@@ -582,8 +569,7 @@ int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, r
         if (rc == -ESRCH)
             return rc;
         if (rc == 0)   /* else no cpuset controller: the whole system */
-            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                c.bits[w] = cg.bits[w] & t->all_cpus.bits[w];
+            rashm_cpuset_and(&c, &cg, &t->all_cpus);
         rashm_nodeset_t mems;
         /* this process: get_mempolicy(MPOL_F_MEMS_ALLOWED); another, or
          * where the NUMA calls are refused: /proc/PID/status */
@@ -594,8 +580,7 @@ int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, r
         if (rc == -ESRCH)
             return rc;
         if (rc == 0)
-            for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-                n.bits[w] = mems.bits[w] & t->mem_nodes.bits[w];
+            rashm_nodeset_and(&n, &mems, &t->mem_nodes);
     } else if (pid != 0) {
         /* a fake topology: any process that exists has its allowed sets */
         char path[32];

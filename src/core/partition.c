@@ -164,7 +164,7 @@ int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out)
             snprintf(p, sizeof p, "%s/%s", dir, *fn);
             rashm_cpuset_t c;
             if (read_line(p, buf, sizeof buf) == 0 && sets_parse_cpulist(buf, &c) == 0 &&
-                rashm_cpuset_count(&c) > 0) {
+                !rashm_cpuset_isempty(&c)) {
                 *out = c;
                 return 0;
             }

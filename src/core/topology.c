@@ -186,7 +186,7 @@ static int build_levels(rashm_topo_t *t)
             hwloc_obj_t o = hwloc_get_obj_by_depth(t->h, d, (unsigned)i);
             rashm_cpuset_t c;
             from_hwloc_cpus(o->cpuset, &c);
-            if (rashm_cpuset_count(&c) == 0)
+            if (rashm_cpuset_isempty(&c))
                 continue;       /* RADs without CPUs do not exist on AIX */
             l->cpus[l->nrads] = c;
             if (kind == RASHM_SDL_MACHINE) {
@@ -318,7 +318,7 @@ static int topo_build(rashm_topo_t *t)
         rashm_nodeset_set(&t->mem_nodes, t->nodes[i].node);
         if (t->nodes[i].allowed)
             rashm_nodeset_set(&t->allowed_nodes, t->nodes[i].node);
-        if (rashm_cpuset_count(&t->nodes[i].cpus)) {
+        if (!rashm_cpuset_isempty(&t->nodes[i].cpus)) {
             t->nodes[i].sradid = t->nsrads;
             t->srad_node[t->nsrads++] = t->nodes[i].node;
             rashm_nodeset_set(&t->srad_nodes, t->nodes[i].node);

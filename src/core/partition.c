@@ -22,8 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
-
 /* Reads the first line of a file (without its newline). */
 static int read_line(const char *path, char *buf, size_t len)
 {

@@ -14,8 +14,6 @@
 
 #include "internal.h"
 
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
-
 #define MAX_SDL 16
 #define NKINDS 7
 

@@ -208,25 +208,6 @@ static int get_mask(pid_t tid, rashm_cpuset_t *cpus)
     return rc;
 }
 
-static int cpus_subset(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->bits[w] & ~b->bits[w])
-            return 0;
-    return 1;
-}
-
-static int cpus_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    return memcmp(a, b, sizeof *a) == 0;
-}
-
-static void cpus_and(rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        a->bits[w] &= b->bits[w];
-}
-
 /* ---- memory policy of the calling thread --------------------------------- */
 
 /* The calling thread allocates from the nodes of `cpus` per policy:
@@ -319,7 +300,7 @@ static void st_rset(const rashm_topo_t *t, rashm_cpuset_t *cpus)
     for (int i = 0; i < rashm_topo_nrads(t, sdl); i++) {
         rashm_cpuset_t core;
         rashm_topo_rad(t, sdl, i, &core, NULL);
-        if (rashm_cpuset_count(&core) && cpus_subset(&core, cpus))
+        if (!rashm_cpuset_isempty(&core) && rashm_cpuset_issubset(&core, cpus))
             rashm_cpuset_set(&out, rashm_cpuset_next(&core, -1));
     }
     *cpus = out;
@@ -357,8 +338,8 @@ static int derived_attached(const rashm_topo_t *t, pid_t tid, pid_t pid, rashm_c
     if (rc)
         return rc;
     rashm_topo_all_cpus(t, &all);
-    cpus_and(&m, &all);
-    if (cpus_subset(&pc, &m))
+    rashm_cpuset_and(&m, &m, &all);
+    if (rashm_cpuset_issubset(&pc, &m))
         return 0;
     *cpus = m;
     return 1;
@@ -374,24 +355,24 @@ static int attach_locked(const rashm_topo_t *t, const struct target *tg, const r
     int rc = partition_of(t, tg->pid, &pc, &pn);
     if (rc)
         return rc;
-    if (!cpus_subset(cpus, &pc))
+    if (!rashm_cpuset_issubset(cpus, &pc))
         return -EPERM;
     if (tg->self) {
         recs_check_pid();
         for (int i = 0; i < nthreads; i++) {
             if (threads[i].kind == TH_BOUND && (tg->type == R_PROCESS || threads[i].tid == tg->tid))
                 return -EPERM;   /* a bindprocessor binding is in the way */
-            if (tg->type == R_PROCESS && threads[i].kind == TH_RSET && !cpus_subset(&threads[i].r.cpus, cpus))
+            if (tg->type == R_PROCESS && threads[i].kind == TH_RSET && !rashm_cpuset_issubset(&threads[i].r.cpus, cpus))
                 return -EPERM;   /* must contain every thread's rset */
         }
-        if (tg->type == R_THREAD && proc_attached && !cpus_subset(cpus, &proc_rset.cpus))
+        if (tg->type == R_THREAD && proc_attached && !rashm_cpuset_issubset(cpus, &proc_rset.cpus))
             return -EPERM;       /* must lie inside the process's rset */
     } else if (tg->type == R_THREAD) {
         rashm_cpuset_t pa;
         rc = derived_attached(t, tg->pid, tg->pid, &pa);
         if (rc < 0)
             return rc;
-        if (rc == 1 && !cpus_subset(cpus, &pa))
+        if (rc == 1 && !rashm_cpuset_issubset(cpus, &pa))
             return -EPERM;
     }
     if (tg->type == R_PROCESS) {
@@ -436,10 +417,10 @@ static int usable_cpus(const rashm_topo_t *t, const struct rset *r, uint_t flags
     if (rc)
         return rc;
     *out = r->cpus;
-    cpus_and(out, &sys.cpus);
+    rashm_cpuset_and(out, out, &sys.cpus);
     if (flags & R_ATTACH_STRSET)
         st_rset(t, out);
-    return rashm_cpuset_count(out) ? 0 : -EINVAL;
+    return rashm_cpuset_isempty(out) ? -EINVAL : 0;
 }
 
 int aix_attach_work(rstype_t type, rsid_t id, const struct rset *r, uint_t flags)
@@ -571,7 +552,7 @@ int ra_getrset(rstype_t rstype, rsid_t rsid, uint_t flags, rsethandle_t rset)
             rc = derived_attached(t, tg.tid, tg.pid, &m);
             rashm_cpuset_t pm;
             int prc = rc >= 0 ? derived_attached(t, tg.pid, tg.pid, &pm) : 0;
-            if (rc == 1 && (prc != 1 || !cpus_equal(&m, &pm))) {
+            if (rc == 1 && (prc != 1 || !rashm_cpuset_equal(&m, &pm))) {
                 res.cpus = m;
                 type = RS_THREAD_RSET;
             } else if (prc == 1) {
@@ -597,12 +578,11 @@ int ra_getrset(rstype_t rstype, rsid_t rsid, uint_t flags, rsethandle_t rset)
         rashm_nodeset_t alln;
         rashm_topo_all_cpus(t, &all);
         rashm_topo_all_nodes(t, &alln);
-        type = cpus_equal(&all, &pc) && rashm_nodeset_equal(&alln, &pn) ? RS_DEFAULT_RSET : RS_PARTITION_RSET;
+        type = rashm_cpuset_equal(&all, &pc) && rashm_nodeset_equal(&alln, &pn) ? RS_DEFAULT_RSET : RS_PARTITION_RSET;
     } else {
         /* the attachment's memory: the nodes of its CPUs the partition has */
         rashm_topo_cpus_to_nodes(t, &res.cpus, &res.mems);
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            res.mems.bits[w] &= pn.bits[w];
+        rashm_nodeset_and(&res.mems, &res.mems, &pn);
     }
     *out = res;
     return type;

@@ -69,8 +69,7 @@ attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uin
         struct rashm_node_info ni;
         for (int i = 0; i < rashm_topo_nnodes(t); i++)
             if (rashm_topo_node(t, i, &ni) == 0 && rashm_nodeset_isset(&mask, ni.node))
-                for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                    r->cpus.bits[w] |= ni.cpus.bits[w];
+                rashm_cpuset_or(&r->cpus, &r->cpus, &ni.cpus);
         ai->at_rstype = R_RSET;
         ai->at_rsid.at_rset = r;
         ai->at_policy = mode == MPOL_INTERLEAVE || mode == MPOL_WEIGHTED_INTERLEAVE ? P_BALANCED : P_FIRST_TOUCH;

@@ -27,17 +27,10 @@ static int check_exec_rset(rstype_t rstype, rsid_t rsid, uint_t flags, struct rs
     if (rc)
         return rc;
     *out = *r;
-    int any = 0;
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++) {
-        out->cpus.bits[w] &= sys.cpus.bits[w];
-        any |= out->cpus.bits[w] != 0;
-    }
-    if (!any)
+    rashm_cpuset_and(&out->cpus, &out->cpus, &sys.cpus);
+    if (rashm_cpuset_isempty(&out->cpus))
         return -ENODEV;
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (out->cpus.bits[w] & ~part.cpus.bits[w])
-            return -EPERM;
-    return 0;
+    return rashm_cpuset_issubset(&out->cpus, &part.cpus) ? 0 : -EPERM;
 }
 
 pid_t ra_fork(rstype_t rstype, rsid_t rsid, uint_t flags)

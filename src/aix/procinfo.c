@@ -216,8 +216,7 @@ long rs_info(void *out, long command, long arg1, long arg2)
         rashm_cpuset_t pc;
         rashm_nodeset_t pn;
         if (rashm_topo_partition(t, &pc, &pn) == 0)
-            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                cpus.bits[w] &= pc.bits[w];
+            rashm_cpuset_and(&cpus, &cpus, &pc);
     }
     loadavg_info_t li = {0, rashm_cpuset_count(&cpus)};
     /* The system's 1-minute load average, split over the CPUs by the share

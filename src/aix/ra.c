@@ -41,7 +41,7 @@ static int check_rset(const struct att *a)
     if (a->type != R_RSET)
         return 0;
     struct rset *r = rset_of(a->id.at_rset);
-    if (!r || rashm_cpuset_count(&r->cpus) == 0)
+    if (!r || rashm_cpuset_isempty(&r->cpus))
         return -EINVAL;
     return 0;
 }
@@ -66,22 +66,6 @@ static int check_srad_exists(const rashm_topo_t *t, const struct att *a)
     return 0;
 }
 
-static int cpus_subset(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->bits[w] & ~b->bits[w])
-            return 0;
-    return 1;
-}
-
-static int nodes_intersect(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        if (a->bits[w] & b->bits[w])
-            return 1;
-    return 0;
-}
-
 /* Stage 4 (EPERM): the resource lies inside the caller's partition: every
  * CPU of the rset, and at least one node those CPUs imply, for R_RSET (a
  * cpuset whose mems are narrower than its CPUs' nodes is common, and the
@@ -96,19 +80,15 @@ static int check_partition(const rashm_topo_t *t, const struct att *a, const ras
         struct rset *r = rset_of(a->id.at_rset);
         rashm_nodeset_t n;
         rashm_topo_cpus_to_nodes(t, &r->cpus, &n);
-        if (!cpus_subset(&r->cpus, pc) || !nodes_intersect(&n, pn))
+        if (!rashm_cpuset_issubset(&r->cpus, pc) || !rashm_nodeset_intersects(&n, pn))
             return -EPERM;
         return 0;
     }
     int node = rashm_topo_srad_node(t, a->id.at_sradid);
     struct rashm_node_info ni;
     for (int i = 0; i < rashm_topo_nnodes(t); i++)
-        if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node) {
-            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                if (ni.cpus.bits[w] & pc->bits[w])
-                    return rashm_nodeset_isset(pn, node) ? 0 : -EPERM;
-            return -EPERM;
-        }
+        if (rashm_topo_node(t, i, &ni) == 0 && ni.node == node)
+            return rashm_cpuset_intersects(&ni.cpus, pc) && rashm_nodeset_isset(pn, node) ? 0 : -EPERM;
     return -ENODEV;
 }
 

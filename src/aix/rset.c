@@ -6,7 +6,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "aix.h"
@@ -205,14 +204,6 @@ int rs_getinfo(rsethandle_t h, rsinfo_t info, uint_t flags)
     }
 }
 
-static int cpus_intersect(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->bits[w] & b->bits[w])
-            return 1;
-    return 0;
-}
-
 /* The RADs of level `sdl` that have a CPU of `r`, counted in topology
  * order: returns how many there are, and with want >= 0 stores the CPUs
  * and nodes of the want-th one (-1/EINVAL as -errno when it does not exist).
@@ -230,7 +221,7 @@ static int rads_meeting(const struct rset *r, uint_t sdl, int want, rashm_cpuset
         rashm_cpuset_t c;
         rashm_nodeset_t n;
         rashm_topo_rad(t, (int)sdl, i, &c, &n);
-        if (!cpus_intersect(&c, &r->cpus))
+        if (!rashm_cpuset_intersects(&c, &r->cpus))
             continue;
         if (k++ == want) {
             *cpus = c;
@@ -261,10 +252,8 @@ int rs_getrad(rsethandle_t in, rsethandle_t out, uint_t sdl, uint_t index, uint_
     if (rc < 0)
         return rashm_fail(rc);
     struct rset res = *ro;
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        res.cpus.bits[w] = c.bits[w] & ri->cpus.bits[w];
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        res.mems.bits[w] = n.bits[w] & ri->mems.bits[w];
+    rashm_cpuset_and(&res.cpus, &c, &ri->cpus);
+    rashm_nodeset_and(&res.mems, &n, &ri->mems);
     *ro = res;
     return 0;
 }
@@ -331,13 +320,7 @@ static void res_store(struct rset *r, int pos)
 
 static int subset(const struct rset *a, const struct rset *b) /* a ⊆ b */
 {
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->cpus.bits[w] & ~b->cpus.bits[w])
-            return 0;
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        if (a->mems.bits[w] & ~b->mems.bits[w])
-            return 0;
-    return 1;
+    return rashm_cpuset_issubset(&a->cpus, &b->cpus) && rashm_nodeset_issubset(&a->mems, &b->mems);
 }
 
 int rs_op(uint_t cmd, rsethandle_t h1, rsethandle_t h2, uint_t flags, uint_t id)
@@ -350,7 +333,7 @@ int rs_op(uint_t cmd, rsethandle_t h1, rsethandle_t h2, uint_t flags, uint_t id)
     case RS_ISEMPTY:
         if (!r1)
             return rashm_fail(-EINVAL);
-        return rashm_cpuset_count(&r1->cpus) == 0 && rashm_nodeset_isempty(&r1->mems);
+        return rashm_cpuset_isempty(&r1->cpus) && rashm_nodeset_isempty(&r1->mems);
     case RS_TESTRESOURCE:
     case RS_ADDRESOURCE:
     case RS_DELRESOURCE:
@@ -375,22 +358,16 @@ int rs_op(uint_t cmd, rsethandle_t h1, rsethandle_t h2, uint_t flags, uint_t id)
         type = R_ALL_RESOURCES;
     switch (cmd) {
     case RS_UNION:
-        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-            r2->cpus.bits[w] |= r1->cpus.bits[w];
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            r2->mems.bits[w] |= r1->mems.bits[w];
+        rashm_cpuset_or(&r2->cpus, &r2->cpus, &r1->cpus);
+        rashm_nodeset_or(&r2->mems, &r2->mems, &r1->mems);
         return 0;
     case RS_INTERSECTION:
-        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-            r2->cpus.bits[w] &= r1->cpus.bits[w];
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            r2->mems.bits[w] &= r1->mems.bits[w];
+        rashm_cpuset_and(&r2->cpus, &r2->cpus, &r1->cpus);
+        rashm_nodeset_and(&r2->mems, &r2->mems, &r1->mems);
         return 0;
     case RS_EXCLUSION:
-        for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-            r2->cpus.bits[w] &= ~r1->cpus.bits[w];
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            r2->mems.bits[w] &= ~r1->mems.bits[w];
+        rashm_cpuset_andnot(&r2->cpus, &r2->cpus, &r1->cpus);
+        rashm_nodeset_andnot(&r2->mems, &r2->mems, &r1->mems);
         return 0;
     case RS_COPY: {
         struct rset tmp = *r1;
@@ -414,8 +391,7 @@ int rs_op(uint_t cmd, rsethandle_t h1, rsethandle_t h2, uint_t flags, uint_t id)
         return 0;
     }
     case RS_ISEQUAL:
-        return memcmp(&r1->cpus, &r2->cpus, sizeof r1->cpus) == 0 &&
-               rashm_nodeset_equal(&r1->mems, &r2->mems);
+        return rashm_cpuset_equal(&r1->cpus, &r2->cpus) && rashm_nodeset_equal(&r1->mems, &r2->mems);
     case RS_ISCONTAINED:
         return subset(r2, r1);
     default:
@@ -446,7 +422,7 @@ int rs_getpartition(pid_t pid, rsethandle_t h)
     rashm_nodeset_t alln;
     rashm_topo_all_cpus(t, &allc);
     rashm_topo_all_nodes(t, &alln);
-    int narrower = memcmp(&allc, &tmp.cpus, sizeof allc) != 0 || !rashm_nodeset_equal(&alln, &tmp.mems);
+    int narrower = !rashm_cpuset_equal(&allc, &tmp.cpus) || !rashm_nodeset_equal(&alln, &tmp.mems);
     return narrower ? RS_PARTITION_RSET : RS_DEFAULT_RSET;
 }
 
@@ -490,7 +466,7 @@ int rs_setpartition(pid_t pid, rsethandle_t h, unsigned int flags)
         for (int c = rashm_cpuset_next(&r->cpus, -1); c >= 0; c = rashm_cpuset_next(&r->cpus, c))
             if (rashm_cpuset_isset(&allc, c))
                 rashm_cpuset_set(&cpus, c);
-        if (rashm_cpuset_count(&cpus) == 0)
+        if (rashm_cpuset_isempty(&cpus))
             return rashm_fail(-ENODEV);
         mems = r->mems;
     }

@@ -53,6 +53,11 @@ RASHM_HIDDEN int reg_top_fd(int create);
 RASHM_HIDDEN int cfg_debug(void);
 RASHM_HIDDEN void rashm_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- sets (sets.c) ------------------------------------------------------ */
+/* A kernel cpulist ("0-3,8", sysfs and /proc/PID/status) into *out, which
+ * is cleared first and left partly written on -EINVAL. */
+RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
+
 /* ---- topology (topology.c) -------------------------------------------- */
 RASHM_HIDDEN int topo_get(const rashm_topo_t **out);     /* rashm_topo(), -errno */
 /* hwloc's allowed CPUs and nodes (cgroup cpuset), without the affinity mask. */

@@ -22,8 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
-
 /* Reads the first line of a file (without its newline). */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -164,7 +162,7 @@ int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out)
             snprintf(p, sizeof p, "%s/%s", dir, *fn);
             rashm_cpuset_t c;
             if (read_line(p, buf, sizeof buf) == 0 && sets_parse_cpulist(buf, &c) == 0 &&
-                rashm_cpuset_count(&c) > 0) {
+                !rashm_cpuset_isempty(&c)) {
                 *out = c;
                 return 0;
             }

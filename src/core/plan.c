@@ -13,14 +13,6 @@ int plan_check_range(uint64_t size, uint64_t page_size, uint64_t off, uint64_t l
     return rcom_range_check(size, page_size, off, len, len_out);
 }
 
-static int nodes_subset(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
-{
-    for (int i = 0; i < RASHM_MAX_NODES / 64; i++)
-        if (a->bits[i] & ~b->bits[i])
-            return 0;
-    return 1;
-}
-
 /* The MPOL mode for an effective policy over `nodes`. Never MPOL_BIND:
  * AIX attachments are advisory, and BIND can fail allocations (SIGBUS on a
  * shared mapping) where AIX would fall back to any RAD. */
@@ -144,7 +136,7 @@ int plan_build(const struct plan_input *in, const struct rashm_range *r, int n, 
         x.srad = r[i].origin == RASHM_ORIGIN_SRAD ? r[i].srad : -1;
         x.range_index = i;
         x.nodes = rashm_nodeset_isempty(&r[i].nodes) ? srads : r[i].nodes;
-        if (!nodes_subset(&x.nodes, &all)) {   /* a node the machine does not have */
+        if (!rashm_nodeset_issubset(&x.nodes, &all)) {   /* a node the machine does not have */
             free(p);
             return -EINVAL;
         }

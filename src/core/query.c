@@ -41,8 +41,7 @@ int seg_entry_load(int shmid, const void *mapped, const struct seg_map_info *kno
         rashm_nodeset_t srads;
         rashm_topo_all_nodes(t, &known);
         rashm_topo_srad_nodes(t, &srads);
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            known.bits[w] |= srads.bits[w];
+        rashm_nodeset_or(&known, &known, &srads);
         f.nodes = &known;
         f.nsrads = rashm_topo_nsrads(t);
     }

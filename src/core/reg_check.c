@@ -20,35 +20,11 @@ static int is_pow2(uint64_t x)
     return x && !(x & (x - 1));
 }
 
-static int nodes_empty(const rashm_nodeset_t *s)
-{
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        if (s->bits[w])
-            return 0;
-    return 1;
-}
-
-static int nodes_eq(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
-{
-    return memcmp(a->bits, b->bits, sizeof a->bits) == 0;
-}
-
+/* a set within the topology's nodes; without them, the type itself bounds
+ * the numbers below RASHM_MAX_NODES */
 static int nodes_within(const rashm_nodeset_t *a, const rashm_nodeset_t *known)
 {
-    if (!known)
-        return 1;      /* the type itself bounds the numbers below RASHM_MAX_NODES */
-    for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-        if (a->bits[w] & ~known->bits[w])
-            return 0;
-    return 1;
-}
-
-static int cpus_empty(const rashm_cpuset_t *s)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (s->bits[w])
-            return 0;
-    return 1;
+    return !known || rashm_nodeset_issubset(a, known);
 }
 
 static int is_bool(int32_t v)
@@ -72,18 +48,17 @@ static int policy_ok(const struct reg_range *r)
         return 0;
     if (r->eff_policy == RASHM_POLICY_PREFERRED) {
         /* one node: MPOL_PREFERRED; several: MPOL_PREFERRED_MANY */
-        int count = 0;
-        for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-            count += __builtin_popcountll(r->nodes.bits[w]);
-        return r->mode == (count == 1 ? MPOL_PREFERRED : MPOL_PREFERRED_MANY) && nodes_eq(&r->mask, &r->nodes);
+        int count = rashm_nodeset_count(&r->nodes);
+        return r->mode == (count == 1 ? MPOL_PREFERRED : MPOL_PREFERRED_MANY) &&
+               rashm_nodeset_equal(&r->mask, &r->nodes);
     }
     if (r->eff_policy == RASHM_POLICY_FIRST_TOUCH) {
         if (r->mode == MPOL_LOCAL /* every node, no mask */)
-            return nodes_empty(&r->mask);
-        return r->mode == MPOL_PREFERRED_MANY && nodes_eq(&r->mask, &r->nodes);
+            return rashm_nodeset_isempty(&r->mask);
+        return r->mode == MPOL_PREFERRED_MANY && rashm_nodeset_equal(&r->mask, &r->nodes);
     }
     return (r->mode == MPOL_INTERLEAVE || r->mode == MPOL_WEIGHTED_INTERLEAVE) &&
-           nodes_eq(&r->mask, &r->nodes);
+           rashm_nodeset_equal(&r->mask, &r->nodes);
 }
 
 /* Where the range came from: a gap (no source range) or one of the
@@ -92,7 +67,7 @@ static int origin_ok(const struct reg_range *r, const struct reg_facts *f)
 {
     if (r->range_index == -1) {
         return r->origin == RASHM_ORIGIN_GAP && r->policy == RASHM_POLICY_DEFAULT && r->srad == -1 &&
-               cpus_empty(&r->cpus);
+               rashm_cpuset_isempty(&r->cpus);
     }
     if (r->range_index < 0 || r->range_index >= RASHM_MAX_RANGES)
         return 0;
@@ -158,7 +133,7 @@ int reg_check_entry(const void *buf, size_t size, const struct reg_facts *f)
         at += r.length;
         if (!policy_ok(&r) || !origin_ok(&r, f))
             return -EINVAL;
-        if (nodes_empty(&r.nodes) || !nodes_within(&r.nodes, f->nodes))
+        if (rashm_nodeset_isempty(&r.nodes) || !nodes_within(&r.nodes, f->nodes))
             return -EINVAL;
         if (!is_bool(r.populate_now) || !is_bool(r.per_attach))
             return -EINVAL;

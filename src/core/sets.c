@@ -104,54 +104,10 @@ static int bm_parse(const char *s, uint64_t *b, int nbits)
     }
 }
 
-void rashm_nodeset_zero(rashm_nodeset_t *s) { memset(s, 0, sizeof *s); }
-void rashm_nodeset_set(rashm_nodeset_t *s, int n) { bm_set(s->bits, RASHM_MAX_NODES, n); }
-void rashm_nodeset_clr(rashm_nodeset_t *s, int n) { bm_clr(s->bits, RASHM_MAX_NODES, n); }
-int rashm_nodeset_isset(const rashm_nodeset_t *s, int n) { return bm_isset(s->bits, RASHM_MAX_NODES, n); }
-int rashm_nodeset_count(const rashm_nodeset_t *s) { return bm_count(s->bits, RASHM_MAX_NODES); }
-int rashm_nodeset_isempty(const rashm_nodeset_t *s) { return bm_next(s->bits, RASHM_MAX_NODES, -1) < 0; }
-int rashm_nodeset_equal(const rashm_nodeset_t *a, const rashm_nodeset_t *b)
-{
-    return memcmp(a, b, sizeof *a) == 0;
-}
-int rashm_nodeset_next(const rashm_nodeset_t *s, int prev) { return bm_next(s->bits, RASHM_MAX_NODES, prev); }
-int rashm_nodeset_format(const rashm_nodeset_t *s, char *buf, size_t len)
-{
-    return bm_format(s->bits, RASHM_MAX_NODES, buf, len);
-}
-int rashm_nodeset_parse(const char *str, rashm_nodeset_t *out)
-{
-    rashm_nodeset_t tmp;
-    if (!str || !out)
-        return rashm_fail(-EINVAL);
-    int rc = bm_parse(str, tmp.bits, RASHM_MAX_NODES);
-    if (rc)
-        return rashm_fail(rc);
-    *out = tmp;
-    return 0;
-}
-
-void rashm_cpuset_zero(rashm_cpuset_t *s) { memset(s, 0, sizeof *s); }
-void rashm_cpuset_set(rashm_cpuset_t *s, int c) { bm_set(s->bits, RASHM_MAX_CPUS, c); }
-void rashm_cpuset_clr(rashm_cpuset_t *s, int c) { bm_clr(s->bits, RASHM_MAX_CPUS, c); }
-int rashm_cpuset_isset(const rashm_cpuset_t *s, int c) { return bm_isset(s->bits, RASHM_MAX_CPUS, c); }
-int rashm_cpuset_count(const rashm_cpuset_t *s) { return bm_count(s->bits, RASHM_MAX_CPUS); }
-int rashm_cpuset_next(const rashm_cpuset_t *s, int prev) { return bm_next(s->bits, RASHM_MAX_CPUS, prev); }
-int rashm_cpuset_format(const rashm_cpuset_t *s, char *buf, size_t len)
-{
-    return bm_format(s->bits, RASHM_MAX_CPUS, buf, len);
-}
-
-/* Internal parse of a cpulist (sysfs, /proc/PID/status). */
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
-int sets_parse_cpulist(const char *s, rashm_cpuset_t *out)
-{
-    return bm_parse(s, out->bits, RASHM_MAX_CPUS);
-}
-
 /* ---- set algebra ----------------------------------------------------------
- * One implementation for both set types (the callers' hand-written loops
- * over bits[] go through these). Results may alias the operands. */
+ * One implementation for both set types; every loop over bits[] in rashm is
+ * here (the core, the AIX face and the command use these calls). Results
+ * may alias the operands. */
 enum bm_op { BM_AND, BM_OR, BM_ANDNOT };
 static void bm_op(uint64_t *out, const uint64_t *a, const uint64_t *b, int nbits, enum bm_op op)
 {
@@ -172,30 +128,50 @@ static int bm_subset(const uint64_t *a, const uint64_t *b, int nbits)
             return 0;
     return 1;
 }
+static int bm_isempty(const uint64_t *b, int nbits)
+{
+    for (int w = 0; w < WORDS(nbits); w++)
+        if (b[w])
+            return 0;
+    return 1;
+}
+static int bm_equal(const uint64_t *a, const uint64_t *b, int nbits)
+{
+    return memcmp(a, b, (size_t)WORDS(nbits) * sizeof *a) == 0;
+}
 
-#define SET_ALGEBRA(T, NBITS, P)                                                                              \
+/* The public calls of one set type; parse writes *out only on success. */
+#define SET_CALLS(T, NBITS, P)                                                                                \
+    void P##_zero(T *s) { memset(s->bits, 0, sizeof s->bits); }                                               \
+    void P##_set(T *s, int i) { bm_set(s->bits, NBITS, i); }                                                  \
+    void P##_clr(T *s, int i) { bm_clr(s->bits, NBITS, i); }                                                  \
+    int P##_isset(const T *s, int i) { return bm_isset(s->bits, NBITS, i); }                                  \
+    int P##_count(const T *s) { return bm_count(s->bits, NBITS); }                                            \
+    int P##_isempty(const T *s) { return bm_isempty(s->bits, NBITS); }                                        \
+    int P##_equal(const T *a, const T *b) { return bm_equal(a->bits, b->bits, NBITS); }                       \
+    int P##_next(const T *s, int prev) { return bm_next(s->bits, NBITS, prev); }                              \
+    int P##_format(const T *s, char *buf, size_t len) { return bm_format(s->bits, NBITS, buf, len); }         \
+    int P##_parse(const char *str, T *out)                                                                    \
+    {                                                                                                         \
+        T tmp;                                                                                                \
+        if (!str || !out)                                                                                     \
+            return rashm_fail(-EINVAL);                                                                       \
+        int rc = bm_parse(str, tmp.bits, NBITS);                                                              \
+        if (rc)                                                                                               \
+            return rashm_fail(rc);                                                                            \
+        *out = tmp;                                                                                           \
+        return 0;                                                                                             \
+    }                                                                                                         \
     void P##_and(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_AND); }      \
     void P##_or(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_OR); }        \
     void P##_andnot(T *out, const T *a, const T *b) { bm_op(out->bits, a->bits, b->bits, NBITS, BM_ANDNOT); } \
     int P##_intersects(const T *a, const T *b) { return bm_intersects(a->bits, b->bits, NBITS); }            \
     int P##_issubset(const T *a, const T *b) { return bm_subset(a->bits, b->bits, NBITS); }
 
-SET_ALGEBRA(rashm_nodeset_t, RASHM_MAX_NODES, rashm_nodeset)
-SET_ALGEBRA(rashm_cpuset_t, RASHM_MAX_CPUS, rashm_cpuset)
+SET_CALLS(rashm_nodeset_t, RASHM_MAX_NODES, rashm_nodeset)
+SET_CALLS(rashm_cpuset_t, RASHM_MAX_CPUS, rashm_cpuset)
 
-int rashm_cpuset_isempty(const rashm_cpuset_t *s) { return bm_count(s->bits, RASHM_MAX_CPUS) == 0; }
-int rashm_cpuset_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
+int sets_parse_cpulist(const char *s, rashm_cpuset_t *out)
 {
-    return memcmp(a->bits, b->bits, sizeof a->bits) == 0;
-}
-int rashm_cpuset_parse(const char *str, rashm_cpuset_t *out)
-{
-    rashm_cpuset_t s;
-    if (!str || !out)
-        return rashm_fail(-EINVAL);
-    int rc = bm_parse(str, s.bits, RASHM_MAX_CPUS);
-    if (rc)
-        return rashm_fail(rc);
-    *out = s;
-    return 0;
+    return bm_parse(s, out->bits, RASHM_MAX_CPUS);
 }

@@ -14,8 +14,6 @@
 
 #include "internal.h"
 
-RASHM_HIDDEN int sets_parse_cpulist(const char *s, rashm_cpuset_t *out);
-
 #define MAX_SDL 16
 #define NKINDS 7
 
@@ -55,19 +53,6 @@ static void from_hwloc_cpus(hwloc_const_bitmap_t b, rashm_cpuset_t *out)
         rashm_cpuset_set(out, (int)i);
     }
     hwloc_bitmap_foreach_end();
-}
-
-static int cpus_intersect(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-        if (a->bits[w] & b->bits[w])
-            return 1;
-    return 0;
-}
-
-static int cpus_equal(const rashm_cpuset_t *a, const rashm_cpuset_t *b)
-{
-    return memcmp(a, b, sizeof *a) == 0;
 }
 
 static int node_index(const rashm_topo_t *t, int node)
@@ -156,7 +141,7 @@ static void rad_nodes(const rashm_topo_t *t, const rashm_cpuset_t *cpus, rashm_n
 {
     rashm_nodeset_zero(out);
     for (int i = 0; i < t->nnodes; i++)
-        if (cpus_intersect(&t->nodes[i].cpus, cpus))
+        if (rashm_cpuset_intersects(&t->nodes[i].cpus, cpus))
             rashm_nodeset_set(out, t->nodes[i].node);
 }
 
@@ -165,7 +150,7 @@ static int levels_identical(const struct sdl_level *a, const struct sdl_level *b
     if (a->nrads != b->nrads)
         return 0;
     for (int i = 0; i < a->nrads; i++)
-        if (!cpus_equal(&a->cpus[i], &b->cpus[i]))
+        if (!rashm_cpuset_equal(&a->cpus[i], &b->cpus[i]))
             return 0;
     return 1;
 }
@@ -199,7 +184,7 @@ static int build_levels(rashm_topo_t *t)
             hwloc_obj_t o = hwloc_get_obj_by_depth(t->h, d, (unsigned)i);
             rashm_cpuset_t c;
             from_hwloc_cpus(o->cpuset, &c);
-            if (rashm_cpuset_count(&c) == 0)
+            if (rashm_cpuset_isempty(&c))
                 continue;       /* RADs without CPUs do not exist on AIX */
             l->cpus[l->nrads] = c;
             if (kind == RASHM_SDL_MACHINE) {
@@ -331,7 +316,7 @@ static int topo_build(rashm_topo_t *t)
         rashm_nodeset_set(&t->mem_nodes, t->nodes[i].node);
         if (t->nodes[i].allowed)
             rashm_nodeset_set(&t->allowed_nodes, t->nodes[i].node);
-        if (rashm_cpuset_count(&t->nodes[i].cpus)) {
+        if (!rashm_cpuset_isempty(&t->nodes[i].cpus)) {
             t->nodes[i].sradid = t->nsrads;
             t->srad_node[t->nsrads++] = t->nodes[i].node;
             rashm_nodeset_set(&t->srad_nodes, t->nodes[i].node);
@@ -582,8 +567,7 @@ int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, r
         if (rc == -ESRCH)
             return rc;
         if (rc == 0)   /* else no cpuset controller: the whole system */
-            for (int w = 0; w < RASHM_MAX_CPUS / 64; w++)
-                c.bits[w] = cg.bits[w] & t->all_cpus.bits[w];
+            rashm_cpuset_and(&c, &cg, &t->all_cpus);
         rashm_nodeset_t mems;
         /* this process: get_mempolicy(MPOL_F_MEMS_ALLOWED); another, or
          * where the NUMA calls are refused: /proc/PID/status */
@@ -594,8 +578,7 @@ int topo_partition_pid(const rashm_topo_t *t, pid_t pid, rashm_cpuset_t *cpus, r
         if (rc == -ESRCH)
             return rc;
         if (rc == 0)
-            for (int w = 0; w < RASHM_MAX_NODES / 64; w++)
-                n.bits[w] = mems.bits[w] & t->mem_nodes.bits[w];
+            rashm_nodeset_and(&n, &mems, &t->mem_nodes);
     } else if (pid != 0) {
         /* a fake topology: any process that exists has its allowed sets */
         char path[32];

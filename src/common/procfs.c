@@ -46,9 +46,9 @@ static int parse_maps_line(const char *line, struct rcom_vma *v)
     return 0;
 }
 
-/* One line of f into buf (NUL-terminated, without the '\n'): 1, or 0 at
- * the end. A line longer than buf keeps its head and loses its tail: the
- * tail is never handed out as a line of its own, where a long path could
+/* One line of f into buf (NUL-terminated, without the '\n'): 1, 2 when it
+ * was cut, or 0 at the end. A line longer than buf keeps its head and loses
+ * its tail: the tail is never handed out as a line of its own, where a long path could
  * pass for a VMA header or a "KernelPageSize:" line. */
 static int read_line(FILE *f, char *buf, size_t len)
 {
@@ -59,10 +59,10 @@ static int read_line(FILE *f, char *buf, size_t len)
         buf[n - 1] = 0;
         return 1;
     }
-    int c;
+    int c, cut = 0;
     while ((c = getc(f)) != EOF && c != '\n')
-        ;
-    return 1;
+        cut = 1;
+    return cut ? 2 : 1;     /* 2: the tail was dropped */
 }
 
 int rcom_vma_each(pid_t pid, int (*fn)(const struct rcom_vma *v, void *arg), void *arg)
@@ -290,6 +290,34 @@ int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *o
     return stat_fields(path, first, n, out);
 }
 
+int rcom_status_each(pid_t pid, int (*fn)(const char *name, const char *value, void *arg), void *arg)
+{
+    /* 8 KiB: Cpus_allowed_list of the largest machines */
+    char path[64], line[8192 + 64];
+    proc_path(path, sizeof path, pid, "status");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? -ESRCH : -errno;
+    int rc = 0, r;
+    while ((r = read_line(f, line, sizeof line)) != 0) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        if (r == 2) {
+            rc = -EFBIG;    /* a value longer than the buffer: not handed out cut */
+            break;
+        }
+        const char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if ((rc = fn(line, v, arg)) != 0)
+            break;
+    }
+    fclose(f);
+    return rc;
+}
+
 int rcom_read_text(const char *path, char *buf, size_t len)
 {
     if (len < 2)
@@ -324,4 +352,22 @@ int rcom_read_text(const char *path, char *buf, size_t len)
         return rc;
     buf[n] = 0;
     return (int)n;
+}
+
+long rcom_meminfo(const char *field)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[256];
+    size_t n = strlen(field);
+    long v = -1;
+    int r;
+    if (!f)
+        return -1;
+    while ((r = read_line(f, line, sizeof line)) != 0)
+        if (r == 1 && !strncmp(line, field, n) && line[n] == ':') {
+            v = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
 }

@@ -60,6 +60,16 @@ RASHM_HIDDEN int rcom_proc_stat(pid_t pid, int first, int n, unsigned long long 
  * the priority read back through a cast to long long). */
 RASHM_HIDDEN int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *out);
 
+/* Calls fn for every "Name:\tvalue" line of /proc/PID/status in one read
+ * of the file (name without the colon, value without the leading blanks);
+ * fn returns nonzero to stop, and that value is returned. -ESRCH when there
+ * is no such process, -EFBIG for a line longer than the reader's buffer. */
+RASHM_HIDDEN int rcom_status_each(pid_t pid, int (*fn)(const char *name, const char *value, void *arg), void *arg);
+
+/* A number from /proc/meminfo ("HugePages_Free", "Hugepagesize": the
+ * name without the colon; kB for sizes), -1 when absent. */
+RASHM_HIDDEN long rcom_meminfo(const char *field);
+
 /* A small text file (sysfs, procfs) into buf, NUL-terminated: its length,
  * -EFBIG when it does not fit in len - 1 bytes (nothing is parsed from a
  * truncated file), or -errno. */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "aix.h"
+#include "procfs.h"
 #include "sys/processor.h"
 #include "sys/thread.h"
 
@@ -102,28 +103,38 @@ static void rec_drop(pid_t tid)
 /* ---- /proc helpers ------------------------------------------------------- */
 
 /* Tgid and effective/real uid of a task (any tid). -ESRCH if none. */
+struct task_ids {
+    pid_t tgid;
+    uid_t ruid, euid;
+    int got;
+};
+
+static int task_line(const char *name, const char *value, void *arg)
+{
+    struct task_ids *t = arg;
+    unsigned long a, b;
+    long g;
+    if (!strcmp(name, "Tgid") && sscanf(value, "%ld", &g) == 1) {
+        t->tgid = (pid_t)g;
+        t->got |= 1;
+    } else if (!strcmp(name, "Uid") && sscanf(value, "%lu %lu", &a, &b) == 2) {
+        t->ruid = (uid_t)a;
+        t->euid = (uid_t)b;
+        t->got |= 2;
+    }
+    return t->got == 3;
+}
+
+/* (one read of the file: both answers are of the same task) */
 static int task_status(pid_t tid, pid_t *tgid, uid_t *ruid, uid_t *euid)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    struct task_ids t = { 0, 0, 0, 0 };
+    if (tid <= 0 || rcom_status_each(tid, task_line, &t) != 1)
         return -ESRCH;
-    int got = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long a, b;
-        long g;
-        if (sscanf(line, "Tgid: %ld", &g) == 1) {
-            *tgid = (pid_t)g;
-            got |= 1;
-        } else if (sscanf(line, "Uid: %lu %lu", &a, &b) == 2) {
-            *ruid = (uid_t)a;
-            *euid = (uid_t)b;
-            got |= 2;
-        }
-    }
-    fclose(f);
-    return got == 3 ? 0 : -ESRCH;
+    *tgid = t.tgid;
+    *ruid = t.ruid;
+    *euid = t.euid;
+    return 0;
 }
 
 /* Calls fn for every thread of process pid (several passes until a pass

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "aix.h"
+#include "procfs.h"
 
 /* Linux 6.9; older kernel headers lack the name */
 #ifndef MPOL_WEIGHTED_INTERLEAVE
@@ -22,6 +23,41 @@
  * weighted) is P_BALANCED; a preferred or bound set is P_FIRST_TOUCH (what
  * rashm applies for first touch within a set). The resource is an rset of
  * the nodes and their CPUs. */
+struct procmem_arg {
+    const rashm_topo_t *t;
+    attachinfo_t *head, **tail;
+};
+
+/* One piece of a VMA in the range, from s: its policy as an attachment. */
+static int procmem_piece(const struct rcom_vma *v, uint64_t s, void *p)
+{
+    struct procmem_arg *a = p;
+    (void)v;
+    int mode;
+    rashm_nodeset_t mask;
+    if (rashm_mapping_policy((void *)(uintptr_t)s, &mode, &mask))
+        return -errno;
+    if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL || rashm_nodeset_isempty(&mask))
+        return 0;
+    attachinfo_t *ai = calloc(1, sizeof *ai);
+    struct rset *r = ai ? rset_new() : NULL;
+    if (!r) {
+        free(ai);
+        return -ENOMEM;
+    }
+    r->mems = mask;
+    struct rashm_node_info ni;
+    for (int i = 0; i < rashm_topo_nnodes(a->t); i++)
+        if (rashm_topo_node(a->t, i, &ni) == 0 && rashm_nodeset_isset(&mask, ni.node))
+            rashm_cpuset_or(&r->cpus, &r->cpus, &ni.cpus);
+    ai->at_rstype = R_RSET;
+    ai->at_rsid.at_rset = r;
+    ai->at_policy = mode == MPOL_INTERLEAVE || mode == MPOL_WEIGHTED_INTERLEAVE ? P_BALANCED : P_FIRST_TOUCH;
+    *a->tail = ai;
+    a->tail = &ai->next_resource;
+    return 0;
+}
+
 attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uint_t flags)
 {
     if (flags || (rsid.at_pid != RS_MYSELF && rsid.at_pid != getpid()) || off < 0 || len == 0 ||
@@ -36,56 +72,18 @@ attachinfo_t *aix_attachinfo_procmem(rsid_t rsid, off64_t off, size64_t len, uin
         return (attachinfo_t *)-1;
     }
     uint64_t lo = (uint64_t)off, hi = lo + len;
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (!f)
-        return (attachinfo_t *)-1;
-    attachinfo_t *head = NULL, **tail = &head;
-    char line[512];
-    uint64_t covered = lo;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long a, b;
-        if (sscanf(line, "%llx-%llx", &a, &b) != 2 || b <= lo || a >= hi)
-            continue;
-        uint64_t s = a > lo ? a : lo;
-        if (s > covered)
-            break;   /* a hole in the range: not mapped */
-        covered = b < hi ? b : hi;
-        int mode;
-        rashm_nodeset_t mask;
-        if (rashm_mapping_policy((void *)(uintptr_t)s, &mode, &mask)) {
-            rc = -errno;
-            break;
-        }
-        if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL || rashm_nodeset_isempty(&mask))
-            continue;
-        attachinfo_t *ai = calloc(1, sizeof *ai);
-        struct rset *r = ai ? rset_new() : NULL;
-        if (!r) {
-            free(ai);
-            rc = -ENOMEM;
-            break;
-        }
-        r->mems = mask;
-        struct rashm_node_info ni;
-        for (int i = 0; i < rashm_topo_nnodes(t); i++)
-            if (rashm_topo_node(t, i, &ni) == 0 && rashm_nodeset_isset(&mask, ni.node))
-                rashm_cpuset_or(&r->cpus, &r->cpus, &ni.cpus);
-        ai->at_rstype = R_RSET;
-        ai->at_rsid.at_rset = r;
-        ai->at_policy = mode == MPOL_INTERLEAVE || mode == MPOL_WEIGHTED_INTERLEAVE ? P_BALANCED : P_FIRST_TOUCH;
-        *tail = ai;
-        tail = &ai->next_resource;
-    }
-    fclose(f);
-    if (!rc && covered < hi)
+    struct procmem_arg a = { t, NULL, NULL };
+    a.tail = &a.head;
+    rc = rcom_vma_span(0, lo, hi, procmem_piece, &a);
+    if (rc == 1)
         rc = -EINVAL;   /* part of the range is not mapped */
     if (rc) {
-        if (head)
-            ra_free_attachinfo(head);
+        if (a.head)
+            ra_free_attachinfo(a.head);
         errno = -rc;
         return (attachinfo_t *)-1;
     }
-    return head;
+    return a.head;
 }
 
 /* Lives here, next to the lists it frees, so that ra.c -> attachinfo.c is

@@ -38,23 +38,6 @@ int rcom_write_long(const char *path, long v)
     return fclose(f) ? -errno : 0;
 }
 
-long rcom_meminfo(const char *field)
-{
-    FILE *f = fopen("/proc/meminfo", "re");
-    char line[256];
-    size_t n = strlen(field);
-    long v = -1;
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n) && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
 /* pid + start time name a process for good: pids are reused, the pair is not */
 static unsigned long long start_time(pid_t pid)
 {

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "export.h"
+#include "procfs.h"
 
 #define RCOM_HP_DIR "/run/rashm-tests"
 #define RCOM_HP_KNOB "/proc/sys/vm/nr_hugepages"
@@ -68,8 +69,6 @@ RASHM_HIDDEN int rcom_hp_return(struct rcom_hp_loan *loan, struct rcom_hp_report
 RASHM_HIDDEN long rcom_read_long(const char *path);
 RASHM_HIDDEN int rcom_write_long(const char *path, long v);
 
-/* A number from /proc/meminfo ("HugePages_Free", without the colon), -1
- * when absent. */
-RASHM_HIDDEN long rcom_meminfo(const char *field);
+/* rcom_meminfo: src/common/procfs.h */
 
 #endif

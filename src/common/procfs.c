@@ -46,6 +46,25 @@ static int parse_maps_line(const char *line, struct rcom_vma *v)
     return 0;
 }
 
+/* One line of f into buf (NUL-terminated, without the '\n'): 1, 2 when it
+ * was cut, or 0 at the end. A line longer than buf keeps its head and loses
+ * its tail: the tail is never handed out as a line of its own, where a long path could
+ * pass for a VMA header or a "KernelPageSize:" line. */
+static int read_line(FILE *f, char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, f))
+        return 0;
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '\n') {
+        buf[n - 1] = 0;
+        return 1;
+    }
+    int c, cut = 0;
+    while ((c = getc(f)) != EOF && c != '\n')
+        cut = 1;
+    return cut ? 2 : 1;     /* 2: the tail was dropped */
+}
+
 int rcom_vma_each(pid_t pid, int (*fn)(const struct rcom_vma *v, void *arg), void *arg)
 {
     char path[64], line[4096 + 128];
@@ -55,14 +74,50 @@ int rcom_vma_each(pid_t pid, int (*fn)(const struct rcom_vma *v, void *arg), voi
         return -errno;
     int rc = 0;
     struct rcom_vma v;
-    while (fgets(line, sizeof line, f)) {
+    while (read_line(f, line, sizeof line)) {
         if (parse_maps_line(line, &v) < 0)
-            continue;   /* a path longer than the buffer: its tail */
+            continue;
         if ((rc = fn(&v, arg)) != 0)
             break;
     }
     fclose(f);
     return rc;
+}
+
+struct span_arg {
+    uint64_t lo, hi, cur;
+    int (*fn)(const struct rcom_vma *v, uint64_t from, void *arg);
+    void *arg;
+};
+
+/* span_cb's return values besides fn's (which are 0 or negative) */
+#define SPAN_DONE 1
+#define SPAN_HOLE 2
+
+static int span_cb(const struct rcom_vma *v, void *p)
+{
+    struct span_arg *a = p;
+    if (v->end <= a->cur)
+        return 0;
+    if (v->start > a->cur)
+        return SPAN_HOLE;
+    int rc = a->fn(v, a->cur, a->arg);
+    if (rc)
+        return rc < 0 ? rc : -EINVAL;   /* fn returns 0 or -errno */
+    a->cur = v->end;
+    return a->cur >= a->hi ? SPAN_DONE : 0;
+}
+
+int rcom_vma_span(pid_t pid, uint64_t lo, uint64_t hi,
+                  int (*fn)(const struct rcom_vma *v, uint64_t from, void *arg), void *arg)
+{
+    if (lo >= hi)
+        return -EINVAL;
+    struct span_arg a = { lo, hi, lo, fn, arg };
+    int rc = rcom_vma_each(pid, span_cb, &a);
+    if (rc < 0)
+        return rc;
+    return rc == SPAN_DONE ? 0 : 1;   /* a hole, or the maps end before hi */
 }
 
 struct find_arg {
@@ -103,7 +158,7 @@ int rcom_smaps_page_size(pid_t pid, uint64_t addr, uint64_t *page_size, uint64_t
         return -errno;
     int found = 0, rc = -ENOENT;
     unsigned long long lo = 0, hi = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (read_line(f, line, sizeof line)) {
         unsigned long long a, b, kb;
         /* a VMA header line: "lo-hi perms ..." (its '-' before the first space) */
         char *dash = strchr(line, '-'), *sp = strchr(line, ' ');
@@ -188,15 +243,9 @@ static int stat_fields(const char *path, int first, int n, unsigned long long *o
     char buf[1024];
     if (first < 3 || n <= 0)
         return -EINVAL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    int e = errno;
-    close(fd);
+    int r = rcom_read_text(path, buf, sizeof buf);
     if (r <= 0)
-        return r < 0 ? -e : -EIO;
-    buf[r] = 0;
+        return r < 0 ? r : -EIO;
     char *p = strrchr(buf, ')');
     if (!p)
         return -EIO;
@@ -239,4 +288,86 @@ int rcom_task_stat(pid_t pid, pid_t tid, int first, int n, unsigned long long *o
     snprintf(task, sizeof task, "task/%d/stat", (int)tid);
     proc_path(path, sizeof path, pid, task);
     return stat_fields(path, first, n, out);
+}
+
+int rcom_status_each(pid_t pid, int (*fn)(const char *name, const char *value, void *arg), void *arg)
+{
+    /* 8 KiB: Cpus_allowed_list of the largest machines */
+    char path[64], line[8192 + 64];
+    proc_path(path, sizeof path, pid, "status");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? -ESRCH : -errno;
+    int rc = 0, r;
+    while ((r = read_line(f, line, sizeof line)) != 0) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        if (r == 2) {
+            rc = -EFBIG;    /* a value longer than the buffer: not handed out cut */
+            break;
+        }
+        const char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if ((rc = fn(line, v, arg)) != 0)
+            break;
+    }
+    fclose(f);
+    return rc;
+}
+
+int rcom_read_text(const char *path, char *buf, size_t len)
+{
+    if (len < 2)
+        return -EINVAL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    size_t n = 0;
+    int rc = 0;
+    while (n < len - 1) {
+        ssize_t r = read(fd, buf + n, len - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = -errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (!rc && n == len - 1) {
+        char c;
+        ssize_t r;
+        while ((r = read(fd, &c, 1)) < 0 && errno == EINTR)
+            ;
+        if (r > 0)
+            rc = -EFBIG;    /* more than fits: never parse a truncated list */
+    }
+    close(fd);
+    if (rc)
+        return rc;
+    buf[n] = 0;
+    return (int)n;
+}
+
+long rcom_meminfo(const char *field)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[256];
+    size_t n = strlen(field);
+    long v = -1;
+    int r;
+    if (!f)
+        return -1;
+    while ((r = read_line(f, line, sizeof line)) != 0)
+        if (r == 1 && !strncmp(line, field, n) && line[n] == ':') {
+            v = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
 }

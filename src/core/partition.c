@@ -13,6 +13,7 @@
  * every call. */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "procfs.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -177,25 +178,23 @@ int sys_cpuset_cpus(pid_t pid, rashm_cpuset_t *out)
     }
 }
 
+static int mems_line(const char *name, const char *value, void *arg)
+{
+    if (strcmp(name, "Mems_allowed_list"))
+        return 0;
+    return rashm_nodeset_parse(value, arg) == 0 ? 1 : -ENOENT;
+}
+
 int sys_mems_allowed(pid_t pid, rashm_nodeset_t *out)
 {
-    char p[64], line[8192];
-    snprintf(p, sizeof p, "/proc/%d/status", pid ? (int)pid : (int)getpid());
-    FILE *f = fopen(p, "re");
-    if (!f)
-        return errno == ENOENT ? -ESRCH : -errno;
-    int rc = -ENOENT;
     rashm_nodeset_t n;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "Mems_allowed_list:", 18)) {
-            if (rashm_nodeset_parse(line + 18, &n) == 0)
-                rc = 0;
-            break;
-        }
-    fclose(f);
-    if (!rc)
-        *out = n;
-    return rc;
+    int rc = rcom_status_each(pid, mems_line, &n);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return -ENOENT;
+    *out = n;
+    return 0;
 }
 
 /* ---- setting a partition (rs_setpartition) ----------------------------- */

@@ -846,22 +846,23 @@ static int record_matches(const struct reg_pending *r, const struct shmid_ds *ds
  * attach split into several VMAs by per-range policies counts once). A
  * reader that attached the segment to look at it (a query,
  * ra_get_attachinfo) is not "somebody using it". */
+struct own_arg {
+    uint64_t id;
+    unsigned long n;
+};
+
+static int own_attach(const struct rcom_vma *v, void *p)
+{
+    struct own_arg *a = p;
+    if (v->offset == 0 && v->inode == a->id && !strncmp(v->path, "/SYSV", 5))
+        a->n++;
+    return 0;
+}
+
 static unsigned long own_attaches(int id)
 {
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (!f)
-        return 0;
-    char line[512];
-    unsigned long n = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long off, ino;
-        char path[64];
-        if (sscanf(line, "%*x-%*x %*s %llx %*x:%*x %llu %63s", &off, &ino, path) == 3 && off == 0 &&
-            ino == (unsigned long long)id && !strncmp(path, "/SYSV", 5))
-            n++;
-    }
-    fclose(f);
-    return n;
+    struct own_arg a = { (uint64_t)id, 0 };
+    return rcom_vma_each(0, own_attach, &a) == 0 ? a.n : 0;
 }
 
 /* Removes segment id if it still matches the record and nobody else has it

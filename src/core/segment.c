@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #ifndef SHM_HUGETLB
 #define SHM_HUGETLB 04000
@@ -216,35 +217,41 @@ int rashm_detach(const void *addr)
     return seg_shmdt_raw(addr) ? -1 : 0;
 }
 
+/* rashm_populate(length 0): where the mapping that starts at base ends */
+struct mapping_end {
+    uint64_t base, end, inode;
+    uint32_t dev_major, dev_minor;
+};
+
+static int mapping_end_cb(const struct rcom_vma *v, void *p)
+{
+    struct mapping_end *m = p;
+    if (!m->end && v->start == m->base) {
+        m->end = v->end;
+        m->inode = v->inode;
+        m->dev_major = v->dev_major;
+        m->dev_minor = v->dev_minor;
+    } else if (m->end && v->start == m->end && v->inode == m->inode && v->dev_major == m->dev_major &&
+               v->dev_minor == m->dev_minor) {
+        m->end = v->end;
+    } else if (m->end) {
+        return 1;
+    }
+    return 0;
+}
+
 int rashm_populate(void *base, uint64_t offset, uint64_t length, const struct rashm_create_opts *opts)
 {
     if (!base)
         return rashm_fail(-EINVAL);
     if (length == 0) {
-        /* to the end of the mapping: find it in /proc/self/maps */
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[512];
-        unsigned long lo, hi;
-        if (!f)
-            return rashm_fail(-errno);
-        /* the mapping may be several VMAs (one per policy): follow the
-         * contiguous ones of the same file */
-        unsigned long end = 0, ino = 0, i2;
-        char dev[32], d2[32];
-        while (fgets(line, sizeof line, f)) {
-            if (sscanf(line, "%lx-%lx %*s %*x %31s %lu", &lo, &hi, d2, &i2) != 4)
-                continue;
-            if (!end && lo == (unsigned long)base) {
-                end = hi;
-                ino = i2;
-                snprintf(dev, sizeof dev, "%s", d2);
-            } else if (end && lo == end && i2 == ino && !strcmp(dev, d2)) {
-                end = hi;
-            } else if (end) {
-                break;
-            }
-        }
-        fclose(f);
+        /* to the end of the mapping: the mapping may be several VMAs
+           (one per policy): follow the contiguous ones of the same file */
+        struct mapping_end m = { (uint64_t)(uintptr_t)base, 0, 0, 0, 0 };
+        int rc = rcom_vma_each(0, mapping_end_cb, &m);
+        if (rc < 0)
+            return rashm_fail(rc);
+        unsigned long end = (unsigned long)m.end;
         if (end > (unsigned long)base + offset)
             length = end - (unsigned long)base - offset;
         if (length == 0)

@@ -37,29 +37,20 @@ int seg_shmdt_raw(const void *addr)
 static int mapping_files_path(const void *addr, size_t segsz, char *path, size_t len)
 {
     static const size_t steps[] = {4096, 2u << 20};
-    unsigned long lo = (unsigned long)addr, hi = 0;
+    uint64_t lo = (uint64_t)(uintptr_t)addr;
     struct stat st;
     for (size_t i = 0; segsz && i < sizeof steps / sizeof steps[0]; i++) {
-        hi = lo + ((segsz + steps[i] - 1) & ~(steps[i] - 1));
-        snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
-        if (lstat(path, &st) == 0)
+        uint64_t hi = lo + ((segsz + steps[i] - 1) & ~(steps[i] - 1));
+        if (rcom_map_files_name(0, lo, hi, path, len) == 0 && lstat(path, &st) == 0)
             return 0;
     }
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (!f)
-        return -errno;
-    char line[512];
-    int found = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)addr) {
-            found = 1;
-            break;
-        }
-    fclose(f);
-    if (!found)
+    struct rcom_vma v;
+    int rc = rcom_vma_find(0, lo, 0, &v);
+    if (rc)
+        return rc;
+    if (v.start != lo)
         return -ENOENT;
-    snprintf(path, len, "/proc/self/map_files/%lx-%lx", lo, hi);
-    return 0;
+    return rcom_map_files_name(0, v.start, v.end, path, len);
 }
 
 int seg_mapping_birth(const void *addr, size_t segsz, uint64_t *birth)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #define MAX_SDL 16
 #define NKINDS 7
@@ -618,17 +619,9 @@ uint64_t sys_huge_page_size(void)
     if (c)
         return c;
     uint64_t sz = 2u << 20;
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (f) {
-        char line[256];
-        unsigned long kb;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1) {
-                sz = (uint64_t)kb << 10;
-                break;
-            }
-        fclose(f);
-    }
+    long kb = rcom_meminfo("Hugepagesize");
+    if (kb > 0)
+        sz = (uint64_t)kb << 10;
     __atomic_store_n(&cached, sz, __ATOMIC_RELAXED);
     return sz;
 }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "dev.h"
+#include "procfs.h"
 #include "veo_internal.h"
 #include "veo_veshm.h"
 
@@ -138,21 +139,14 @@ static int range_ok(struct veo_proc_handle *h, uint64_t vemva, uint64_t size, lo
  * code runs in; attachers only follow it to that process. */
 static int owner_process(pid_t pid, pid_t dev)
 {
-    char path[64], buf[512];
-    int ppid = 0;
+    unsigned long long ppid;
     if (pid <= 0)
         return 0;
     if (pid == dev)
         return 1;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *rp = strrchr(buf, ')');
-    return rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == dev;
+    /* field 4 of /proc/PID/stat: the parent (src/common's reader counts
+       fields from the last ')', past a command name with spaces) */
+    return rcom_proc_stat(pid, 4, 1, &ppid) == 0 && ppid == (unsigned long long)dev;
 }
 
 VEO_API int veo_shared_mem_open(void *vemva, size_t size, int syncnum, long long mode_flag)

@@ -132,8 +132,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 5: {
         int p = -1;
         if (parse_policy(s, &p) == 0 && p != RASHM_POLICY_FIRST_TOUCH && p != RASHM_POLICY_BALANCED &&
-            p != RASHM_POLICY_DEFAULT)
+            p != RASHM_POLICY_PREFERRED && p != RASHM_POLICY_DEFAULT)
             fail("parse_policy gave an unknown policy", s);
+        /* every policy it accepts is one rashm_policy_name prints, or an alias */
+        if (p >= 0 && !(rashm_policy_name(p) && !strcmp(s, rashm_policy_name(p))) && strcmp(s, "ft") &&
+            strcmp(s, "first_touch") && strcmp(s, "bal"))
+            fail("parse_policy accepted a name that is neither a policy's nor an alias", s);
         break;
     }
     case 6: {

@@ -54,7 +54,7 @@ key=$(printf '0x52%06x' $(( $$ & 0xffffff )))
 run 0 help && out_has "commands:"
 run 0 --help && out_has "create KEY SIZE"
 run 0 help create && out_has "--range OFFSET:LENGTH:POLICY:NODES"
-run 0 create --help && out_has "first-touch | balanced | default"
+run 0 create --help && out_has "first-touch | balanced | preferred | default"
 run 2 && err_has "usage: rashm COMMAND"
 run 2 frobnicate && err_has "unknown command 'frobnicate'"
 run 2 help frobnicate && err_has "no command 'frobnicate'"
@@ -69,7 +69,7 @@ run 2 create "$key" -5 && err_has "invalid option"
 run 2 create "$key" 0 && err_has "at least one byte"
 run 2 create nokey 1M && err_has "is not a key"
 run 2 create "$key" 1M --mode 999 && err_has "octal permission"
-run 2 create "$key" 1M --range 0:4K:bogus:0 && err_has "policy: 'bogus' is not one of first-touch, balanced, default"
+run 2 create "$key" 1M --range 0:4K:bogus:0 && err_has "policy: 'bogus' is not one of first-touch, balanced, preferred, default"
 run 2 create "$key" 1M --range 0:4K:balanced && err_has "must be OFFSET:LENGTH:POLICY:NODES"
 run 2 create "$key" 1M --range 0::balanced:0 && err_has "range length"
 run 2 create "$key" 1M --range 100:4K:balanced:0 && err_has "multiples of the page size"
@@ -222,6 +222,19 @@ if run 0 create private 64K; then
     run 0 show "$b" && out_has "policy default"
     run 0 rm "$a" "$b" && ids_made=""
     run 1 rm "$a" && err_has "no segment with shmid $a"
+fi
+
+# ---- "preferred" (RASHM_POLICY_PREFERRED): what show prints is accepted back ----
+if run 0 create private 64K --range 0:0:preferred:0 --populate; then
+    id=$(cat "$tmp/out"); ids_made="$ids_made $id"
+    run 0 show "$id" && out_has "policy preferred on nodes 0"
+    run 0 show "$id" --json && json show && {
+        flat_has ".ranges[0].policy=\"preferred\""
+        flat_has ".ranges[0].mode=\"preferred\""
+    }
+    run 0 place "$id" --range 0:32K:preferred:all && run 0 show "$id" --json && json show &&
+        flat_has ".ranges[0].policy=\"preferred\""
+    run 0 rm "$id" && ids_made=""
 fi
 
 # ---- sizes and keys are decimal unless 0x: "0100K" is 100 KiB, not octal 64 KiB ----

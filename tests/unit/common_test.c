@@ -134,6 +134,61 @@ static void procfs(void)
     CHECK_EQ(f[2], (unsigned long long)getpgrp());
 }
 
+struct span_seen {
+    int n;
+    uint64_t from[8];
+};
+
+static int span_piece(const struct rcom_vma *v, uint64_t from, void *arg)
+{
+    struct span_seen *s = arg;
+    if (from < v->start || from >= v->end)
+        return -EIO;
+    if (s->n < 8)
+        s->from[s->n] = from;
+    s->n++;
+    return 0;
+}
+
+static int span_stop(const struct rcom_vma *v, uint64_t from, void *arg)
+{
+    (void)v, (void)from, (void)arg;
+    return -EXDEV;
+}
+
+/* rcom_vma_span over three VMAs (the middle one read-only), then over a
+ * hole; rcom_read_text bounded */
+static void procfs_span(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    CHECK_EQ(mprotect(p + pg, pg, PROT_READ), 0);
+    uint64_t lo = (uint64_t)(uintptr_t)p + 100, hi = (uint64_t)(uintptr_t)p + 3 * pg - 100;
+    struct span_seen s = { 0 };
+    CHECK_EQ(rcom_vma_span(0, lo, hi, span_piece, &s), 0);
+    CHECK_EQ(s.n, 3);
+    CHECK_EQ(s.from[0], lo);
+    CHECK_EQ(s.from[1], (uint64_t)(uintptr_t)p + pg);
+    CHECK_EQ(s.from[2], (uint64_t)(uintptr_t)p + 2 * pg);
+    CHECK_EQ(rcom_vma_span(0, lo, hi, span_stop, NULL), -EXDEV);
+    CHECK_EQ(rcom_vma_span(0, hi, lo, span_piece, &s), -EINVAL);
+    CHECK_EQ(munmap(p + pg, pg), 0);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(rcom_vma_span(0, lo, hi, span_piece, &s), 1);   /* the hole at p + pg */
+    CHECK_EQ(s.n, 1);
+    munmap(p, pg);
+    munmap(p + 2 * pg, pg);
+
+    char buf[64];
+    int n = rcom_read_text("/proc/self/stat", buf, sizeof buf);
+    CHECK_EQ(n, -EFBIG);     /* longer than 63 bytes: refused, not cut */
+    char big[4096];
+    n = rcom_read_text("/proc/self/stat", big, sizeof big);
+    CHECK(n > 0 && (size_t)n == strlen(big) && big[n - 1] == '\n');
+    CHECK_EQ(rcom_read_text("/proc/self/no-such-file", big, sizeof big), -ENOENT);
+}
+
 static int always_true(void *arg) { (void)arg; return 1; }
 static int always_false(void *arg) { (void)arg; return 0; }
 
@@ -244,6 +299,7 @@ int main(void)
     parsers();
     env();
     procfs();
+    procfs_span();
     wait_change();
     sets();
     sets_words();

@@ -99,11 +99,11 @@ int main(void)
 {
     check_begin();
     int token = 0;
-    struct veo_proc_handle *h = veo_proc_create(0);
-    CHECK(h != NULL);
-    if (!h)
+    struct veo_setup s;
+    if (veo_setup(&s, 0, VE_TESTLIB, 0))
         return check_end();
-    uint64_t lib = veo_load_library(h, VE_TESTLIB);
+    struct veo_proc_handle *h = s.h;
+    uint64_t lib = s.lib;
     uint64_t f_empty = sym(h, lib, "ve_empty");
     struct veo_thr_ctxt *c = veo_context_open(h);
     CHECK(c != NULL);

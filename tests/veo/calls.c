@@ -7,10 +7,10 @@
 int main(void)
 {
     check_begin();
-    struct veo_proc_handle *h = veo_proc_create(0);
-    CHECK(h != NULL);
-    if (!h)
+    struct veo_setup s;
+    if (veo_setup(&s, 0, NULL, 0))
         return check_end();
+    struct veo_proc_handle *h = s.h;
 
     /* libraries and symbols */
     CHECK_EQ(veo_load_library(h, "/nonexistent/libnothing.so"), 0);

@@ -26,11 +26,11 @@ static uint64_t vh_check_log(void *p)
 int main(void)
 {
     check_begin();
-    struct veo_proc_handle *h = veo_proc_create(0);
-    CHECK(h != NULL);
-    if (!h)
+    struct veo_setup s;
+    if (veo_setup(&s, 0, VE_TESTLIB, 0))
         return check_end();
-    uint64_t lib = veo_load_library(h, VE_TESTLIB);
+    struct veo_proc_handle *h = s.h;
+    uint64_t lib = s.lib;
     uint64_t f_log = sym(h, lib, "ve_log"), f_sleep = sym(h, lib, "ve_sleep_ms"),
              f_add = sym(h, lib, "ve_add");
 

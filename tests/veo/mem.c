@@ -9,11 +9,11 @@ int main(void)
 {
     check_begin();
     setenv("RASHM_VE_MEM_SIZE", "256M", 1);
-    struct veo_proc_handle *h = veo_proc_create(0);
-    CHECK(h != NULL);
-    if (!h)
+    struct veo_setup s;
+    if (veo_setup(&s, 0, VE_TESTLIB, 0))
         return check_end();
-    uint64_t lib = veo_load_library(h, VE_TESTLIB);
+    struct veo_proc_handle *h = s.h;
+    uint64_t lib = s.lib;
 
     /* alloc / free / capacity */
     uint64_t a1, a2, a3;

@@ -10,16 +10,15 @@ enum { N = 20000 };
 int main(void)
 {
     check_begin();
-    struct veo_proc_handle *h = veo_proc_create(0);
-    CHECK(h != NULL);
-    if (!h)
+    struct veo_setup s;
+    if (veo_setup(&s, 0, VE_TESTLIB, 1))
         return check_end();
-    uint64_t lib = veo_load_library(h, VE_TESTLIB);
+    struct veo_proc_handle *h = s.h;
+    uint64_t lib = s.lib;
     uint64_t f_add = sym(h, lib, "ve_add"), f_load = sym(h, lib, "ve_load"),
              f_store = sym(h, lib, "ve_store");
-    struct veo_thr_ctxt *c = veo_context_open(h);
-    struct veo_args *a = veo_args_alloc();
-    CHECK(c != NULL && a != NULL);
+    struct veo_thr_ctxt *c = s.c;
+    struct veo_args *a = s.a;
     static uint64_t ids[N];
     uint64_t r;
     for (int i = 0; i < N; i++) {

@@ -12,50 +12,17 @@
 #define MB (1ull << 20)
 #define AREA (64 * MB)
 
-struct ve {
-    struct veo_proc_handle *h;
-    uint64_t lib;
-    pid_t pid;
-    int ident;
-};
-
-static struct ve mk(void)
+static struct test_ve mk(void)
 {
-    struct ve v = {veo_proc_create(0), 0, -1, -1};
-    CHECK(v.h != NULL);
-    if (!v.h)
-        exit(1);
-    v.lib = veo_load_library(v.h, VESHM_VELIB);
-    CHECK(v.lib != 0);
-    void *hm;
-    CHECK_EQ(veo_alloc_hmem(v.h, &hm, 8), 0);
-    v.pid = veo_get_pid_from_hmem(hm);
-    v.ident = veo_get_proc_identifier_from_hmem(hm);
-    veo_free_hmem(hm);
-    return v;
+    return test_ve_start(0, VESHM_VELIB);
 }
 
-/* the VEO_COMMAND_* state of a call on the main context (veo_call_sync
- * answers only 0 or -1, as AVEO's does) */
-static int call_state(struct veo_proc_handle *h, uint64_t addr, struct veo_args *a, uint64_t *r)
+/* fn(a0, a1): the result; the state in *state, or checked to be
+ * VEO_COMMAND_OK when state is NULL */
+static uint64_t call(struct test_ve *v, const char *fn, uint64_t a0, uint64_t a1, int *state)
 {
-    struct veo_thr_ctxt *c = veo_get_context(h, 0);
-    if (!c)
-        c = veo_context_open(h); /* the first one opened is the main context */
-    uint64_t id = veo_call_async(c, addr, a);
-    if (id == VEO_REQUEST_ID_INVALID)
-        return -1;
-    return veo_call_wait_result(c, id, r);
-}
-
-static uint64_t call(struct ve *v, const char *fn, uint64_t a0, uint64_t a1, int *state)
-{
-    struct veo_args *a = veo_args_alloc();
     uint64_t r = 0;
-    veo_args_set_u64(a, 0, a0);
-    veo_args_set_u64(a, 1, a1);
-    int st = call_state(v->h, sym(v->h, v->lib, fn), a, &r);
-    veo_args_free(a);
+    int st = test_ve_call(v, fn, a0, a1, &r);
     if (state)
         *state = st;
     else
@@ -71,7 +38,7 @@ static uint64_t ve_addr(void *hmem)
 int main(void)
 {
     check_begin();
-    struct ve o = mk(), u = mk();
+    struct test_ve o = mk(), u = mk();
     void *area = NULL;
     const long long NONE = VE_REGISTER_NONE, VEMVA = VE_REGISTER_VEMVA;
 
@@ -181,7 +148,7 @@ int main(void)
     CHECK_ERRNO(veo_shared_mem_close(NULL, 32 * MB, 0, NONE), -1, EINVAL);
     CHECK_EQ(veo_shared_mem_close(area, 32 * MB, 0, NONE), 0);
     CHECK_ERRNO(veo_shared_mem_close(area, 32 * MB, 0, NONE), -1, EINVAL);
-    struct ve w = mk();
+    struct test_ve w = mk();
     CHECK_ERRNO(veo_shared_mem_attach(w.h, o.pid, area, 32 * MB, 0, NONE | VEMVA), (void *)-1, EINVAL);
     call(&o, "vs_store", va + 16, 77, NULL);
     CHECK_EQ(call(&u, "vs_load", ua + 16, 0, NULL), 77);

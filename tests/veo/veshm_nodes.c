@@ -11,64 +11,15 @@
 #define MB (1ull << 20)
 #define AREA (64 * MB)
 
-struct ve {
-    struct veo_proc_handle *h;
-    uint64_t lib;
-    pid_t pid;
-};
-
-static struct ve mk(int node)
+static struct test_ve mk(int node)
 {
-    struct ve v = {veo_proc_create(node), 0, -1};
-    CHECK(v.h != NULL);
-    if (!v.h)
-        exit(1);
-    v.lib = veo_load_library(v.h, VESHM_VELIB);
-    CHECK(v.lib != 0);
-    void *hm;
-    CHECK_EQ(veo_alloc_hmem(v.h, &hm, 8), 0);
-    v.pid = veo_get_pid_from_hmem(hm);
-    veo_free_hmem(hm);
-    return v;
-}
-
-/* the VEO_COMMAND_* state of a call on the main context (veo_call_sync
- * answers only 0 or -1, as AVEO's does) */
-static int call_state(struct veo_proc_handle *h, uint64_t addr, struct veo_args *a, uint64_t *r)
-{
-    struct veo_thr_ctxt *c = veo_get_context(h, 0);
-    if (!c)
-        c = veo_context_open(h); /* the first one opened is the main context */
-    uint64_t id = veo_call_async(c, addr, a);
-    if (id == VEO_REQUEST_ID_INVALID)
-        return -1;
-    return veo_call_wait_result(c, id, r);
-}
-
-static int call(struct ve *v, const char *fn, uint64_t a0, uint64_t a1, uint64_t *r)
-{
-    struct veo_args *a = veo_args_alloc();
-    uint64_t x = 0;
-    veo_args_set_u64(a, 0, a0);
-    veo_args_set_u64(a, 1, a1);
-    int st = call_state(v->h, sym(v->h, v->lib, fn), a, &x);
-    veo_args_free(a);
-    if (r)
-        *r = x;
-    return st;
-}
-
-static uint64_t ok(struct ve *v, const char *fn, uint64_t a0, uint64_t a1)
-{
-    uint64_t r = 0;
-    CHECK_EQ(call(v, fn, a0, a1, &r), VEO_COMMAND_OK);
-    return r;
+    return test_ve_start(node, VESHM_VELIB);
 }
 
 int main(void)
 {
     check_begin();
-    struct ve o = mk(0), u = mk(1), same = mk(0);
+    struct test_ve o = mk(0), u = mk(1), same = mk(0);
     const long long PCI = VE_REGISTER_PCI, VEHVA = VE_REGISTER_VEHVA;
     void *area = NULL;
     CHECK_EQ(veo_alloc_hmem(o.h, &area, 2 * AREA), 0);
@@ -93,20 +44,20 @@ int main(void)
     CHECK(veo_shared_mem_attach(u.h, o.pid, area, AREA, 0, PCI | VEHVA) == v); /* counted */
 
     /* owner's VE code stores, the attacher's loads through the VEHVA, and back */
-    ok(&o, "vs_store", va + 4096, 0x0badc0ffee0ddf00ull);
-    CHECK_EQ(ok(&u, "vs_lhm", vehva + 4096, 0), 0x0badc0ffee0ddf00ull);
-    ok(&u, "vs_shm", vehva + AREA - 8, 0x1234567812345678ull);
-    CHECK_EQ(ok(&o, "vs_load", va + AREA - 8, 0), 0x1234567812345678ull);
+    test_ve_ok(&o, "vs_store", va + 4096, 0x0badc0ffee0ddf00ull);
+    CHECK_EQ(test_ve_ok(&u, "vs_lhm", vehva + 4096, 0), 0x0badc0ffee0ddf00ull);
+    test_ve_ok(&u, "vs_shm", vehva + AREA - 8, 0x1234567812345678ull);
+    CHECK_EQ(test_ve_ok(&o, "vs_load", va + AREA - 8, 0), 0x1234567812345678ull);
     uint64_t x = 0;
     CHECK_EQ(veo_read_mem(o.h, &x, va + AREA - 8, 8), 0);
     CHECK_EQ(x, 0x1234567812345678ull);
     /* and by DMA */
-    ok(&o, "vs_store", va, 0x7777000077770000ull);
-    CHECK_EQ(ok(&u, "vs_dma_first", vehva, 0), 0x7777000077770000ull);
+    test_ve_ok(&o, "vs_store", va, 0x7777000077770000ull);
+    CHECK_EQ(test_ve_ok(&u, "vs_dma_first", vehva, 0), 0x7777000077770000ull);
 
     /* detach: counted (the first leaves the registration); the second drops it */
     CHECK_EQ(veo_shared_mem_detach(u.h, v, VEHVA), 0);
-    CHECK_EQ(ok(&u, "vs_lhm", vehva + 4096, 0), 0x0badc0ffee0ddf00ull);
+    CHECK_EQ(test_ve_ok(&u, "vs_lhm", vehva + 4096, 0), 0x0badc0ffee0ddf00ull);
     CHECK_ERRNO(veo_shared_mem_detach(u.h, v, VE_REGISTER_VEMVA), -1, EINVAL);
     CHECK_EQ(veo_shared_mem_detach(u.h, v, VEHVA), 0);
     CHECK_ERRNO(veo_shared_mem_detach(u.h, v, VEHVA), -1, EINVAL);
@@ -116,10 +67,10 @@ int main(void)
     CHECK_EQ(veo_shared_mem_open(area, AREA, 0, PCI | VE_SHM_RO), 0);
     void *r = veo_shared_mem_attach(u.h, o.pid, area, AREA, 0, PCI | VEHVA | VE_SHM_RO);
     CHECK(r != (void *)-1);
-    CHECK_EQ(ok(&u, "vs_lhm", (uint64_t)(uintptr_t)r + 4096, 0), 0x0badc0ffee0ddf00ull);
+    CHECK_EQ(test_ve_ok(&u, "vs_lhm", (uint64_t)(uintptr_t)r + 4096, 0), 0x0badc0ffee0ddf00ull);
     uint64_t ret;
-    CHECK_EQ(call(&u, "vs_shm", (uint64_t)(uintptr_t)r + 4096, 1, &ret), VEO_COMMAND_EXCEPTION);
-    CHECK_EQ(ok(&o, "vs_load", va + 4096, 0), 0x0badc0ffee0ddf00ull);
+    CHECK_EQ(test_ve_call(&u, "vs_shm", (uint64_t)(uintptr_t)r + 4096, 1, &ret), VEO_COMMAND_EXCEPTION);
+    CHECK_EQ(test_ve_ok(&o, "vs_load", va + 4096, 0), 0x0badc0ffee0ddf00ull);
 
     CHECK_EQ(veo_proc_destroy(u.h), 0);
     CHECK_EQ(veo_proc_destroy(same.h), 0);

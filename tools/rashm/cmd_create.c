@@ -34,7 +34,7 @@ const char usage_create[] =
     "  --range OFFSET:LENGTH:POLICY:NODES   place a range (repeatable)\n"
     "        OFFSET, LENGTH  sizes as above, multiples of the page size;\n"
     "                        LENGTH 0 means to the end of the segment\n"
-    "        POLICY          first-touch | balanced | default\n"
+    "        POLICY          first-touch | balanced | preferred | default\n"
     "        NODES           a node list (0,2-3), 'all', or 'srad:N' (SRAD ids)\n"
     "      parts no range covers get the default policy over all SRAD nodes\n"
     "  --huge[=PAGESIZE]    huge pages (SHM_HUGETLB): the default size, or 2M, 1G\n"

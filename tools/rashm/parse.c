@@ -103,7 +103,9 @@ int parse_policy(const char *s, int *out)
         { "first_touch", RASHM_POLICY_FIRST_TOUCH }, { "ft", RASHM_POLICY_FIRST_TOUCH },
         { "bal", RASHM_POLICY_BALANCED },
     };
-    for (int p = RASHM_POLICY_DEFAULT; p <= RASHM_POLICY_BALANCED; p++) {
+    /* every policy by the name rashm_policy_name gives it, so that what
+       show and ls print is accepted back */
+    for (int p = RASHM_POLICY_DEFAULT; p <= RASHM_POLICY_PREFERRED; p++) {
         const char *n = rashm_policy_name(p);
         if (n && !strcmp(s, n)) {
             *out = p;
@@ -115,7 +117,7 @@ int parse_policy(const char *s, int *out)
             *out = aliases[i].policy;
             return 0;
         }
-    cli_err("policy: '%s' is not one of first-touch, balanced, default", s);
+    cli_err("policy: '%s' is not one of first-touch, balanced, preferred, default", s);
     return -1;
 }
 

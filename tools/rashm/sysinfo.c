@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "procfs.h"
 
 static int by_size(const void *a, const void *b)
 {
@@ -51,16 +52,8 @@ int huge_sizes(struct huge_size *out, int max)
 
 uint64_t huge_default_size(void)
 {
-    FILE *f = fopen("/proc/meminfo", "re");
-    char line[256];
-    unsigned long long kb = 0;
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
-            break;
-    fclose(f);
-    return (uint64_t)kb << 10;
+    long kb = rcom_meminfo("Hugepagesize");
+    return kb > 0 ? (uint64_t)kb << 10 : 0;
 }
 
 long hugetlb_shm_group(void)
@@ -85,17 +78,16 @@ bool in_group(long gid)
     return false;
 }
 
+static int cap_eff(const char *name, const char *value, void *arg)
+{
+    return !strcmp(name, "CapEff") && sscanf(value, "%llx", (unsigned long long *)arg) == 1;
+}
+
 bool has_cap(int cap)
 {
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
     unsigned long long eff = 0;
-    if (!f)
+    if (rcom_status_each(0, cap_eff, &eff) != 1)
         return false;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "CapEff: %llx", &eff) == 1)
-            break;
-    fclose(f);
     return (eff >> cap) & 1;
 }
 

@@ -26,6 +26,8 @@
 #include <rashm.h>
 
 #include "env.h"
+#include "parse.h"
+#include "procfs.h"
 #include "helper.h"
 
 struct rve_header *hdr;
@@ -34,35 +36,25 @@ cpu_set_t node_cpus;
 int have_node_cpus;
 int ve_mem_fd = -1;
 
+static int add_cpu(void *ctx, unsigned cpu)
+{
+    if (cpu < CPU_SETSIZE)  /* CPUs beyond cpu_set_t cannot be pinned to anyway */
+        CPU_SET((int)cpu, (cpu_set_t *)ctx);
+    return 0;
+}
+
+/* The CPUs of a node (sysfs cpulist, read and parsed by src/common). */
 static int read_cpulist(int node, cpu_set_t *set)
 {
     char path[128], buf[4096];
     snprintf(path, sizeof path, "/sys/devices/system/node/node%d/cpulist", node);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -errno;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
+    int rc = rcom_read_text(path, buf, sizeof buf);
+    if (rc < 0)
+        return rc;
     CPU_ZERO(set);
-    char *p = buf;
-    int count = 0;
-    while (*p && *p != '\n') {
-        char *end;
-        long a = strtol(p, &end, 10), b = a;
-        if (end == p)
-            break;
-        p = end;
-        if (*p == '-') {
-            b = strtol(p + 1, &end, 10);
-            p = end;
-        }
-        for (long c = a; c <= b && c < CPU_SETSIZE; c++, count++)
-            CPU_SET((int)c, set);
-        if (*p == ',')
-            p++;
-    }
-    return count ? 0 : -ENOENT;
+    if (rcom_parse_idlist(buf, 1u << 22, add_cpu, set) < 0 || !CPU_COUNT(set))
+        return -ENOENT;     /* a memory-only node (empty list) or a list we cannot read */
+    return 0;
 }
 
 int map_ve_memory(void)

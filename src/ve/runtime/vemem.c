@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
+#include "procfs.h"
 #include "rt.h"
 
 /* Is [lo, hi) mapped in this process (0), unmapped anywhere (-EINVAL), or
@@ -15,51 +16,40 @@
  * can also be reachable through another registration, and the DMA engine
  * must know (see struct atb_backing). The range must be one kind of thing:
  * all private, or one shared object at consecutive offsets; anything else
- * is refused (-EINVAL). */
-/* (The maps text is parsed here rather than with rcom_vma_each because the
- * device number of each mapping is needed and struct rcom_vma has none.)
- * In a device process the maps are the VE process's (rashm_rt.target). */
+ * is refused (-EINVAL). In a device process the maps are the VE process's
+ * (rashm_rt.target). */
+struct mapped_arg {
+    uint64_t lo;
+    struct atb_backing *back;
+    int ro, mixed, first;
+};
+
+static int mapped_piece(const struct rcom_vma *v, uint64_t cur, void *p)
+{
+    struct mapped_arg *m = p;
+    if (v->perms[1] != 'w')
+        m->ro = 1;
+    /* a shared mapping without a file (ino 0) does not exist on Linux:
+     * MAP_SHARED|MAP_ANONYMOUS is a shmem file */
+    struct atb_backing here = { 0, 0, cur, 0 };
+    if (v->perms[3] == 's')
+        here = (struct atb_backing){ (uint64_t)makedev(v->dev_major, v->dev_minor), v->inode,
+                                     v->offset + (cur - v->start), 0 };
+    if (m->first)
+        *m->back = here;
+    else if (m->back->dev != here.dev || m->back->ino != here.ino || m->back->off + (cur - m->lo) != here.off)
+        m->mixed = 1;
+    m->first = 0;
+    return 0;
+}
+
 static int check_mapped_writable(uint64_t lo, uint64_t hi, struct atb_backing *back)
 {
-    char line[512], path[64];
-    uint64_t cur = lo;
-    int rc = -EINVAL, ro = 0, mixed = 0, first = 1;
-    if (rashm_rt.target)
-        snprintf(path, sizeof path, "/proc/%d/maps", (int)rashm_rt.target);
-    else
-        snprintf(path, sizeof path, "/proc/self/maps");
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    while (cur < hi && fgets(line, sizeof line, f)) {
-        unsigned long a, b, off, ino;
-        unsigned maj, min;
-        char perm[8];
-        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &a, &b, perm, &off, &maj, &min, &ino) != 7)
-            continue;
-        if (b <= cur)
-            continue;
-        if (a > cur)
-            break; /* hole */
-        if (perm[1] != 'w')
-            ro = 1;
-        /* a shared mapping without a file (ino 0) does not exist on Linux:
-         * MAP_SHARED|MAP_ANONYMOUS is a shmem file */
-        struct atb_backing here = { 0, 0, cur, 0 };
-        if (perm[3] == 's')
-            here = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, off + (cur - a), 0 };
-        if (first)
-            *back = here;
-        else if (back->dev != here.dev || back->ino != here.ino ||
-                 back->off + (cur - lo) != here.off)
-            mixed = 1;
-        first = 0;
-        cur = b;
-    }
-    fclose(f);
-    if (cur >= hi)
-        rc = mixed ? -EINVAL : ro ? -EACCES : 0;
-    return rc;
+    struct mapped_arg m = { lo, back, 0, 0, 1 };
+    int rc = rcom_vma_span(rashm_rt.target, lo, hi, mapped_piece, &m);
+    if (rc)
+        return rc < 0 ? rc : -EINVAL;   /* 1: a hole */
+    return m.mixed ? -EINVAL : m.ro ? -EACCES : 0;
 }
 
 int vemem_register(uint64_t vemva, uint64_t size, uint64_t *vehva)

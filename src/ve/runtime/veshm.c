@@ -28,6 +28,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "rt.h"
 #include "rve_proto.h"
 
@@ -36,42 +37,40 @@
  * consecutive offsets; -EINVAL (a hole), -ENOMEM (not one piece of one
  * shared object), -EACCES (mapped, one piece, but not writable). VEOS
  * checks the page mode (ENOMEM) before the permission (EACCES); so here. */
+struct object_arg {
+    uint64_t lo;
+    dev_t *dev;
+    ino_t *ino;
+    uint64_t *off;
+    int ro, bad, first;
+};
+
+static int object_piece(const struct rcom_vma *v, uint64_t cur, void *p)
+{
+    struct object_arg *o = p;
+    dev_t dev = makedev(v->dev_major, v->dev_minor);
+    uint64_t here = v->offset + (cur - v->start);
+    if (v->perms[1] != 'w')
+        o->ro = 1;
+    if (v->perms[3] != 's' || !v->inode)
+        o->bad = 1;
+    else if (o->first) {
+        *o->dev = dev;
+        *o->ino = (ino_t)v->inode;
+        *o->off = here;
+    } else if (*o->dev != dev || *o->ino != (ino_t)v->inode || *o->off + (cur - o->lo) != here)
+        o->bad = 1;
+    o->first = 0;
+    return 0;
+}
+
 static int range_object(uint64_t lo, uint64_t hi, dev_t *dev, ino_t *ino, uint64_t *off)
 {
-    char line[512];
-    uint64_t cur = lo;
-    int ro = 0, bad = 0, first = 1;
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (!f)
-        return -errno;
-    while (cur < hi && fgets(line, sizeof line, f)) {
-        unsigned long a, b, o, in;
-        unsigned maj, min;
-        char perm[8];
-        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &a, &b, perm, &o, &maj, &min, &in) != 7)
-            continue;
-        if (b <= cur)
-            continue;
-        if (a > cur)
-            break; /* a hole */
-        if (perm[1] != 'w')
-            ro = 1;
-        uint64_t here = o + (cur - a);
-        if (perm[3] != 's' || !in)
-            bad = 1;
-        else if (first) {
-            *dev = makedev(maj, min);
-            *ino = in;
-            *off = here;
-        } else if (*dev != makedev(maj, min) || *ino != in || *off + (cur - lo) != here)
-            bad = 1;
-        first = 0;
-        cur = b;
-    }
-    fclose(f);
-    if (cur < hi)
-        return -EINVAL;
-    return bad ? -ENOMEM : ro ? -EACCES : 0;
+    struct object_arg o = { lo, dev, ino, off, 0, 0, 1 };
+    int rc = rcom_vma_span(0, lo, hi, object_piece, &o);
+    if (rc)
+        return rc < 0 ? rc : -EINVAL;   /* 1: a hole */
+    return o.bad ? -ENOMEM : o.ro ? -EACCES : 0;
 }
 
 /* A descriptor of this process open on (dev, ino), or -ENOENT. */

@@ -23,6 +23,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
+#include "procfs.h"
 #include "rt.h"
 
 struct attach {
@@ -62,8 +63,9 @@ static int map_files_2m(const void *addr, size_t segsz, struct atb_backing *back
         struct statfs sf;
         struct stat st;
         size_t len = (segsz + rounding[i] - 1) & ~(rounding[i] - 1);
-        snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)addr,
-                 (unsigned long)addr + len);
+        if (rcom_map_files_name(0, (uint64_t)(uintptr_t)addr, (uint64_t)(uintptr_t)addr + len, path,
+                                sizeof path))
+            return -1;
         if (statfs(path, &sf) == 0) {
             if (stat(path, &st) < 0)
                 return -1;
@@ -76,35 +78,20 @@ static int map_files_2m(const void *addr, size_t segsz, struct atb_backing *back
     return -1;
 }
 
-/* Is the mapping that starts at addr backed by 2 MiB pages? The kernel says
- * so in the KernelPageSize line of the mapping's block in smaps. smaps is
- * produced one mapping at a time as it is read, and mappings come in address
- * order, so reading stops right after ours. The mapping's first line also
- * names its file (device and inode) for *back. */
+/* Is the mapping that starts at addr backed by 2 MiB pages? The kernel
+ * says so as the VMA's page size (PROCMAP_QUERY, or KernelPageSize in
+ * smaps: src/common's reader). The VMA also names its file (device and
+ * inode) for *back. 0 when no VMA starts at addr. */
 static int backed_by_2m(const void *addr, struct atb_backing *back)
 {
-    char line[512];
-    unsigned long start = (unsigned long)addr, lo, hi, ino;
-    unsigned maj, min;
-    int in = 0, res = -1;
-    FILE *f = fopen("/proc/self/smaps", "re");
-    if (!f)
-        return -errno;
-    while (res < 0 && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            if (in || lo > start)
-                break;
-            in = lo == start;
-            if (in && sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &min, &ino) == 3)
-                *back = (struct atb_backing){ (uint64_t)makedev(maj, min), ino, 0, 0 };
-            continue;
-        }
-        unsigned long kb;
-        if (in && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1)
-            res = kb == 2048;
-    }
-    fclose(f);
-    return res < 0 ? 0 : res;
+    struct rcom_vma v;
+    int rc = rcom_vma_find(0, (uint64_t)(uintptr_t)addr, 1, &v);
+    if (rc == -ENOENT || (!rc && v.start != (uint64_t)(uintptr_t)addr))
+        return 0;
+    if (rc)
+        return rc;
+    *back = (struct atb_backing){ (uint64_t)makedev(v.dev_major, v.dev_minor), v.inode, 0, 0 };
+    return v.page_size == PG_2M;
 }
 
 /* The card pins a segment's pages when it registers it; here they are faulted

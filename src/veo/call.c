@@ -56,6 +56,8 @@ static void run_vh_op(struct veo_thr_ctxt *c, struct vh_req *q, struct rve_slot 
     case VH_OP_ALLOC:
         if (ve_alloc_get(&h->mem, q->size, &val) < 0)
             val = 0;
+        else
+            veo_i_back_mem(h, val, q->size);
         hist = RVE_HIST_VALUE;
         hval = val;
         break;

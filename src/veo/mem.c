@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "veo_internal.h"
 
@@ -144,6 +146,34 @@ int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr)
     return ve_alloc_get(&h->mem, size, addr);
 }
 
+/* VE memory is a memfd that gets pages at first touch (so a VE node of
+ * RASHM_VE_MEM_SIZE costs nothing until used), but what a client allocates
+ * is memory on the card, present at once. Left to first touch, the first
+ * veo_write_mem into a fresh buffer takes one page fault per 4 KiB page
+ * (shared memory has no transparent huge pages unless shmem_enabled allows
+ * them; ~10-25 us each in a virtual machine), so writes measured 10-30x
+ * slower than reads. Backing the range at allocation through the VH's own
+ * mapping moves that cost into veo_alloc_mem, batched in one system call,
+ * where AVEO's VE-side malloc also spends it. The pages follow VE memory's
+ * placement (a shared policy of the memfd, set by the helper). Best effort:
+ * without MADV_POPULATE_WRITE (before Linux 5.14), or when the host is
+ * short of memory, pages come at first touch as before. */
+void veo_i_back_mem(struct veo_proc_handle *h, uint64_t ve, uint64_t size)
+{
+#ifdef MADV_POPULATE_WRITE
+    uint64_t base = RVE_MEM_BASE + (uint64_t)h->venode * RVE_MEM_STRIDE;
+    if (!h->vemem || !size || ve < base || size > h->vemem_size || ve - base > h->vemem_size - size)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uint64_t lo = (ve - base) & ~(uint64_t)(pg - 1);
+    (void)madvise(h->vemem + lo, (size_t)(ve - base + size - lo), MADV_POPULATE_WRITE);
+#else
+    (void)h;
+    (void)ve;
+    (void)size;
+#endif
+}
+
 int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr)
 {
     if (!h)
@@ -169,6 +199,7 @@ VEO_API int veo_alloc_mem(struct veo_proc_handle *h, uint64_t *addr, const size_
         errno = -rc;
         return rc == -ESRCH ? -2 : -1;
     }
+    veo_i_back_mem(h, *addr, size);
     veo_hook_fn *hook;
     void *payload;
     if (veo_i_hook((void *)veo_alloc_mem, &hook, &payload))

@@ -65,6 +65,8 @@ int ve_alloc_get(struct ve_alloc *a, uint64_t size, uint64_t *addr); /* 0/-ENOME
 int ve_alloc_put(struct ve_alloc *a, uint64_t addr);                 /* 0/-EINVAL */
 /* the same for a process: -EINVAL (no h), -ESRCH (its helper is gone) too */
 int veo_i_alloc_mem(struct veo_proc_handle *h, size_t size, uint64_t *addr);
+/* backs [ve, ve + size) of VE memory now, as a card's allocation is (best effort) */
+void veo_i_back_mem(struct veo_proc_handle *h, uint64_t ve, uint64_t size);
 int veo_i_free_mem(struct veo_proc_handle *h, uint64_t addr);
 
 /* ---- configuration (config.c) ------------------------------------------ */

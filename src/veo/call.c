@@ -139,19 +139,14 @@ uint64_t veo_i_call_async(struct veo_thr_ctxt *c, uint64_t addr, struct veo_args
         veo_i_submit_end(c, held);
         goto out_undo;
     }
-    struct rve_slot *s = veo_i_slot(c, id);
-    struct vh_req *q = veo_i_req(c, id);
-    memset(q, 0, sizeof *q);
-    q->kind = RVE_REQ_CALL;
+    struct vh_req *q;
+    struct rve_slot *s = veo_i_req_start(c, id, RVE_REQ_CALL, &q);
     q->done = call_done;
     q->copies = copies;
     q->ncopies = ncopies;
-    s->kind = RVE_REQ_CALL;
     s->hist = RVE_HIST_RETVAL;
     s->addr = addr;
     s->nargs = (uint32_t)nargs;
-    s->status = VEO_COMMAND_ERROR;
-    s->retval = 0;
     for (int i = 0; i < nargs; i++) {
         s->args[i] = args->a[i];
         if (args->a[i].type == RVE_ARG_STACK) {
@@ -226,24 +221,19 @@ static uint64_t submit_small_copy(struct veo_thr_ctxt *c, const struct vh_req *t
     bool held;
     uint64_t id = veo_i_submit_begin(c, &held);
     if (id != VEO_REQUEST_ID_INVALID && !veo_i_try_run_now(c, id, t)) {
-        struct rve_slot *s = veo_i_slot(c, id);
-        struct vh_req *q = veo_i_req(c, id);
-        memset(q, 0, sizeof *q);
-        q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
+        struct vh_req *q;
+        struct rve_slot *s = veo_i_req_start(c, id, write ? RVE_REQ_WRITE : RVE_REQ_READ, &q);
         q->done = write ? NULL : copy_read_done;
         q->hptr = t->hptr;
         q->ve = t->ve;
         q->size = t->size;
         q->fail_as_value = true;
-        s->kind = (uint32_t)q->kind;
         s->addr = t->ve;
         s->reserved[0] = t->size;
         /* AVEO's entry for the (last) piece: a read's VH address, a
          * write's empty acknowledgement; an empty copy leaves none */
         s->hist = !t->size ? RVE_HIST_NONE : write ? RVE_HIST_EMPTY : RVE_HIST_VALUE;
         s->hist_val = t->hist_val;
-        s->status = VEO_COMMAND_ERROR;
-        s->retval = 0;
         if (write && t->size)
             memcpy(s->args, t->hptr, t->size);
         veo_i_publish(c);

@@ -352,6 +352,19 @@ struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id)
     return &c->req[id % RVE_NSLOT];
 }
 
+struct rve_slot *veo_i_req_start(struct veo_thr_ctxt *c, uint64_t id, int kind, struct vh_req **qp)
+{
+    struct rve_slot *s = veo_i_slot(c, id);
+    struct vh_req *q = veo_i_req(c, id);
+    memset(q, 0, sizeof *q);
+    q->kind = kind;
+    s->kind = (uint32_t)kind;
+    s->status = RVE_CMD_ERROR; /* until the worker (or the VH) finishes it */
+    s->retval = 0;
+    *qp = q;
+    return s;
+}
+
 void veo_i_publish(struct veo_thr_ctxt *c)
 {
     struct rve_ring *r = c->ring;
@@ -536,16 +549,10 @@ static void implicit_now(struct veo_thr_ctxt *c, uint64_t n, int mode, uint64_t 
  * reserved: c->next_id - c->harvested < RVE_NSLOT) */
 static void implicit_slot(struct veo_thr_ctxt *c, int mode, uint64_t val)
 {
-    uint64_t id = c->next_id;
-    struct rve_slot *s = veo_i_slot(c, id);
-    struct vh_req *q = veo_i_req(c, id);
-    memset(q, 0, sizeof *q);
-    q->kind = RVE_REQ_NOTE;
+    struct vh_req *q;
+    struct rve_slot *s = veo_i_req_start(c, c->next_id, RVE_REQ_NOTE, &q);
     q->discard = true;
-    s->kind = RVE_REQ_NOTE;
     s->nargs = 0;
-    s->status = RVE_CMD_ERROR;
-    s->retval = 0;
     s->hist = (uint64_t)mode;
     s->hist_val = val;
     veo_i_publish(c);

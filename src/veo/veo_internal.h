@@ -261,6 +261,9 @@ uint64_t veo_i_reserve(struct veo_thr_ctxt *c);
 /* the slot and VH record of a reserved id */
 struct rve_slot *veo_i_slot(struct veo_thr_ctxt *c, uint64_t id);
 struct vh_req *veo_i_req(struct veo_thr_ctxt *c, uint64_t id);
+/* request id's slot and VH record, reset for a new request of `kind` (slot
+ * status "error" and retval 0 until it is finished); *qp = the record */
+struct rve_slot *veo_i_req_start(struct veo_thr_ctxt *c, uint64_t id, int kind, struct vh_req **qp);
 /* hands the reserved slot to the worker */
 void veo_i_publish(struct veo_thr_ctxt *c);
 /* One submission: returns with c->lock held (and c->submit when a request

@@ -68,18 +68,14 @@ static int xfer(struct veo_proc_handle *h, int write, void *vh, uint64_t ve, siz
             rc = -ESRCH;
             break;
         }
-        struct rve_slot *s = veo_i_slot(c, id);
-        struct vh_req *q = veo_i_req(c, id);
-        memset(q, 0, sizeof *q);
-        q->kind = write ? RVE_REQ_WRITE : RVE_REQ_READ;
+        struct vh_req *q;
+        struct rve_slot *s = veo_i_req_start(c, id, write ? RVE_REQ_WRITE : RVE_REQ_READ, &q);
         q->done = write ? NULL : read_done;
         q->hptr = (char *)vh + off;
         q->size = len;
-        s->kind = (uint32_t)q->kind;
         s->addr = ve + off;
         s->reserved[0] = len;
         s->hist = RVE_HIST_NONE; /* the transfer ring is no context of VE code's */
-        s->status = VEO_COMMAND_ERROR;
         if (write)
             memcpy(s->args, (char *)vh + off, len);
         veo_i_publish(c);
